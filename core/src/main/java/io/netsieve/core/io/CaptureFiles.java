@@ -1,0 +1,59 @@
+package io.netsieve.core.io;
+
+import io.netsieve.core.io.internal.ChannelReadBuffer;
+
+import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.channels.ReadableByteChannel;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+
+/** Opens capture files, telling pcap from pcapng by their first bytes. */
+public final class CaptureFiles {
+    private CaptureFiles() {
+    }
+
+    /** Opens {@code file} with capture-point id 0. */
+    public static CaptureFileReader open(Path file) throws IOException {
+        return open(file, 0);
+    }
+
+    /**
+     * Opens {@code file}; its packets carry {@code capturePointId}.
+     *
+     * @throws CaptureFileException if it is neither pcap nor pcapng, or its header is invalid
+     * @throws NoSuchFileException  if it does not exist
+     */
+    public static CaptureFileReader open(Path file, int capturePointId) throws IOException {
+        FileChannel channel = FileChannel.open(file, StandardOpenOption.READ);
+        try {
+            return open(channel, file, capturePointId);
+        } catch (IOException | RuntimeException e) {
+            channel.close();
+            throw e;
+        }
+    }
+
+    /**
+     * Reads a capture from any channel (a pipe, standard input); {@code name} is used in messages. The channel is
+     * closed with the reader.
+     */
+    public static CaptureFileReader open(ReadableByteChannel channel, Path name, int capturePointId)
+            throws IOException {
+        ChannelReadBuffer in = new ChannelReadBuffer(channel, CaptureFileReader.DEFAULT_BUFFER_SIZE,
+                CaptureFileReader.MAX_RECORD_LENGTH + 64);
+        if (!in.ensure(4)) {
+            throw new CaptureFileException(name, 0, "file too short to be a capture (" + in.available() + " bytes)");
+        }
+        int magic = (in.u8(0) << 24) | (in.u8(1) << 16) | (in.u8(2) << 8) | in.u8(3);
+        if (magic == PcapNgReader.SHB) {
+            return new PcapNgReader(in, name, name.toString(), capturePointId);
+        }
+        if (magic == PcapReader.MAGIC_MICROS || magic == PcapReader.MAGIC_NANOS
+                || magic == PcapReader.MAGIC_MICROS_SWAPPED || magic == PcapReader.MAGIC_NANOS_SWAPPED) {
+            return new PcapReader(in, name, name.toString(), capturePointId);
+        }
+        throw new CaptureFileException(name, 0, String.format("not a pcap or pcapng file (magic 0x%08x)", magic));
+    }
+}
