@@ -1,0 +1,105 @@
+package io.netsieve.examples.cli;
+
+import io.netsieve.core.io.CaptureFileReader;
+import io.netsieve.core.io.CaptureFiles;
+import io.netsieve.core.nic.CapturePoint;
+import io.netsieve.core.nic.Nic;
+import io.netsieve.core.packet.LinkType;
+import io.netsieve.core.packet.PacketView;
+
+import java.io.IOException;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeSet;
+
+/** What one capture point's file holds: counts, time span, link types, and the error that ended it, if any. */
+final class CapturePointSummary {
+    private final CapturePoint point;
+    private String format = "";
+    private final TreeSet<String> linkTypes = new TreeSet<>();
+    private long packets;
+    private long capturedBytes;
+    private long wireBytes;
+    private long truncated;
+    private long firstNanos = Long.MAX_VALUE;
+    private long lastNanos = Long.MIN_VALUE;
+    private String error;
+
+    private CapturePointSummary(CapturePoint point) {
+        this.point = point;
+    }
+
+    /** Reads the capture point's file to its end (or to the damage that stops it). */
+    static CapturePointSummary scan(CapturePoint point) {
+        CapturePointSummary s = new CapturePointSummary(point);
+        PacketView view = new PacketView();
+        try (CaptureFileReader reader = CaptureFiles.open(point.file(), point.id())) {
+            s.format = reader.format();
+            int lastLinkType = -1;
+            while (reader.next(view)) {
+                s.packets++;
+                s.capturedBytes += view.captureLength();
+                s.wireBytes += view.wireLength();
+                if (view.isTruncated()) s.truncated++;
+                long ts = view.timestampNanos();
+                if (ts < s.firstNanos) s.firstNanos = ts;
+                if (ts > s.lastNanos) s.lastNanos = ts;
+                if (view.linkType() != lastLinkType) {
+                    lastLinkType = view.linkType();
+                    s.linkTypes.add(LinkType.name(lastLinkType));
+                }
+            }
+        } catch (IOException e) {
+            s.error = e.getMessage();
+        }
+        return s;
+    }
+
+    CapturePoint point() { return point; }
+    long packets() { return packets; }
+    long wireBytes() { return wireBytes; }
+    String error() { return error; }
+    String linkTypes() { return String.join(",", linkTypes); }
+    String format() { return format; }
+
+    double durationSeconds() {
+        return packets == 0 ? 0 : (lastNanos - firstNanos) / 1e9;
+    }
+
+    Map<String, Object> toJson() {
+        Nic nic = point.nic();
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("capture_point_id", point.id());
+        m.put("file", point.file().toString());
+        m.put("host", nic.host());
+        m.put("nic_name", nic.nicName());
+        m.put("nic_kind", nic.kind().label());
+        m.put("nic_mac", nic.macString());
+        m.put("netns", nic.netns());
+        m.put("pod_name", nic.podName());
+        m.put("k8s_namespace", nic.k8sNamespace());
+        m.put("k8s_container_name", nic.k8sContainerName());
+        m.put("ip", nic.localAddresses().stream().map(a -> a.getHostAddress()).toList());
+        m.put("format", format);
+        m.put("link_types", List.copyOf(linkTypes));
+        m.put("packets", packets);
+        m.put("captured_bytes", capturedBytes);
+        m.put("wire_bytes", wireBytes);
+        m.put("truncated_packets", truncated);
+        m.put("first_packet", packets == 0 ? null : Instant.ofEpochSecond(0, firstNanos).toString());
+        m.put("last_packet", packets == 0 ? null : Instant.ofEpochSecond(0, lastNanos).toString());
+        m.put("error", error);
+        return m;
+    }
+
+    static Map<String, Object> totals(List<CapturePointSummary> all) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("capture_points", all.size());
+        m.put("packets", all.stream().mapToLong(s -> s.packets).sum());
+        m.put("wire_bytes", all.stream().mapToLong(s -> s.wireBytes).sum());
+        m.put("capture_points_with_errors", all.stream().filter(s -> s.error != null).count());
+        return m;
+    }
+}
