@@ -1,0 +1,77 @@
+package io.netsieve.examples.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+class AnalyzeCommandTest {
+
+    static Path corpus() {
+        Path shared = Path.of(System.getProperty("netsieve.shared", "../shared"));
+        if (!Files.isDirectory(shared.resolve("corpus"))) shared = Path.of("/work/shared");
+        Path dir = shared.resolve("corpus/tcpdump-tests");
+        if (!Files.isDirectory(dir)) {
+            if ("true".equals(System.getenv("CI"))) fail("CI=true but the shared corpus is missing");
+            System.out.println("[netsieve test] SKIPPED: the shared corpus (../shared/corpus) is not present");
+            Assumptions.abort("shared corpus missing");
+        }
+        return dir;
+    }
+
+    @Test
+    void summarisesPlainFilesWithCountsFromTheCorpusIndex(@TempDir Path tmp) throws IOException {
+        Path corpus = corpus();
+        Path out = tmp.resolve("out");
+        int rc = NetSieveCli.run("analyze", "--out", out.toString(),
+                corpus.resolve("print-flags.pcap").toString(), corpus.resolve("bgp-role.pcapng").toString());
+        assertEquals(0, rc);
+        JsonNode root = new ObjectMapper().readTree(out.resolve("summary.json").toFile());
+        // Expected packet counts come from the corpus's own index.tsv (written when the corpus was made).
+        for (JsonNode point : root.get("capture_points")) {
+            String file = Path.of(point.get("file").asText()).getFileName().toString();
+            assertEquals(indexPackets(corpus, file), point.get("packets").asLong(), file);
+            assertTrue(point.get("error").isNull());
+        }
+        assertEquals("print-flags", root.get("capture_points").get(0).get("nic_name").asText());
+        assertEquals("EN10MB", root.get("capture_points").get(0).get("link_types").get(0).asText());
+    }
+
+    @Test
+    void damagedFileIsReportedAndExitCodeIsOne(@TempDir Path tmp) throws IOException {
+        Path corpus = corpus();
+        byte[] bytes = Files.readAllBytes(corpus.resolve("print-flags.pcap"));
+        Path cut = tmp.resolve("cut.pcap");
+        Files.write(cut, Arrays.copyOf(bytes, bytes.length - 3));
+        int rc = NetSieveCli.run("analyze", "--out", tmp.resolve("o").toString(), cut.toString());
+        assertEquals(1, rc);
+        JsonNode point = new ObjectMapper().readTree(tmp.resolve("o/summary.json").toFile()).get("capture_points").get(0);
+        assertEquals(9, point.get("packets").asLong());
+        assertTrue(point.get("error").asText().contains("truncated record"), point.toString());
+    }
+
+    @Test
+    void usageErrors(@TempDir Path tmp) {
+        assertEquals(2, NetSieveCli.run("analyze", "--out", tmp.toString()));
+        assertEquals(2, NetSieveCli.run("analyze", tmp.toString()));
+    }
+
+    static long indexPackets(Path corpus, String file) throws IOException {
+        for (String line : Files.readAllLines(corpus.resolve("index.tsv"), StandardCharsets.UTF_8)) {
+            String[] cols = line.split("\t");
+            if (cols[0].equals(file)) return Long.parseLong(cols[3]);
+        }
+        throw new AssertionError(file + " not in index.tsv");
+    }
+}
