@@ -38,13 +38,12 @@ public final class DecodedPacket {
         truncatedLayer = null;
         transport = null;
         srcPort = dstPort = -1;
+        // Only what says "absent" is reset here; each layer's decoder sets every field of its view, so a view is
+        // valid exactly when its layer is present (this keeps the per-packet cost down).
         link.reset();
-        innerLink.reset();
-        ip.reset();
-        outerIp.reset();
-        tcp.reset();
-        udp.reset();
-        icmp.reset();
+        innerLink.kind = null;
+        ip.version = 0;
+        outerIp.version = 0;
         tunnel.reset();
     }
 

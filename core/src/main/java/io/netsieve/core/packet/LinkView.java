@@ -24,8 +24,10 @@ public final class LinkView {
 
     Layer kind;
     int headerLength;
-    long dstMac;
-    long srcMac;
+    // MACs are read on demand: most consumers never look at them, and the reads cost on every packet.
+    PacketView packet;
+    int dstMacOffset;
+    int srcMacOffset;
     int etherType;
     int vlanCount;
     final int[] vlanTci = new int[MAX_VLAN_TAGS];
@@ -41,7 +43,7 @@ public final class LinkView {
     void reset() {
         kind = null;
         headerLength = 0;
-        dstMac = srcMac = -1;
+        dstMacOffset = srcMacOffset = -1;
         etherType = 0;
         vlanCount = 0;
         mplsCount = 0;
@@ -57,9 +59,13 @@ public final class LinkView {
     /** Bytes from the frame start to the network header (all tags included). */
     public int headerLength() { return headerLength; }
     /** Destination MAC as the low 48 bits, or -1 when the link has none. */
-    public long dstMac() { return dstMac; }
+    public long dstMac() { return mac(dstMacOffset); }
     /** Source MAC as the low 48 bits (SLL/SLL2: the link-layer address when it is 6 bytes), or -1. */
-    public long srcMac() { return srcMac; }
+    public long srcMac() { return mac(srcMacOffset); }
+
+    private long mac(int at) {
+        return at < 0 ? -1 : ((long) packet.u16(at) << 32) | packet.u32(at + 2);
+    }
     /** The EtherType of the network layer after all tags (0 when unknown, e.g. 802.3/LLC frames). */
     public int etherType() { return etherType; }
     /** Number of VLAN tags, outermost first. */

@@ -101,10 +101,6 @@ public final class PacketDecoder {
         d.malformedReason = reason;
     }
 
-    private long mac(int at) {
-        return ((long) p.u16(at) << 32) | p.u32(at + 2);
-    }
-
     // ---- link layer ----------------------------------------------------------------------------------------
 
     private void ethernet(int off) {
@@ -113,8 +109,9 @@ public final class PacketDecoder {
         }
         LinkView l = currentLink;
         l.kind = Layer.ETHERNET;
-        l.dstMac = mac(off);
-        l.srcMac = mac(off + 6);
+        l.packet = p;
+        l.dstMacOffset = off;
+        l.srcMacOffset = off + 6;
         d.layers |= Layer.ETHERNET.bit();
         int type = p.u16(off + 12);
         if (type <= 1500) {
@@ -135,7 +132,8 @@ public final class PacketDecoder {
         l.packetType = p.u16(0);
         l.arphrd = p.u16(2);
         if (p.u16(4) == 6) {
-            l.srcMac = mac(6);
+            l.packet = p;
+            l.srcMacOffset = 6;
         }
         d.layers |= Layer.LINUX_SLL.bit();
         cookedPayload(p.u16(14), 16);
@@ -151,7 +149,8 @@ public final class PacketDecoder {
         l.arphrd = p.u16(8);
         l.packetType = p.u8(10);
         if (p.u8(11) == 6) {
-            l.srcMac = mac(12);
+            l.packet = p;
+            l.srcMacOffset = 12;
         }
         d.layers |= Layer.LINUX_SLL2.bit();
         cookedPayload(p.u16(0), 20);
@@ -331,7 +330,6 @@ public final class PacketDecoder {
         if (total == 0) {
             // Segmentation offload: the sending host captured the super-segment before the NIC split it.
             total = wireEnd - off;
-            ip.lengthFromFrame = true;
         } else if (total < ihl) {
             malformed(MalformedReason.IPV4_TOTAL_LENGTH_TOO_SMALL);
             return;
@@ -341,6 +339,9 @@ public final class PacketDecoder {
             return;
         }
         ip.version = 4;
+        ip.lengthFromFrame = total != p.u16(off + 2);
+        ip.flowLabel = 0;
+        ip.extensionCount = 0;
         ip.headerOffset = off;
         ip.headerLength = ihl;
         ip.totalLength = total;
@@ -385,16 +386,25 @@ public final class PacketDecoder {
         int payloadLength = p.u16(off + 4);
         int next = p.u8(off + 6);
         int total = 40 + payloadLength;
-        if (payloadLength == 0 && next == 0) {
+        boolean jumbo = payloadLength == 0 && next == 0;
+        if (jumbo) {
             // A jumbogram (RFC 2675) announces its length in a hop-by-hop option; take the frame's.
             total = wireEnd - off;
-            ip.lengthFromFrame = true;
         }
         if (off + total > wireEnd) {
             malformed(MalformedReason.IPV6_PAYLOAD_LENGTH_EXCEEDS_FRAME);
             return;
         }
         ip.version = 6;
+        ip.lengthFromFrame = jumbo;
+        ip.identification = -1;
+        ip.fragment = ip.moreFragments = ip.dontFragment = false;
+        ip.fragmentOffset = 0;
+        ip.extensionCount = 0;
+        ip.srcV4 = ip.dstV4 = 0;
+        ip.protocol = -1;
+        ip.headerLength = 40;
+        ip.payloadOffset = off + 40;
         ip.headerOffset = off;
         ip.totalLength = total;
         ip.trafficClass = (first >>> 20) & 0xFF;
@@ -531,6 +541,13 @@ public final class PacketDecoder {
         t.window = p.u16(off + 14);
         t.checksum = p.u16(off + 16);
         t.urgentPointer = p.u16(off + 18);
+        t.mss = t.windowScale = -1;
+        t.sackPermitted = false;
+        t.sackCount = 0;
+        t.tsVal = t.tsEcr = -1;
+        t.optionsMalformed = false;
+        t.payloadOffset = off + 20;
+        t.payloadLength = t.capturedPayloadLength = 0;
         d.layers |= Layer.TCP.bit();
         d.transport = Layer.TCP;
         d.srcPort = t.srcPort;
@@ -675,6 +692,11 @@ public final class PacketDecoder {
         c.code = p.u8(off + 1);
         c.checksum = p.u16(off + 2);
         c.restOfHeader = p.u32(off + 4);
+        c.quotedIpVersion = 0;
+        c.quotedProtocol = -1;
+        c.quotedSrcHigh = c.quotedSrcLow = c.quotedDstHigh = c.quotedDstLow = 0;
+        c.quotedSrcPort = c.quotedDstPort = -1;
+        c.quotedTcpSeq = -1;
         d.layers |= layer.bit();
         d.transport = layer;
         int t = c.type;
@@ -802,8 +824,7 @@ public final class PacketDecoder {
         tn.innerOffset = inner;
         d.layers |= kind.bit();
         d.outerIp.copyFrom(d.ip);
-        d.ip.reset();
-        d.udp.reset();
+        d.ip.version = 0;
         d.transport = null;
         d.srcPort = d.dstPort = -1;
         d.innerLink.reset();

@@ -330,7 +330,7 @@ class PacketDecoderTest {
         assertTrue(d.has(Layer.ARP));
         assertFalse(d.has(Layer.TCP));
         assertEquals(0, d.ip().version());
-        assertEquals(-1, d.tcp().mss());
+        assertEquals(null, d.transport());
         assertEquals(-1, d.srcPort());
     }
 

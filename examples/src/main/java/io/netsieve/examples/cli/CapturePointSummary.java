@@ -4,7 +4,13 @@ import io.netsieve.core.io.CaptureFileReader;
 import io.netsieve.core.io.CaptureFiles;
 import io.netsieve.core.nic.CapturePoint;
 import io.netsieve.core.nic.Nic;
+import io.netsieve.core.packet.DecodeOutcome;
+import io.netsieve.core.packet.DecodeStats;
+import io.netsieve.core.packet.DecodedPacket;
+import io.netsieve.core.packet.Layer;
 import io.netsieve.core.packet.LinkType;
+import io.netsieve.core.packet.MalformedReason;
+import io.netsieve.core.packet.PacketDecoder;
 import io.netsieve.core.packet.PacketView;
 
 import java.io.IOException;
@@ -14,7 +20,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeSet;
 
-/** What one capture point's file holds: counts, time span, link types, and the error that ended it, if any. */
+/**
+ * What one capture point's file holds: counts, time span, link types, every packet decoded (outcomes, malformed
+ * reasons, layers), and the error that ended the file, if any.
+ */
 final class CapturePointSummary {
     private final CapturePoint point;
     private String format = "";
@@ -26,6 +35,7 @@ final class CapturePointSummary {
     private long firstNanos = Long.MAX_VALUE;
     private long lastNanos = Long.MIN_VALUE;
     private String error;
+    private final DecodeStats decode = new DecodeStats();
 
     private CapturePointSummary(CapturePoint point) {
         this.point = point;
@@ -35,11 +45,15 @@ final class CapturePointSummary {
     static CapturePointSummary scan(CapturePoint point) {
         CapturePointSummary s = new CapturePointSummary(point);
         PacketView view = new PacketView();
+        PacketDecoder decoder = new PacketDecoder();
+        DecodedPacket decoded = new DecodedPacket();
         try (CaptureFileReader reader = CaptureFiles.open(point.file(), point.id())) {
             s.format = reader.format();
             int lastLinkType = -1;
             while (reader.next(view)) {
                 s.packets++;
+                decoder.decode(view, decoded);
+                s.decode.record(decoded);
                 s.capturedBytes += view.captureLength();
                 s.wireBytes += view.wireLength();
                 if (view.isTruncated()) s.truncated++;
@@ -63,6 +77,7 @@ final class CapturePointSummary {
     String error() { return error; }
     String linkTypes() { return String.join(",", linkTypes); }
     String format() { return format; }
+    DecodeStats decode() { return decode; }
 
     double durationSeconds() {
         return packets == 0 ? 0 : (lastNanos - firstNanos) / 1e9;
@@ -90,7 +105,30 @@ final class CapturePointSummary {
         m.put("truncated_packets", truncated);
         m.put("first_packet", packets == 0 ? null : Instant.ofEpochSecond(0, firstNanos).toString());
         m.put("last_packet", packets == 0 ? null : Instant.ofEpochSecond(0, lastNanos).toString());
+        m.put("decode", decodeJson(decode));
         m.put("error", error);
+        return m;
+    }
+
+    static Map<String, Object> decodeJson(DecodeStats stats) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        for (DecodeOutcome o : DecodeOutcome.values()) {
+            m.put(o.name().toLowerCase(), stats.count(o));
+        }
+        Map<String, Object> reasons = new LinkedHashMap<>();
+        for (MalformedReason r : MalformedReason.values()) {
+            if (stats.count(r) > 0) {
+                reasons.put(r.name().toLowerCase(), stats.count(r));
+            }
+        }
+        m.put("malformed_reasons", reasons);
+        Map<String, Object> layers = new LinkedHashMap<>();
+        for (Layer l : Layer.values()) {
+            if (stats.count(l) > 0) {
+                layers.put(l.name().toLowerCase(), stats.count(l));
+            }
+        }
+        m.put("layers", layers);
         return m;
     }
 
@@ -100,6 +138,9 @@ final class CapturePointSummary {
         m.put("packets", all.stream().mapToLong(s -> s.packets).sum());
         m.put("wire_bytes", all.stream().mapToLong(s -> s.wireBytes).sum());
         m.put("capture_points_with_errors", all.stream().filter(s -> s.error != null).count());
+        DecodeStats decode = new DecodeStats();
+        all.forEach(s -> decode.add(s.decode));
+        m.put("decode", decodeJson(decode));
         return m;
     }
 }

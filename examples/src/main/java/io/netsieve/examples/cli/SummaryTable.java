@@ -1,5 +1,9 @@
 package io.netsieve.examples.cli;
 
+import io.netsieve.core.packet.DecodeOutcome;
+import io.netsieve.core.packet.DecodeStats;
+import io.netsieve.core.packet.Layer;
+
 import java.io.PrintWriter;
 import java.util.List;
 
@@ -9,18 +13,23 @@ final class SummaryTable {
     }
 
     static void print(PrintWriter out, List<CapturePointSummary> summaries) {
-        String format = "%-3s %-34s %-8s %-10s %9s %12s %9s  %s%n";
-        out.printf(format, "id", "capture point", "kind", "link", "packets", "bytes", "seconds", "status");
+        String format = "%-3s %-34s %-8s %-10s %9s %12s %9s %7s %7s %9s  %s%n";
+        out.printf(format, "id", "capture point", "kind", "link", "packets", "bytes", "seconds", "tcp", "udp",
+                "malformed", "status");
         long packets = 0;
         long bytes = 0;
+        DecodeStats total = new DecodeStats();
         for (CapturePointSummary s : summaries) {
             packets += s.packets();
             bytes += s.wireBytes();
+            total.add(s.decode());
             out.printf(format, s.point().id(), clip(s.point().nic().label(), 34), s.point().nic().kind().label(),
                     clip(s.linkTypes(), 10), s.packets(), s.wireBytes(), String.format("%.3f", s.durationSeconds()),
-                    s.error() == null ? "ok" : "ERROR " + s.error());
+                    s.decode().count(Layer.TCP), s.decode().count(Layer.UDP),
+                    s.decode().count(DecodeOutcome.MALFORMED), s.error() == null ? "ok" : "ERROR " + s.error());
         }
-        out.printf(format, "", "total (" + summaries.size() + " capture points)", "", "", packets, bytes, "", "");
+        out.printf(format, "", "total (" + summaries.size() + " capture points)", "", "", packets, bytes, "",
+                total.count(Layer.TCP), total.count(Layer.UDP), total.count(DecodeOutcome.MALFORMED), "");
     }
 
     private static String clip(String s, int width) {

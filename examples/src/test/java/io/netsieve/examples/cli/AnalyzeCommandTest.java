@@ -46,6 +46,17 @@ class AnalyzeCommandTest {
         }
         assertEquals("print-flags", root.get("capture_points").get(0).get("nic_name").asText());
         assertEquals("EN10MB", root.get("capture_points").get(0).get("link_types").get(0).asText());
+        // Layer counts of print-flags.pcap from the corpus index: ipv4=10 tcp=10.
+        JsonNode decode = root.get("capture_points").get(0).get("decode");
+        assertEquals(10, decode.get("decoded").asLong(), decode.toString());
+        assertEquals(10, decode.get("layers").get("ipv4").asLong());
+        assertEquals(10, decode.get("layers").get("tcp").asLong());
+        assertEquals(0, decode.get("malformed").asLong());
+        long all = root.get("totals").get("packets").asLong();
+        JsonNode totals = root.get("totals").get("decode");
+        assertEquals(all, totals.get("decoded").asLong() + totals.get("truncated").asLong()
+                + totals.get("malformed").asLong() + totals.get("unsupported_link_type").asLong(),
+                "every packet ends in exactly one outcome");
     }
 
     @Test
