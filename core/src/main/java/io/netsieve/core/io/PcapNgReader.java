@@ -202,10 +202,10 @@ public final class PcapNgReader extends CaptureFileReader {
 
     private String string(int index, int length) {
         int n = length;
-        while (n > 0 && in.array()[in.position() + index + n - 1] == 0) {
+        while (n > 0 && in.u8(index + n - 1) == 0) {
             n--; // options may be NUL-terminated
         }
-        return new String(in.array(), in.position() + index, n, StandardCharsets.UTF_8);
+        return new String(in.copy(index, n), StandardCharsets.UTF_8);
     }
 
     private CaptureInterface iface(long offset, long id) throws CaptureFileException {
@@ -275,7 +275,7 @@ public final class PcapNgReader extends CaptureFileReader {
         long nanos = timestamp == Long.MIN_VALUE ? 0
                 : toNanos(timestamp, iface.timestampUnitsPerSecond()) + tsOffsetNanos[iface.id()];
         int wire = original > Integer.MAX_VALUE ? Integer.MAX_VALUE : (int) original;
-        view.wrap(in.array(), in.position() + dataIndex, caplen, wire, nanos, iface.linkType(), capturePointId)
+        view.wrap(in.buffer(), in.position() + dataIndex, caplen, wire, nanos, iface.linkType(), capturePointId)
                 .interfaceId(iface.id())
                 .direction(direction);
         packets++;

@@ -81,7 +81,7 @@ public final class PcapReader extends CaptureFileReader {
         long fraction = in.u32(4);
         long nanos = seconds * 1_000_000_000L + (unitsPerSecond == 1_000_000L ? fraction * 1_000L : fraction);
         int wire = original > Integer.MAX_VALUE ? Integer.MAX_VALUE : (int) original;
-        view.wrap(in.array(), in.position() + RECORD_HEADER, caplen, wire, nanos, linkType, capturePointId);
+        view.wrap(in.buffer(), in.position() + RECORD_HEADER, caplen, wire, nanos, linkType, capturePointId);
         in.skip(RECORD_HEADER + caplen);
         packets++;
         return true;
