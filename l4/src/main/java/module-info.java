@@ -1,4 +1,6 @@
-/** netsieve l4 (its API packages are exported as they land). */
+/** netsieve l4: flows, TCP analysis, reassembly, bpf_net_l4_log (API packages are exported as they land). */
 module io.netsieve.l4 {
     requires transitive io.netsieve.core;
+
+    exports io.netsieve.l4.flow;
 }

@@ -1,0 +1,178 @@
+package io.netsieve.l4.flow;
+
+import java.util.function.Consumer;
+
+/**
+ * A bounded open-addressing hash table from {@link FlowKey} to a flow object. Keys live in primitive columns
+ * (no key objects, no boxing), linear probing, backward-shift deletion (no tombstones), load factor at most 1/2.
+ * A lookup of a known flow allocates nothing.
+ *
+ * <p>Bound: {@link #maxFlows()} entries. {@link #put} refuses a new flow when the table is full; the caller decides
+ * what to evict (the flow tracker evicts the least recently seen flow and counts it).
+ *
+ * <p>Not thread-safe: one table per pipeline thread.
+ *
+ * @param <V> the flow state
+ */
+public final class FlowTable<V> {
+    private final int maxFlows;
+    private final int mask;
+    private final int[] hashes; // 0 = empty slot; stored hashes are forced non-zero
+    private final long[] segment; // capture point << 32 | vni
+    private final long[] shape; // vlans << 32 | ipVersion << 8 | protocol
+    private final long[] aHigh;
+    private final long[] aLow;
+    private final long[] bHigh;
+    private final long[] bLow;
+    private final long[] ports; // aPort << 32 | bPort
+    private final Object[] values;
+    private int size;
+
+    /** A table for at most {@code maxFlows} flows (1 .. 2^28); memory is allocated up front (about 80 B x 2 x max). */
+    public FlowTable(int maxFlows) {
+        if (maxFlows < 1 || maxFlows > (1 << 28)) {
+            throw new IllegalArgumentException("maxFlows must be in [1, 2^28]: " + maxFlows);
+        }
+        this.maxFlows = maxFlows;
+        int capacity = Integer.highestOneBit(Math.max(2, maxFlows * 2 - 1)) << 1;
+        mask = capacity - 1;
+        hashes = new int[capacity];
+        segment = new long[capacity];
+        shape = new long[capacity];
+        aHigh = new long[capacity];
+        aLow = new long[capacity];
+        bHigh = new long[capacity];
+        bLow = new long[capacity];
+        ports = new long[capacity];
+        values = new Object[capacity];
+    }
+
+    public int maxFlows() { return maxFlows; }
+    public int size() { return size; }
+
+    /** The flow of {@code key}, or null. */
+    public V get(FlowKey key) {
+        int slot = find(key);
+        return slot < 0 ? null : value(slot);
+    }
+
+    /**
+     * Adds {@code value} for {@code key} (which must not be present).
+     *
+     * @return false when the table is full (nothing added)
+     */
+    public boolean put(FlowKey key, V value) {
+        if (value == null) {
+            throw new NullPointerException("value");
+        }
+        if (size == maxFlows) {
+            return false;
+        }
+        int h = hashOf(key);
+        int slot = h & mask;
+        while (hashes[slot] != 0) {
+            if (hashes[slot] == h && matches(slot, key)) {
+                throw new IllegalStateException("key already present: " + key);
+            }
+            slot = (slot + 1) & mask;
+        }
+        hashes[slot] = h;
+        segment[slot] = ((long) key.capturePointId << 32) | (key.vni & 0xFFFF_FFFFL);
+        shape[slot] = ((long) key.vlans << 32) | ((long) key.ipVersion << 8) | key.protocol;
+        aHigh[slot] = key.aHigh;
+        aLow[slot] = key.aLow;
+        bHigh[slot] = key.bHigh;
+        bLow[slot] = key.bLow;
+        ports[slot] = ((long) key.aPort << 32) | (key.bPort & 0xFFFF_FFFFL);
+        values[slot] = value;
+        size++;
+        return true;
+    }
+
+    /** Removes {@code key}'s flow; returns it, or null when absent. */
+    public V remove(FlowKey key) {
+        int slot = find(key);
+        if (slot < 0) {
+            return null;
+        }
+        V v = value(slot);
+        removeSlot(slot);
+        return v;
+    }
+
+    /** Calls {@code action} for every flow (the table must not be modified meanwhile). */
+    public void forEach(Consumer<? super V> action) {
+        for (int i = 0; i < hashes.length; i++) {
+            if (hashes[i] != 0) {
+                action.accept(value(i));
+            }
+        }
+    }
+
+    /** Removes every flow. */
+    public void clear() {
+        java.util.Arrays.fill(hashes, 0);
+        java.util.Arrays.fill(values, null);
+        size = 0;
+    }
+
+    @SuppressWarnings("unchecked")
+    private V value(int slot) {
+        return (V) values[slot];
+    }
+
+    private static int hashOf(FlowKey key) {
+        int h = key.hash();
+        return h == 0 ? 1 : h;
+    }
+
+    private int find(FlowKey key) {
+        int h = hashOf(key);
+        int slot = h & mask;
+        while (hashes[slot] != 0) {
+            if (hashes[slot] == h && matches(slot, key)) {
+                return slot;
+            }
+            slot = (slot + 1) & mask;
+        }
+        return -1;
+    }
+
+    private boolean matches(int slot, FlowKey key) {
+        return aLow[slot] == key.aLow && bLow[slot] == key.bLow
+                && ports[slot] == (((long) key.aPort << 32) | (key.bPort & 0xFFFF_FFFFL))
+                && aHigh[slot] == key.aHigh && bHigh[slot] == key.bHigh
+                && segment[slot] == (((long) key.capturePointId << 32) | (key.vni & 0xFFFF_FFFFL))
+                && shape[slot] == (((long) key.vlans << 32) | ((long) key.ipVersion << 8) | key.protocol);
+    }
+
+    /** Backward-shift deletion: moves later members of the probe run into the hole so lookups never stop early. */
+    private void removeSlot(int hole) {
+        int next = (hole + 1) & mask;
+        while (hashes[next] != 0) {
+            int home = hashes[next] & mask;
+            // Move the entry at next into the hole if its home is not cyclically within (hole, next].
+            boolean movable = hole <= next ? (home <= hole || home > next) : (home <= hole && home > next);
+            if (movable) {
+                move(next, hole);
+                hole = next;
+            }
+            next = (next + 1) & mask;
+        }
+        hashes[hole] = 0;
+        values[hole] = null;
+        size--;
+    }
+
+    private void move(int from, int to) {
+        hashes[to] = hashes[from];
+        segment[to] = segment[from];
+        shape[to] = shape[from];
+        aHigh[to] = aHigh[from];
+        aLow[to] = aLow[from];
+        bHigh[to] = bHigh[from];
+        bLow[to] = bLow[from];
+        ports[to] = ports[from];
+        values[to] = values[from];
+    }
+}

@@ -1,0 +1,94 @@
+package io.netsieve.l4.flow;
+
+import org.junit.jupiter.api.Test;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class FlowTableTest {
+
+    private static FlowKey key(int cp, int vlans, int vni, long src, int sport, long dst, int dport) {
+        FlowKey k = new FlowKey();
+        k.set(cp, vlans, vni, 4, 6, 0, 0xFFFF_0000_0000L | src, sport, 0, 0xFFFF_0000_0000L | dst, dport);
+        return k;
+    }
+
+    @Test
+    void bothDirectionsShareOneKey() {
+        FlowKey ab = key(1, -1, -1, 0xC6120001L, 40000, 0xC6120002L, 80);
+        FlowKey ba = key(1, -1, -1, 0xC6120002L, 80, 0xC6120001L, 40000);
+        assertEquals(ab, ba);
+        assertEquals(ab.hash(), ba.hash());
+        assertTrue(ab.packetFromA());
+        assertFalse(ba.packetFromA());
+    }
+
+    @Test
+    void segmentKeepsEqualTuplesApart() {
+        FlowTable<String> table = new FlowTable<>(16);
+        assertTrue(table.put(key(1, -1, -1, 1, 2, 3, 4), "nic1"));
+        assertTrue(table.put(key(2, -1, -1, 1, 2, 3, 4), "nic2"));
+        assertTrue(table.put(key(1, (100 << 16) | FlowKey.NO_VLAN, -1, 1, 2, 3, 4), "vlan100"));
+        assertTrue(table.put(key(1, -1, 42, 1, 2, 3, 4), "vni42"));
+        assertEquals(4, table.size());
+        assertEquals("nic2", table.get(key(2, -1, -1, 3, 4, 1, 2)));
+        assertEquals("vni42", table.get(key(1, -1, 42, 1, 2, 3, 4)));
+    }
+
+    @Test
+    void boundedAndRefusesWhenFull() {
+        FlowTable<Integer> table = new FlowTable<>(3);
+        assertTrue(table.put(key(0, -1, -1, 0, 1, 100, 2), 0));
+        assertThrows(IllegalStateException.class, () -> table.put(key(0, -1, -1, 100, 2, 0, 1), 0));
+        for (int i = 1; i < 3; i++) {
+            assertTrue(table.put(key(0, -1, -1, i, 1, 100, 2), i));
+        }
+        assertFalse(table.put(key(0, -1, -1, 9, 1, 100, 2), 9));
+        assertEquals(3, table.size());
+        assertThrows(IllegalArgumentException.class, () -> new FlowTable<>(0));
+    }
+
+    @Test
+    void behavesLikeAHashMapUnderRandomChurn() {
+        // Few distinct addresses so probe runs collide and wrap; removal must keep every remaining key findable.
+        SplittableRandom random = new SplittableRandom(7);
+        FlowTable<Long> table = new FlowTable<>(512);
+        Map<FlowKey, Long> reference = new HashMap<>();
+        // Long values: compared with equals (boxing makes distinct objects).
+        List<FlowKey> present = new ArrayList<>();
+        for (int step = 0; step < 200_000; step++) {
+            FlowKey k = key(random.nextInt(3), -1, -1, random.nextInt(40), random.nextInt(20), 7, 80);
+            Long expected = reference.get(k);
+            Long actual = table.get(k);
+            assertEquals(expected, actual);
+            if (expected == null) {
+                if (table.put(k, (long) step)) {
+                    reference.put(k, (long) step);
+                    present.add(k);
+                } else {
+                    assertEquals(512, reference.size());
+                }
+            } else if (random.nextInt(3) == 0) {
+                assertEquals(expected, table.remove(k));
+                reference.remove(k);
+                present.remove(k);
+            }
+            if (step % 10_000 == 0) {
+                assertEquals(reference.size(), table.size());
+                for (FlowKey p : present) {
+                    assertEquals(reference.get(p), table.get(p), () -> "lost " + p);
+                }
+            }
+        }
+        assertNull(table.remove(key(9, -1, -1, 99, 99, 99, 99)));
+    }
+}
