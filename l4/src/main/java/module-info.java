@@ -2,5 +2,6 @@
 module io.netsieve.l4 {
     requires transitive io.netsieve.core;
 
+    exports io.netsieve.l4;
     exports io.netsieve.l4.flow;
 }

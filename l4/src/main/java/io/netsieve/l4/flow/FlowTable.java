@@ -109,6 +109,26 @@ public final class FlowTable<V> {
         }
     }
 
+    /** Number of slots, for a sweep with {@link #valueAt(int)} / {@link #removeAt(int)}. */
+    public int slots() {
+        return hashes.length;
+    }
+
+    /** The flow in {@code slot}, or null when the slot is empty. */
+    public V valueAt(int slot) {
+        return hashes[slot] == 0 ? null : value(slot);
+    }
+
+    /**
+     * Removes the flow in {@code slot}. A later member of the probe run may move into {@code slot} (never one from
+     * a lower slot into a higher one), so a sweep that removes must look at the same slot again.
+     */
+    public void removeAt(int slot) {
+        if (hashes[slot] != 0) {
+            removeSlot(slot);
+        }
+    }
+
     /** Removes every flow. */
     public void clear() {
         java.util.Arrays.fill(hashes, 0);

@@ -1,0 +1,133 @@
+package io.netsieve.l4;
+
+import java.time.Duration;
+
+/**
+ * Limits and timeouts of an {@link L4Tracker}. Immutable; build with {@link #builder()} (each setter validates its
+ * argument and may be called once). Defaults:
+ * <ul>
+ *   <li>{@code chunkMaxPackets} 256, {@code chunkMaxSpan} 30 s, {@code chunkIdle} 30 s (reference §3);</li>
+ *   <li>{@code tcpIdleTimeout} 5 min (an established connection with no packets is ended), {@code udpIdleTimeout}
+ *       60 s, {@code timeWaitTimeout} 30 s (a closed connection stays to absorb late packets and to recognise
+ *       port reuse);</li>
+ *   <li>{@code maxFlows} 65 536 (the flow table's bound: about 10 MB of table; when full the least recently seen
+ *       flow is evicted, emitted with {@code evicted = true}, and counted).</li>
+ * </ul>
+ */
+public final class L4Config {
+    private final int chunkMaxPackets;
+    private final long chunkMaxSpanNanos;
+    private final long chunkIdleNanos;
+    private final long tcpIdleNanos;
+    private final long udpIdleNanos;
+    private final long timeWaitNanos;
+    private final int maxFlows;
+
+    private L4Config(Builder b) {
+        chunkMaxPackets = b.chunkMaxPackets > 0 ? b.chunkMaxPackets : 256;
+        chunkMaxSpanNanos = b.chunkMaxSpan != null ? b.chunkMaxSpan.toNanos() : 30_000_000_000L;
+        chunkIdleNanos = b.chunkIdle != null ? b.chunkIdle.toNanos() : 30_000_000_000L;
+        tcpIdleNanos = b.tcpIdle != null ? b.tcpIdle.toNanos() : 300_000_000_000L;
+        udpIdleNanos = b.udpIdle != null ? b.udpIdle.toNanos() : 60_000_000_000L;
+        timeWaitNanos = b.timeWait != null ? b.timeWait.toNanos() : 30_000_000_000L;
+        maxFlows = b.maxFlows > 0 ? b.maxFlows : 65_536;
+    }
+
+    /** The defaults. */
+    public static L4Config defaults() {
+        return builder().build();
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    public int chunkMaxPackets() { return chunkMaxPackets; }
+    public long chunkMaxSpanNanos() { return chunkMaxSpanNanos; }
+    public long chunkIdleNanos() { return chunkIdleNanos; }
+    public long tcpIdleNanos() { return tcpIdleNanos; }
+    public long udpIdleNanos() { return udpIdleNanos; }
+    public long timeWaitNanos() { return timeWaitNanos; }
+    public int maxFlows() { return maxFlows; }
+
+    /** Builder; every setter may be called at most once. */
+    public static final class Builder {
+        private int chunkMaxPackets;
+        private Duration chunkMaxSpan;
+        private Duration chunkIdle;
+        private Duration tcpIdle;
+        private Duration udpIdle;
+        private Duration timeWait;
+        private int maxFlows;
+
+        private Builder() {
+        }
+
+        /** Packets per chunk, 1..65536. */
+        public Builder chunkMaxPackets(int packets) {
+            once(chunkMaxPackets != 0, "chunkMaxPackets");
+            if (packets < 1 || packets > 65_536) {
+                throw new IllegalArgumentException("chunkMaxPackets must be in [1, 65536]: " + packets);
+            }
+            chunkMaxPackets = packets;
+            return this;
+        }
+
+        public Builder chunkMaxSpan(Duration span) {
+            once(chunkMaxSpan != null, "chunkMaxSpan");
+            chunkMaxSpan = positive(span, "chunkMaxSpan");
+            return this;
+        }
+
+        public Builder chunkIdle(Duration idle) {
+            once(chunkIdle != null, "chunkIdle");
+            chunkIdle = positive(idle, "chunkIdle");
+            return this;
+        }
+
+        public Builder tcpIdleTimeout(Duration idle) {
+            once(tcpIdle != null, "tcpIdleTimeout");
+            tcpIdle = positive(idle, "tcpIdleTimeout");
+            return this;
+        }
+
+        public Builder udpIdleTimeout(Duration idle) {
+            once(udpIdle != null, "udpIdleTimeout");
+            udpIdle = positive(idle, "udpIdleTimeout");
+            return this;
+        }
+
+        public Builder timeWaitTimeout(Duration wait) {
+            once(timeWait != null, "timeWaitTimeout");
+            timeWait = positive(wait, "timeWaitTimeout");
+            return this;
+        }
+
+        /** Flows tracked at once, 1..2^28. */
+        public Builder maxFlows(int flows) {
+            once(maxFlows != 0, "maxFlows");
+            if (flows < 1 || flows > (1 << 28)) {
+                throw new IllegalArgumentException("maxFlows must be in [1, 2^28]: " + flows);
+            }
+            maxFlows = flows;
+            return this;
+        }
+
+        public L4Config build() {
+            return new L4Config(this);
+        }
+
+        private static void once(boolean set, String name) {
+            if (set) {
+                throw new IllegalStateException(name + " was already set");
+            }
+        }
+
+        private static Duration positive(Duration d, String name) {
+            if (d == null || d.isNegative() || d.isZero()) {
+                throw new IllegalArgumentException(name + " must be positive: " + d);
+            }
+            return d;
+        }
+    }
+}

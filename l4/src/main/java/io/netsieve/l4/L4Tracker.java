@@ -1,0 +1,126 @@
+package io.netsieve.l4;
+
+import io.netsieve.core.nic.Nic;
+import io.netsieve.core.packet.DecodeOutcome;
+import io.netsieve.core.packet.DecodedPacket;
+import io.netsieve.core.packet.Layer;
+import io.netsieve.core.packet.MalformedReason;
+import io.netsieve.l4.internal.ConnectionTable;
+
+import java.util.Objects;
+import java.util.function.IntFunction;
+
+/**
+ * Rebuilds TCP connections and UDP flows from decoded packets and emits {@code bpf_net_l4_log} records
+ * ({@link L4Log}), chunk by chunk, to a {@link L4LogListener}.
+ *
+ * <p>Time is packet time: {@link #onPacket} advances the clock, timeouts (chunk idle, connection idle, TIME_WAIT)
+ * are checked at most once per second of packet time, and {@link #flush()} ends everything at the end of a capture.
+ * A live pipeline with idle links calls {@link #advanceTime(long)} from its clock.
+ *
+ * <p>Direction (reference §5): the local side of a connection is the endpoint whose address is one of the capture
+ * point's {@link Nic#localAddresses()}; the client is the sender of the bare SYN (or the receiver of the SYN-ACK).
+ * With both known the direction is incoming/outgoing with score 255 (handshake seen) or 200; otherwise unknown.
+ *
+ * <p>Not thread-safe: one tracker per pipeline thread; the listener is called on that thread.
+ */
+public final class L4Tracker {
+    private final ConnectionTable table;
+    private long tcpPackets;
+    private long udpPackets;
+    private long ignoredPackets;
+
+    private L4Tracker(Builder b) {
+        this.table = new ConnectionTable(b.config, b.nics, b.listener);
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** Accounts one decoded packet (its capture point is {@code packet.packet().capturePointId()}). */
+    public void onPacket(DecodedPacket packet) {
+        long now = packet.packet().timestampNanos();
+        table.advance(now);
+        boolean headersOk = packet.outcome() == DecodeOutcome.DECODED
+                || (packet.outcome() == DecodeOutcome.MALFORMED
+                    && packet.malformedReason() == MalformedReason.TCP_BAD_OPTION);
+        Layer transport = packet.transport();
+        if (!headersOk || (transport != Layer.TCP && transport != Layer.UDP)) {
+            ignoredPackets++;
+            return;
+        }
+        if (transport == Layer.TCP) {
+            tcpPackets++;
+        } else {
+            udpPackets++;
+        }
+        table.onPacket(packet, now);
+    }
+
+    /** Advances the clock without a packet (live capture on a quiet link): runs due timeouts. */
+    public void advanceTime(long nowNanos) {
+        table.advance(nowNanos);
+    }
+
+    /** Ends every connection: emits each pending chunk as its last and empties the table. */
+    public void flush() {
+        table.flush();
+    }
+
+    public L4Stats stats() {
+        return new L4Stats(tcpPackets, udpPackets, ignoredPackets, table.created(), table.size(), table.expired(),
+                table.evicted(), table.flushed(), table.portReuses(), table.records());
+    }
+
+    /** Builder; every setter may be called at most once. */
+    public static final class Builder {
+        private L4Config config;
+        private IntFunction<Nic> nics;
+        private L4LogListener listener;
+
+        private Builder() {
+        }
+
+        public Builder config(L4Config config) {
+            if (this.config != null) {
+                throw new IllegalStateException("config was already set");
+            }
+            this.config = Objects.requireNonNull(config, "config");
+            return this;
+        }
+
+        /**
+         * The capture point metadata by capture-point id (may return null for an unknown id: a default NIC named
+         * after the id is used, with no local addresses, so direction stays unknown).
+         */
+        public Builder nics(IntFunction<Nic> nics) {
+            if (this.nics != null) {
+                throw new IllegalStateException("nics was already set");
+            }
+            this.nics = Objects.requireNonNull(nics, "nics");
+            return this;
+        }
+
+        public Builder listener(L4LogListener listener) {
+            if (this.listener != null) {
+                throw new IllegalStateException("listener was already set");
+            }
+            this.listener = Objects.requireNonNull(listener, "listener");
+            return this;
+        }
+
+        public L4Tracker build() {
+            if (listener == null) {
+                throw new IllegalStateException("listener is required");
+            }
+            if (config == null) {
+                config = L4Config.defaults();
+            }
+            if (nics == null) {
+                nics = id -> null;
+            }
+            return new L4Tracker(this);
+        }
+    }
+}

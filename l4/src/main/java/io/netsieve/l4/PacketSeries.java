@@ -1,0 +1,83 @@
+package io.netsieve.l4;
+
+import java.util.Arrays;
+
+/**
+ * The packets of one L4 log chunk, one row per packet (reference §3), in columns of primitives. Sequence and
+ * acknowledgment numbers are relative: absolute = relative + {@link L4Log#txSeqPos()} (for tx rows) or
+ * {@link L4Log#rxSeqPos()} (for rx rows) for seq, the other side's position for ack. Immutable.
+ */
+public final class PacketSeries {
+    private final int count;
+    private final boolean[] tx;
+    private final byte[] srcMacId;
+    private final byte[] dstMacId;
+    private final short[] flags;
+    private final long[] seq;
+    private final long[] ack;
+    private final int[] payloadSize;
+    private final long[] window;
+    private final long[] tsOffset;
+
+    /** Copies the first {@code count} entries of the given columns. */
+    public PacketSeries(int count, boolean[] tx, byte[] srcMacId, byte[] dstMacId, short[] flags, long[] seq,
+                        long[] ack, int[] payloadSize, long[] window, long[] tsOffset) {
+        this.count = count;
+        this.tx = Arrays.copyOf(tx, count);
+        this.srcMacId = Arrays.copyOf(srcMacId, count);
+        this.dstMacId = Arrays.copyOf(dstMacId, count);
+        this.flags = Arrays.copyOf(flags, count);
+        this.seq = Arrays.copyOf(seq, count);
+        this.ack = Arrays.copyOf(ack, count);
+        this.payloadSize = Arrays.copyOf(payloadSize, count);
+        this.window = Arrays.copyOf(window, count);
+        this.tsOffset = Arrays.copyOf(tsOffset, count);
+    }
+
+    /** Number of packets. */
+    public int size() { return count; }
+    /** True when packet {@code i} was sent by the local side ({@code txrx = tx}). */
+    public boolean isTx(int i) { return tx[check(i)]; }
+    /** Small per-connection id of the source MAC (0, 1, 2… in order of appearance; -1 without a MAC). */
+    public int srcMacId(int i) { return srcMacId[check(i)]; }
+    /** Small per-connection id of the destination MAC. */
+    public int dstMacId(int i) { return dstMacId[check(i)]; }
+    /** TCP flag bits (io.netsieve.core.packet.TcpView constants), 0 for UDP. */
+    public int flags(int i) { return flags[check(i)]; }
+    /** Relative sequence number (0 for UDP). */
+    public long seq(int i) { return seq[check(i)]; }
+    /** Relative acknowledgment number (0 without ACK). */
+    public long ack(int i) { return ack[check(i)]; }
+    /** TCP/UDP payload bytes. */
+    public int payloadSize(int i) { return payloadSize[check(i)]; }
+    /** Receive window, scaled by the negotiated window scale when the handshake was seen. */
+    public long window(int i) { return window[check(i)]; }
+    /** Nanoseconds since the chunk's first packet. */
+    public long tsOffset(int i) { return tsOffset[check(i)]; }
+
+    /** Flags as text, e.g. {@code SYN|ACK}. */
+    public static String flagText(int flags) {
+        if (flags == 0) {
+            return "";
+        }
+        StringBuilder b = new StringBuilder();
+        String[] names = {"FIN", "SYN", "RST", "PSH", "ACK", "URG", "ECE", "CWR", "NS"};
+        int[] order = {1, 4, 0, 2, 3, 5, 6, 7, 8}; // SYN, ACK, FIN, RST, PSH, URG, ECE, CWR, NS
+        for (int bit : order) {
+            if ((flags & (1 << bit)) != 0) {
+                if (!b.isEmpty()) {
+                    b.append('|');
+                }
+                b.append(names[bit]);
+            }
+        }
+        return b.toString();
+    }
+
+    private int check(int i) {
+        if (i < 0 || i >= count) {
+            throw new IndexOutOfBoundsException("packet " + i + " of " + count);
+        }
+        return i;
+    }
+}

@@ -1,0 +1,328 @@
+package io.netsieve.l4.internal;
+
+import io.netsieve.core.nic.Nic;
+import io.netsieve.core.packet.DecodedPacket;
+import io.netsieve.core.packet.Layer;
+import io.netsieve.core.packet.TcpView;
+import io.netsieve.l4.CommunityId;
+import io.netsieve.l4.Direction;
+import io.netsieve.l4.L4Config;
+import io.netsieve.l4.L4Log;
+import io.netsieve.l4.L4LogListener;
+import io.netsieve.l4.PacketSeries;
+import io.netsieve.l4.flow.FlowKey;
+import io.netsieve.l4.flow.FlowTable;
+
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.security.SecureRandom;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+import java.util.function.IntFunction;
+
+/**
+ * The connections of an L4 tracker: lookup, creation (with port reuse), chunk closing, timeouts, eviction of the
+ * least recently seen connection when the table is full, and turning chunks into {@link L4Log} records.
+ */
+public final class ConnectionTable {
+    private static final long SWEEP_PERIOD_NANOS = 1_000_000_000L;
+
+    private final L4Config config;
+    private final IntFunction<Nic> nics;
+    private final L4LogListener listener;
+    private final FlowTable<Connection> table;
+    private final FlowKey key = new FlowKey();
+    private final SplittableRandom random = new SplittableRandom(new SecureRandom().nextLong());
+    private final Map<Integer, long[]> localAddresses = new HashMap<>();
+    private final Map<Integer, Nic> nicCache = new HashMap<>();
+    private Connection lruHead;
+    private Connection lruTail;
+    private long nextSweep = Long.MIN_VALUE;
+    private long created;
+    private long expired;
+    private long evicted;
+    private long portReuses;
+    private long flushed;
+    private long records;
+
+    public ConnectionTable(L4Config config, IntFunction<Nic> nics, L4LogListener listener) {
+        this.config = config;
+        this.nics = nics;
+        this.listener = listener;
+        this.table = new FlowTable<>(config.maxFlows());
+    }
+
+    public long created() { return created; }
+    public long expired() { return expired; }
+    public long evicted() { return evicted; }
+    public long portReuses() { return portReuses; }
+    public long flushed() { return flushed; }
+    public long records() { return records; }
+    public int size() { return table.size(); }
+
+    /** Runs the timeouts that are due at {@code now} (at most once per second of packet time). */
+    public void advance(long now) {
+        if (now < nextSweep) {
+            return;
+        }
+        nextSweep = now + SWEEP_PERIOD_NANOS;
+        for (int slot = 0; slot < table.slots(); slot++) {
+            Connection c = table.valueAt(slot);
+            if (c == null) {
+                continue;
+            }
+            long idle = now - c.lastSeenNanos;
+            long timeout = c.closed ? config.timeWaitNanos() : c.tcp ? config.tcpIdleNanos() : config.udpIdleNanos();
+            if (idle >= timeout) {
+                if (!c.chunkEmpty()) {
+                    emit(c, true, false);
+                }
+                table.removeAt(slot);
+                unlink(c);
+                expired++;
+                slot--; // backward-shift deletion may have moved another flow into this slot
+            } else if (!c.chunkEmpty() && idle >= config.chunkIdleNanos()) {
+                emit(c, false, false);
+            }
+        }
+    }
+
+    public void onPacket(DecodedPacket d, long now) {
+        if (!key.set(d)) {
+            return;
+        }
+        boolean tcp = d.transport() == Layer.TCP;
+        int side = key.packetFromA() ? 0 : 1;
+        Connection c = table.get(key);
+        if (c != null && tcp && (d.tcp().flags() & (TcpView.SYN | TcpView.ACK)) == TcpView.SYN) {
+            Half sender = c.half[side];
+            boolean newIsn = sender.syn && sender.isn != d.tcp().seq();
+            if (c.closed || (newIsn && c.synSeen)) {
+                // Port reuse: a new SYN on a closed tuple, or one with a new ISN, starts a new connection.
+                if (!c.chunkEmpty()) {
+                    emit(c, true, false);
+                }
+                table.remove(key);
+                unlink(c);
+                portReuses++;
+                c = null;
+            }
+        }
+        if (c == null) {
+            if (table.size() == table.maxFlows()) {
+                evictOldest();
+            }
+            int vlan = d.link().vlanCount() > 0 ? d.link().vlanId(0) : -1;
+            c = new Connection(key, tcp, random.nextLong(), random.nextLong(), vlan, now, side);
+            c.localSide = localSide(d.packet().capturePointId(), key);
+            table.put(key, c);
+            created++;
+        } else {
+            unlink(c);
+            if (!c.chunkEmpty() && (now - c.chunkStartNanos >= config.chunkMaxSpanNanos()
+                    || now - c.lastSeenNanos >= config.chunkIdleNanos())) {
+                emit(c, false, false);
+            }
+        }
+        linkLast(c);
+        boolean ended = c.onPacket(d, side, now);
+        if (ended) {
+            emit(c, true, false);
+        } else if (c.chunkCount >= config.chunkMaxPackets()) {
+            emit(c, false, false);
+        }
+    }
+
+    /** Emits every pending chunk as its connection's last and empties the table. */
+    public void flush() {
+        for (int slot = 0; slot < table.slots(); slot++) {
+            Connection c = table.valueAt(slot);
+            if (c != null && !c.chunkEmpty()) {
+                emit(c, true, false);
+            }
+        }
+        flushed += table.size();
+        table.clear();
+        lruHead = lruTail = null;
+    }
+
+    private void evictOldest() {
+        Connection victim = lruHead;
+        if (!victim.chunkEmpty()) {
+            emit(victim, true, true);
+        }
+        table.remove(victim.key);
+        unlink(victim);
+        evicted++;
+    }
+
+    private void linkLast(Connection c) {
+        c.lruPrev = lruTail;
+        c.lruNext = null;
+        if (lruTail != null) {
+            lruTail.lruNext = c;
+        } else {
+            lruHead = c;
+        }
+        lruTail = c;
+    }
+
+    private void unlink(Connection c) {
+        if (c.lruPrev != null) {
+            c.lruPrev.lruNext = c.lruNext;
+        } else if (lruHead == c) {
+            lruHead = c.lruNext;
+        }
+        if (c.lruNext != null) {
+            c.lruNext.lruPrev = c.lruPrev;
+        } else if (lruTail == c) {
+            lruTail = c.lruPrev;
+        }
+        c.lruPrev = c.lruNext = null;
+    }
+
+    // ---- direction --------------------------------------------------------------------------------------------
+
+    private int localSide(int capturePointId, FlowKey k) {
+        long[] local = localAddresses.computeIfAbsent(capturePointId, this::addressesOf);
+        boolean a = contains(local, k.aHigh(), k.aLow());
+        boolean b = contains(local, k.bHigh(), k.bLow());
+        if (a && !b) {
+            return 0;
+        }
+        if (b && !a) {
+            return 1;
+        }
+        return a ? 2 : -1; // 2: both ends local (loopback): decided by the client later
+    }
+
+    private long[] addressesOf(int capturePointId) {
+        Nic nic = nic(capturePointId);
+        List<InetAddress> list = nic.localAddresses();
+        long[] out = new long[list.size() * 2];
+        for (int i = 0; i < list.size(); i++) {
+            byte[] bytes = list.get(i).getAddress();
+            long high = 0;
+            long low;
+            if (bytes.length == 4) {
+                low = 0xFFFF_0000_0000L | ((bytes[0] & 0xFFL) << 24) | ((bytes[1] & 0xFFL) << 16)
+                        | ((bytes[2] & 0xFFL) << 8) | (bytes[3] & 0xFFL);
+            } else {
+                low = 0;
+                for (int j = 0; j < 8; j++) {
+                    high = (high << 8) | (bytes[j] & 0xFF);
+                    low = (low << 8) | (bytes[8 + j] & 0xFF);
+                }
+            }
+            out[2 * i] = high;
+            out[2 * i + 1] = low;
+        }
+        return out;
+    }
+
+    private static boolean contains(long[] pairs, long high, long low) {
+        for (int i = 0; i < pairs.length; i += 2) {
+            if (pairs[i] == high && pairs[i + 1] == low) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private Nic nic(int capturePointId) {
+        return nicCache.computeIfAbsent(capturePointId, id -> {
+            Nic n = nics.apply(id);
+            return n != null ? n : Nic.unnamed("capture-point-" + id);
+        });
+    }
+
+    // ---- records ----------------------------------------------------------------------------------------------
+
+    private void emit(Connection c, boolean last, boolean wasEvicted) {
+        FlowKey k = c.key;
+        int local = c.localSide == 2 ? c.clientSide : c.localSide;
+        Direction direction;
+        int score;
+        if (local >= 0 && c.clientSide >= 0) {
+            direction = local == c.clientSide ? Direction.OUTGOING : Direction.INCOMING;
+            score = c.synSeen || c.synAckSeen ? 255 : 200;
+        } else {
+            direction = Direction.UNKNOWN;
+            score = 0;
+        }
+        int src = local >= 0 ? local : c.clientSide >= 0 ? c.clientSide : c.firstSide;
+        int dst = 1 - src;
+        String srcIp = address(src == 0 ? k.aHigh() : k.bHigh(), src == 0 ? k.aLow() : k.bLow());
+        String dstIp = address(dst == 0 ? k.aHigh() : k.bHigh(), dst == 0 ? k.aLow() : k.bLow());
+        int srcPort = src == 0 ? k.aPort() : k.bPort();
+        int dstPort = dst == 0 ? k.aPort() : k.bPort();
+        boolean clientIsSrc = direction != Direction.INCOMING;
+        Half tx = c.half[src];
+        Half rx = c.half[dst];
+        boolean[] txRows = new boolean[c.chunkCount];
+        for (int i = 0; i < c.chunkCount; i++) {
+            txRows[i] = c.colFromA[i] == (src == 0);
+        }
+        PacketSeries series = new PacketSeries(c.chunkCount, txRows, c.colSrcMac, c.colDstMac, c.colFlags,
+                c.colSeq, c.colAck, c.colPayload, c.colWindow, c.colTs);
+        String nicTraceId = c.synSeen || c.synAckSeen ? (c.synSeen ? c.synSeq : 0) + "_" + (c.synAckSeen ? c.synAckSeq : 0)
+                : "0_0";
+        L4Log log = new L4Log(
+                c.chunkStartNanos, k.capturePointId(), nic(k.capturePointId()),
+                c.tcp ? "tcp" : "udp", "unknown",
+                srcIp, srcPort, dstIp, dstPort,
+                direction, score,
+                clientIsSrc ? srcIp : dstIp, clientIsSrc ? srcPort : dstPort,
+                clientIsSrc ? dstIp : srcIp, clientIsSrc ? dstPort : srcPort,
+                k.vni(), c.vlanId,
+                String.format("%016x%016x", c.traceHigh, c.traceLow), nicTraceId,
+                communityId(k),
+                c.chunkId, last, wasEvicted,
+                tx.seqRangeKnown ? tx.seqMin : 0, tx.seqRangeKnown ? tx.seqMax : 0,
+                rx.seqRangeKnown ? rx.seqMin : 0, rx.seqRangeKnown ? rx.seqMax : 0,
+                c.tcp && tx.seqKnown ? tx.seqPos : 0, c.tcp && rx.seqKnown ? rx.seqPos : 0,
+                tx.packets, rx.packets, tx.bytes, rx.bytes, tx.retrans, rx.retrans,
+                c.chunkId == 0 ? c.synRetrans : 0,
+                c.chunkSyn, c.handshakeReported ? -1 : c.handshakeCostMs,
+                c.chunkFin, c.closeReported ? -1 : c.closeCostMs,
+                c.lastRttMs,
+                c.connState(), c.history(),
+                series);
+        records++;
+        c.resetChunk();
+        listener.onL4Log(log);
+    }
+
+    private static String communityId(FlowKey k) {
+        byte[] a = bytes(k.aHigh(), k.aLow(), k.ipVersion());
+        byte[] b = bytes(k.bHigh(), k.bLow(), k.ipVersion());
+        return CommunityId.v1(a, k.aPort(), b, k.bPort(), k.protocol(), 0);
+    }
+
+    private static byte[] bytes(long high, long low, int version) {
+        if (version == 4) {
+            int v = (int) low;
+            return new byte[] {(byte) (v >>> 24), (byte) (v >>> 16), (byte) (v >>> 8), (byte) v};
+        }
+        byte[] out = new byte[16];
+        for (int i = 0; i < 8; i++) {
+            out[i] = (byte) (high >>> (56 - 8 * i));
+            out[8 + i] = (byte) (low >>> (56 - 8 * i));
+        }
+        return out;
+    }
+
+    private static String address(long high, long low) {
+        if (high == 0 && (low >>> 32) == 0xFFFFL) {
+            int a = (int) low;
+            return (a >>> 24) + "." + ((a >>> 16) & 0xFF) + "." + ((a >>> 8) & 0xFF) + "." + (a & 0xFF);
+        }
+        try {
+            return InetAddress.getByAddress(bytes(high, low, 6)).getHostAddress();
+        } catch (UnknownHostException e) {
+            throw new AssertionError(e);
+        }
+    }
+}
