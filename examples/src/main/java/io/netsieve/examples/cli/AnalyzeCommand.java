@@ -24,7 +24,8 @@ import java.util.concurrent.Callable;
 
 /**
  * {@code netsieve analyze (--manifest FILE | FILE...) --out DIR}: reads a capture set and writes what the library
- * can tell about it. For now: a per-capture-point decode summary ({@code summary.json}) and a table on stdout.
+ * can tell about it. For now: a per-capture-point decode summary ({@code summary.json}), the L4 records
+ * ({@code l4.jsonl}, one {@code bpf_net_l4_log} per line) and a table on stdout.
  */
 @Command(name = "analyze", mixinStandardHelpOptions = true,
         description = "Analyse a capture set (a manifest or plain capture files) and write the results to a folder.")
@@ -52,13 +53,18 @@ final class AnalyzeCommand implements Callable<Integer> {
         CaptureSet set = manifest != null ? CaptureManifest.read(manifest) : CaptureSet.ofFiles(files);
         Files.createDirectories(out);
         List<CapturePointSummary> summaries = new ArrayList<>();
-        for (CapturePoint point : set.points()) {
-            summaries.add(CapturePointSummary.scan(point));
+        long l4Records;
+        try (L4JsonLines l4 = new L4JsonLines(out.resolve("l4.jsonl"))) {
+            for (CapturePoint point : set.points()) {
+                summaries.add(CapturePointSummary.scan(point, l4));
+            }
+            l4Records = l4.written();
         }
         writeJson(summaries);
         PrintWriter stdout = spec.commandLine().getOut();
         SummaryTable.print(stdout, summaries);
-        stdout.println("wrote " + out.resolve("summary.json"));
+        stdout.println("wrote " + out.resolve("summary.json") + " and " + out.resolve("l4.jsonl") + " ("
+                + l4Records + " L4 records)");
         stdout.flush();
         boolean failed = summaries.stream().anyMatch(s -> s.error() != null);
         return failed ? 1 : 0;

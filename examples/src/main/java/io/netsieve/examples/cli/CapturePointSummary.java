@@ -12,6 +12,9 @@ import io.netsieve.core.packet.LinkType;
 import io.netsieve.core.packet.MalformedReason;
 import io.netsieve.core.packet.PacketDecoder;
 import io.netsieve.core.packet.PacketView;
+import io.netsieve.l4.L4LogListener;
+import io.netsieve.l4.L4Stats;
+import io.netsieve.l4.L4Tracker;
 
 import java.io.IOException;
 import java.time.Instant;
@@ -36,17 +39,23 @@ final class CapturePointSummary {
     private long lastNanos = Long.MIN_VALUE;
     private String error;
     private final DecodeStats decode = new DecodeStats();
+    private L4Stats l4;
 
     private CapturePointSummary(CapturePoint point) {
         this.point = point;
     }
 
-    /** Reads the capture point's file to its end (or to the damage that stops it). */
-    static CapturePointSummary scan(CapturePoint point) {
+    /**
+     * Reads the capture point's file to its end (or to the damage that stops it), decoding every packet and
+     * rebuilding its connections; the L4 records go to {@code l4Logs}.
+     */
+    static CapturePointSummary scan(CapturePoint point, L4LogListener l4Logs) {
         CapturePointSummary s = new CapturePointSummary(point);
         PacketView view = new PacketView();
         PacketDecoder decoder = new PacketDecoder();
         DecodedPacket decoded = new DecodedPacket();
+        Nic nic = point.nic();
+        L4Tracker tracker = L4Tracker.builder().nics(id -> nic).listener(l4Logs).build();
         try (CaptureFileReader reader = CaptureFiles.open(point.file(), point.id())) {
             s.format = reader.format();
             int lastLinkType = -1;
@@ -54,6 +63,7 @@ final class CapturePointSummary {
                 s.packets++;
                 decoder.decode(view, decoded);
                 s.decode.record(decoded);
+                tracker.onPacket(decoded);
                 s.capturedBytes += view.captureLength();
                 s.wireBytes += view.wireLength();
                 if (view.isTruncated()) s.truncated++;
@@ -68,6 +78,8 @@ final class CapturePointSummary {
         } catch (IOException e) {
             s.error = e.getMessage();
         }
+        tracker.flush();
+        s.l4 = tracker.stats();
         return s;
     }
 
@@ -78,6 +90,7 @@ final class CapturePointSummary {
     String linkTypes() { return String.join(",", linkTypes); }
     String format() { return format; }
     DecodeStats decode() { return decode; }
+    L4Stats l4() { return l4; }
 
     double durationSeconds() {
         return packets == 0 ? 0 : (lastNanos - firstNanos) / 1e9;
@@ -106,7 +119,21 @@ final class CapturePointSummary {
         m.put("first_packet", packets == 0 ? null : Instant.ofEpochSecond(0, firstNanos).toString());
         m.put("last_packet", packets == 0 ? null : Instant.ofEpochSecond(0, lastNanos).toString());
         m.put("decode", decodeJson(decode));
+        m.put("l4", l4Json(l4));
         m.put("error", error);
+        return m;
+    }
+
+    static Map<String, Object> l4Json(L4Stats l4) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("tcp_packets", l4.tcpPackets());
+        m.put("udp_packets", l4.udpPackets());
+        m.put("untracked_packets", l4.ignoredPackets());
+        m.put("flows", l4.flowsCreated());
+        m.put("flows_expired", l4.flowsExpired());
+        m.put("flows_evicted", l4.flowsEvicted());
+        m.put("port_reuses", l4.portReuses());
+        m.put("records", l4.records());
         return m;
     }
 
@@ -138,6 +165,8 @@ final class CapturePointSummary {
         m.put("packets", all.stream().mapToLong(s -> s.packets).sum());
         m.put("wire_bytes", all.stream().mapToLong(s -> s.wireBytes).sum());
         m.put("capture_points_with_errors", all.stream().filter(s -> s.error != null).count());
+        m.put("flows", all.stream().mapToLong(s -> s.l4.flowsCreated()).sum());
+        m.put("l4_records", all.stream().mapToLong(s -> s.l4.records()).sum());
         DecodeStats decode = new DecodeStats();
         all.forEach(s -> decode.add(s.decode));
         m.put("decode", decodeJson(decode));

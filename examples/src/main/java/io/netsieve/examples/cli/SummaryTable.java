@@ -13,9 +13,10 @@ final class SummaryTable {
     }
 
     static void print(PrintWriter out, List<CapturePointSummary> summaries) {
-        String format = "%-3s %-34s %-8s %-10s %9s %12s %9s %7s %7s %9s  %s%n";
+        String format = "%-3s %-34s %-8s %-10s %9s %12s %9s %7s %7s %9s %7s  %s%n";
         out.printf(format, "id", "capture point", "kind", "link", "packets", "bytes", "seconds", "tcp", "udp",
-                "malformed", "status");
+                "malformed", "flows", "status");
+        long flows = 0;
         long packets = 0;
         long bytes = 0;
         DecodeStats total = new DecodeStats();
@@ -23,13 +24,15 @@ final class SummaryTable {
             packets += s.packets();
             bytes += s.wireBytes();
             total.add(s.decode());
+            flows += s.l4().flowsCreated();
             out.printf(format, s.point().id(), clip(s.point().nic().label(), 34), s.point().nic().kind().label(),
                     clip(s.linkTypes(), 10), s.packets(), s.wireBytes(), String.format("%.3f", s.durationSeconds()),
                     s.decode().count(Layer.TCP), s.decode().count(Layer.UDP),
-                    s.decode().count(DecodeOutcome.MALFORMED), s.error() == null ? "ok" : "ERROR " + s.error());
+                    s.decode().count(DecodeOutcome.MALFORMED), s.l4().flowsCreated(),
+                    s.error() == null ? "ok" : "ERROR " + s.error());
         }
         out.printf(format, "", "total (" + summaries.size() + " capture points)", "", "", packets, bytes, "",
-                total.count(Layer.TCP), total.count(Layer.UDP), total.count(DecodeOutcome.MALFORMED), "");
+                total.count(Layer.TCP), total.count(Layer.UDP), total.count(DecodeOutcome.MALFORMED), flows, "");
     }
 
     private static String clip(String s, int width) {

@@ -11,6 +11,10 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.List;
+
+import io.netsieve.core.testing.Prerequisites;
+import io.netsieve.core.testing.Tshark;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -57,6 +61,34 @@ class AnalyzeCommandTest {
         assertEquals(all, totals.get("decoded").asLong() + totals.get("truncated").asLong()
                 + totals.get("malformed").asLong() + totals.get("unsupported_link_type").asLong(),
                 "every packet ends in exactly one outcome");
+    }
+
+    @Test
+    void writesOneL4RecordPerConnectionChunkWithReferenceFieldNames(@TempDir Path tmp) throws Exception {
+        Path file = corpus().resolve("resp_1_benchmark.pcap");
+        Prerequisites.requireCommand("tshark");
+        Path out = tmp.resolve("out");
+        assertEquals(0, NetSieveCli.run("analyze", "--out", out.toString(), file.toString()));
+        List<String> lines = Files.readAllLines(out.resolve("l4.jsonl"));
+        ObjectMapper mapper = new ObjectMapper();
+        java.util.Set<String> connections = new java.util.HashSet<>();
+        long packets = 0;
+        for (String line : lines) {
+            JsonNode r = mapper.readTree(line);
+            for (String field : List.of("host", "nic_name", "src_ip", "src_port", "dst_ip", "dst_port", "direction",
+                    "conn_side", "l4_proto", "tx_packets", "rx_packets", "tx_bytes", "rx_bytes", "inner_traceid",
+                    "nic_traceid", "community_id", "conn_state", "history", "packets")) {
+                assertTrue(r.has(field), "missing " + field + " in " + line);
+            }
+            connections.add(r.get("inner_traceid").asText());
+            packets += r.get("tx_packets").asLong() + r.get("rx_packets").asLong();
+            assertEquals(r.get("tx_packets").asLong() + r.get("rx_packets").asLong(), r.get("packets").size());
+        }
+        Tshark.Result t = Tshark.fields(file, List.of("tcp.stream"), "-Y", "tcp");
+        assertEquals(t.rows().stream().map(row -> row[0]).distinct().count(), connections.size());
+        assertEquals(t.rows().size(), packets);
+        JsonNode summary = mapper.readTree(out.resolve("summary.json").toFile());
+        assertEquals(lines.size(), summary.get("totals").get("l4_records").asLong());
     }
 
     @Test
