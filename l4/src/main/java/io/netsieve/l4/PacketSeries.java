@@ -18,10 +18,13 @@ public final class PacketSeries {
     private final int[] payloadSize;
     private final long[] window;
     private final long[] tsOffset;
+    private final int[] analysis;
+    private final long[] ackRtt;
 
     /** Copies the first {@code count} entries of the given columns. */
     public PacketSeries(int count, boolean[] tx, byte[] srcMacId, byte[] dstMacId, short[] flags, long[] seq,
-                        long[] ack, int[] payloadSize, long[] window, long[] tsOffset) {
+                        long[] ack, int[] payloadSize, long[] window, long[] tsOffset, int[] analysis,
+                        long[] ackRtt) {
         this.count = count;
         this.tx = Arrays.copyOf(tx, count);
         this.srcMacId = Arrays.copyOf(srcMacId, count);
@@ -32,6 +35,8 @@ public final class PacketSeries {
         this.payloadSize = Arrays.copyOf(payloadSize, count);
         this.window = Arrays.copyOf(window, count);
         this.tsOffset = Arrays.copyOf(tsOffset, count);
+        this.analysis = Arrays.copyOf(analysis, count);
+        this.ackRtt = Arrays.copyOf(ackRtt, count);
     }
 
     /** Number of packets. */
@@ -54,6 +59,11 @@ public final class PacketSeries {
     public long window(int i) { return window[check(i)]; }
     /** Nanoseconds since the chunk's first packet. */
     public long tsOffset(int i) { return tsOffset[check(i)]; }
+
+    /** {@link TcpAnalysisFlag} bits of packet {@code i}. */
+    public int analysis(int i) { return analysis[check(i)]; }
+    /** ACK RTT of packet {@code i} (time since the segment it acknowledges exactly), ns, or -1. */
+    public long ackRttNanos(int i) { return ackRtt[check(i)]; }
 
     /** Flags as text, e.g. {@code SYN|ACK}. */
     public static String flagText(int flags) {

@@ -111,6 +111,12 @@ final class L4JsonLines implements L4LogListener, AutoCloseable {
             p.put("payload_size", s.payloadSize(i));
             p.put("win", s.window(i));
             p.put("ts", s.tsOffset(i));
+            if (s.analysis(i) != 0) {
+                p.put("analysis", io.netsieve.l4.TcpAnalysisFlag.text(s.analysis(i)));
+            }
+            if (s.ackRttNanos(i) >= 0) {
+                p.put("ack_rtt", s.ackRttNanos(i) / 1e6);
+            }
             packets.add(p);
         }
         m.put("packets", packets);

@@ -3,6 +3,7 @@ package io.netsieve.l4.internal;
 import io.netsieve.core.packet.DecodedPacket;
 import io.netsieve.core.packet.LinkView;
 import io.netsieve.core.packet.TcpView;
+import io.netsieve.l4.TcpAnalysisFlag;
 import io.netsieve.l4.flow.FlowKey;
 
 import java.util.Arrays;
@@ -34,6 +35,7 @@ public final class Connection {
     public final long traceLow;
     public final int vlanId;
     final Half[] half = {new Half(), new Half()};
+    final TcpAnalyzer analyzer;
 
     public State state;
     public int firstSide;
@@ -87,6 +89,8 @@ public final class Connection {
     int[] colPayload = new int[8];
     long[] colWindow = new long[8];
     long[] colTs = new long[8];
+    int[] colAnalysis = new int[8];
+    long[] colAckRtt = new long[8];
 
     // eviction list (least recently seen first)
     Connection lruPrev;
@@ -101,6 +105,7 @@ public final class Connection {
         this.firstSeenNanos = now;
         this.lastSeenNanos = now;
         this.firstSide = firstSide;
+        this.analyzer = tcp ? new TcpAnalyzer() : null;
     }
 
     public boolean chunkEmpty() {
@@ -131,6 +136,7 @@ public final class Connection {
         int payload;
         long window = 0;
         boolean retrans = false;
+        int analysis = 0;
         if (tcp) {
             TcpView t = d.tcp();
             flags = t.flags();
@@ -200,14 +206,14 @@ public final class Connection {
                 state = State.ESTABLISHED; // picked up mid-stream
             }
 
-            // Retransmission: carries data (or SYN/FIN) that does not advance this side's sequence space.
-            long segLen = payload + (syn ? 1 : 0) + (fin ? 1 : 0);
-            if (!syn && segLen > 0 && me.maxKnown && Seq.gt(me.maxSeqEnd, seq)) {
-                boolean keepAlive = payload <= 1 && !fin && !rst && seq == Seq.sub(me.maxSeqEnd, 1);
-                if (!keepAlive) {
-                    retrans = true;
-                }
+            if (syn) {
+                analyzer.onSynOptions(side, t.windowScale(), ackFlag);
             }
+            analysis = analyzer.analyse(side, seq, ack, payload, flags, t.window(), now);
+            if (TcpAnalysisFlag.isRetransmission(analysis)) {
+                retrans = true;
+            }
+            long segLen = payload + (syn ? 1 : 0) + (fin ? 1 : 0);
             long end = Seq.add(seq, segLen);
             if (!me.maxKnown || Seq.gt(end, me.maxSeqEnd)) {
                 me.maxKnown = true;
@@ -220,6 +226,7 @@ public final class Connection {
                 state = State.ESTABLISHED;
                 if (synSeen) {
                     handshakeCostMs = (now - synTs) / 1e6;
+                    analyzer.firstRttNanos = now - synTs;
                 }
             }
 
@@ -276,7 +283,8 @@ public final class Connection {
             int scale = half[0].windowScale >= 0 && half[1].windowScale >= 0 && !syn ? me.windowScale : 0;
             window = (long) t.window() << scale;
             me.lastWindow = t.window();
-            appendRow(d, side, flags, relSeq(me, seq), ackFlag ? relSeq(peer, ack) : 0, payload, window, now);
+            appendRow(d, side, flags, relSeq(me, seq), ackFlag ? relSeq(peer, ack) : 0, payload, window, now,
+                    analysis, analyzer.ackRttNanos);
             me.noteSeq(seq);
             me.packets++;
             me.bytes += payload;
@@ -290,7 +298,7 @@ public final class Connection {
             return ended;
         }
         payload = d.udp().payloadLength();
-        appendRow(d, side, 0, 0, 0, payload, 0, now);
+        appendRow(d, side, 0, 0, 0, payload, 0, now, 0, -1);
         me.packets++;
         me.bytes += payload;
         return false;
@@ -301,7 +309,7 @@ public final class Connection {
     }
 
     private void appendRow(DecodedPacket d, int side, int flags, long seq, long ack, int payload, long window,
-                           long now) {
+                           long now, int analysis, long ackRtt) {
         int i = chunkCount;
         if (i == colFlags.length) {
             int n = i * 2;
@@ -314,6 +322,8 @@ public final class Connection {
             colPayload = Arrays.copyOf(colPayload, n);
             colWindow = Arrays.copyOf(colWindow, n);
             colTs = Arrays.copyOf(colTs, n);
+            colAnalysis = Arrays.copyOf(colAnalysis, n);
+            colAckRtt = Arrays.copyOf(colAckRtt, n);
         }
         LinkView link = d.link();
         colFromA[i] = side == 0;
@@ -325,6 +335,8 @@ public final class Connection {
         colPayload[i] = payload;
         colWindow[i] = window;
         colTs[i] = now - chunkStartNanos;
+        colAnalysis[i] = analysis;
+        colAckRtt[i] = ackRtt;
         chunkCount = i + 1;
     }
 

@@ -266,7 +266,7 @@ public final class ConnectionTable {
             txRows[i] = c.colFromA[i] == (src == 0);
         }
         PacketSeries series = new PacketSeries(c.chunkCount, txRows, c.colSrcMac, c.colDstMac, c.colFlags,
-                c.colSeq, c.colAck, c.colPayload, c.colWindow, c.colTs);
+                c.colSeq, c.colAck, c.colPayload, c.colWindow, c.colTs, c.colAnalysis, c.colAckRtt);
         String nicTraceId = c.synSeen || c.synAckSeen ? (c.synSeen ? c.synSeq : 0) + "_" + (c.synAckSeen ? c.synAckSeq : 0)
                 : "0_0";
         L4Log log = new L4Log(

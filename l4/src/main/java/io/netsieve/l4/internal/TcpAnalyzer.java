@@ -1,0 +1,221 @@
+package io.netsieve.l4.internal;
+
+import io.netsieve.core.packet.TcpView;
+import io.netsieve.l4.TcpAnalysisFlag;
+
+import java.util.Arrays;
+
+/**
+ * Wireshark's TCP sequence analysis (its definitions and precedence, reference §7), per connection: for every
+ * segment the analysis flags and the ACK RTT. Follows Wireshark's state model on purpose, including its use of 0 as
+ * "next sequence number not known yet", so that the flags agree with tshark's packet by packet.
+ *
+ * <p>Bounded: each side keeps at most {@link #MAX_UNACKED} unacknowledged segments for RTT matching (Wireshark
+ * keeps 1000); beyond that new segments are not tracked for RTT.
+ */
+final class TcpAnalyzer {
+    static final int MAX_UNACKED = 1000;
+    private static final int F_RETRANS = TcpAnalysisFlag.RETRANSMISSION.bit();
+    private static final int F_FAST = TcpAnalysisFlag.FAST_RETRANSMISSION.bit();
+    private static final int F_SPURIOUS = TcpAnalysisFlag.SPURIOUS_RETRANSMISSION.bit();
+    private static final int F_OOO = TcpAnalysisFlag.OUT_OF_ORDER.bit();
+    private static final int F_LOST = TcpAnalysisFlag.LOST_SEGMENT.bit();
+    private static final int F_ACK_LOST = TcpAnalysisFlag.ACKED_UNSEEN_SEGMENT.bit();
+    private static final int F_DUPACK = TcpAnalysisFlag.DUPLICATE_ACK.bit();
+    private static final int F_ZW = TcpAnalysisFlag.ZERO_WINDOW.bit();
+    private static final int F_ZWP = TcpAnalysisFlag.ZERO_WINDOW_PROBE.bit();
+    private static final int F_ZWP_ACK = TcpAnalysisFlag.ZERO_WINDOW_PROBE_ACK.bit();
+    private static final int F_KA = TcpAnalysisFlag.KEEP_ALIVE.bit();
+    private static final int F_KA_ACK = TcpAnalysisFlag.KEEP_ALIVE_ACK.bit();
+    private static final int F_WU = TcpAnalysisFlag.WINDOW_UPDATE.bit();
+    private static final int F_WF = TcpAnalysisFlag.WINDOW_FULL.bit();
+    private static final int SYN = TcpView.SYN;
+    private static final int FIN = TcpView.FIN;
+    private static final int RST = TcpView.RST;
+    private static final int ACK = TcpView.ACK;
+
+    /** One direction's analysis state (the side that sends). */
+    static final class Side {
+        long nextSeq; // 0: unknown (Wireshark's convention)
+        long nextSeqTime;
+        long maxSeqToBeAcked;
+        long lastAck;
+        long lastAckTime;
+        int dupAckNum;
+        long window = -1; // raw window of the last segment
+        int windowScale = -1; // -1 unknown, -2 no scaling in effect
+        boolean firstAck = true;
+        int lastSegmentFlags;
+        // unacknowledged segments: seq, next seq, time
+        long[] unSeq = new long[8];
+        long[] unNext = new long[8];
+        long[] unTime = new long[8];
+        int unCount;
+
+        void addUnacked(long seq, long next, long time) {
+            if (unCount == MAX_UNACKED) {
+                return;
+            }
+            if (unCount == unSeq.length) {
+                int n = Math.min(MAX_UNACKED, unCount * 2);
+                unSeq = Arrays.copyOf(unSeq, n);
+                unNext = Arrays.copyOf(unNext, n);
+                unTime = Arrays.copyOf(unTime, n);
+            }
+            unSeq[unCount] = seq;
+            unNext[unCount] = next;
+            unTime[unCount] = time;
+            unCount++;
+        }
+    }
+
+    final Side[] sides = {new Side(), new Side()};
+    /** Handshake RTT (SYN -> the ACK of the SYN-ACK), ns; 0 while unknown (out-of-order threshold 3 ms then). */
+    long firstRttNanos;
+    /** ACK RTT of the last analysed segment, ns, or -1. */
+    long ackRttNanos;
+
+    /** Remembers a window-scale option seen on a SYN. */
+    void onSynOptions(int side, int windowScale, boolean synAck) {
+        Side s = sides[side];
+        s.windowScale = windowScale >= 0 ? windowScale : -2;
+        if (synAck && sides[1 - side].windowScale == -2) {
+            s.windowScale = -2; // the SYN had no option: nobody scales
+        } else if (synAck && windowScale < 0 && sides[1 - side].windowScale >= 0) {
+            sides[1 - side].windowScale = -2;
+        }
+    }
+
+    /**
+     * Analyses one segment sent by {@code side}.
+     *
+     * @return the {@link TcpAnalysisFlag} bits; {@link #ackRttNanos} holds the ACK RTT (or -1)
+     */
+    int analyse(int side, long seq, long ack, int seglen, int flags, int rawWindow, long now) {
+        Side fwd = sides[side];
+        Side rev = sides[1 - side];
+        int ta = 0;
+        ackRttNanos = -1;
+        long window = rawWindow;
+
+        block:
+        {
+            if (seglen == 1 && seq == fwd.nextSeq && rev.window == 0) {
+                ta |= F_ZWP;
+                break block;
+            }
+            if (window == 0 && (flags & (RST | FIN | SYN)) == 0) {
+                ta |= F_ZW;
+            }
+            if (fwd.nextSeq != 0 && Seq.gt(seq, fwd.nextSeq) && (flags & RST) == 0) {
+                ta |= F_LOST;
+            }
+            if ((seglen == 0 || seglen == 1) && seq == Seq.sub(fwd.nextSeq, 1) && (flags & (SYN | FIN | RST)) == 0) {
+                ta |= F_KA;
+            }
+            boolean plain = seglen == 0 && seq == fwd.nextSeq && ack == fwd.lastAck
+                    && (flags & (SYN | FIN | RST)) == 0;
+            if (plain && window != 0 && window != fwd.window) {
+                ta |= F_WU;
+            }
+            if (seglen > 0 && rev.windowScale != -1 && (flags & (SYN | FIN | RST)) == 0) {
+                int shift = rev.firstAck ? 0 : rev.windowScale == -2 ? 0 : rev.windowScale;
+                if (Seq.add(seq, seglen) == Seq.add(rev.lastAck, rev.window << shift)) {
+                    ta |= F_WF;
+                }
+            }
+            if (plain && window != 0 && window == fwd.window && (rev.lastSegmentFlags & F_KA) != 0) {
+                ta |= F_KA_ACK;
+                break block;
+            }
+            if (plain && window == 0 && window == fwd.window && (rev.lastSegmentFlags & F_ZWP) != 0) {
+                ta |= F_ZWP_ACK;
+                break block;
+            }
+            if (plain && window != 0 && window == fwd.window) {
+                fwd.dupAckNum = fwd.dupAckNum == -1 ? 1 : fwd.dupAckNum + 1;
+                ta |= F_DUPACK;
+            }
+        }
+        if (ack != fwd.lastAck) {
+            fwd.dupAckNum = 0;
+        }
+        if (rev.maxSeqToBeAcked != 0 && Seq.gt(ack, rev.maxSeqToBeAcked) && (flags & ACK) != 0) {
+            // Wireshark 4.0: flag it and move the bound so the same gap is reported once.
+            ta |= F_ACK_LOST;
+            rev.maxSeqToBeAcked = rev.nextSeq;
+        }
+        retransmission:
+        if (seglen > 0 || (flags & (SYN | FIN)) != 0) {
+            boolean notAdvanced = fwd.nextSeq != 0 && Seq.lt(seq, fwd.nextSeq);
+            if ((ta & F_KA) != 0) {
+                break retransmission;
+            }
+            if (seglen > 1 && Seq.sub(fwd.nextSeq, 1) == seq) {
+                notAdvanced = false;
+            }
+            if (seglen > 0 && rev.lastAck != 0 && Seq.le(Seq.add(seq, seglen), rev.lastAck)) {
+                ta |= F_SPURIOUS;
+                break retransmission;
+            }
+            if (notAdvanced && rev.dupAckNum >= 2 && rev.lastAck == seq && now - rev.lastAckTime < 20_000_000L) {
+                ta |= F_FAST;
+                break retransmission;
+            }
+            long oooThreshold = firstRttNanos == 0 ? 3_000_000L : firstRttNanos;
+            long end = Seq.add(seq, seglen + ((flags & (SYN | FIN)) != 0 ? 1 : 0));
+            if (notAdvanced && now - fwd.nextSeqTime < oooThreshold && fwd.nextSeq != end) {
+                ta |= F_OOO;
+                break retransmission;
+            }
+            if (notAdvanced) {
+                ta |= F_RETRANS;
+            }
+        }
+        long nextSeq = Seq.add(seq, seglen);
+        if (seglen > 0 || (flags & (SYN | FIN)) != 0) {
+            if ((flags & (SYN | FIN)) != 0) {
+                nextSeq = Seq.add(nextSeq, 1);
+            }
+            fwd.addUnacked(seq, nextSeq, now);
+        }
+        if ((Seq.gt(nextSeq, fwd.nextSeq) || fwd.nextSeq == 0) && (ta & F_ZWP) == 0) {
+            fwd.nextSeq = nextSeq;
+            fwd.nextSeqTime = now;
+        }
+        if ((seq == fwd.maxSeqToBeAcked || fwd.maxSeqToBeAcked == 0) && (ta & F_ZWP) == 0) {
+            fwd.maxSeqToBeAcked = fwd.nextSeq;
+        }
+        fwd.window = window;
+        if ((flags & ACK) != 0 && (flags & SYN) == 0) {
+            fwd.firstAck = false;
+        }
+        fwd.lastAck = ack;
+        fwd.lastAckTime = now;
+        fwd.lastSegmentFlags = ta;
+
+        // Segments of the other side this packet acknowledges: exact match gives the ACK RTT.
+        int kept = 0;
+        for (int i = 0; i < rev.unCount; i++) {
+            long s = rev.unSeq[i];
+            long n = rev.unNext[i];
+            if (ack == n) {
+                if (ackRttNanos < 0) {
+                    ackRttNanos = now - rev.unTime[i]; // the oldest copy, as Wireshark reports it
+                }
+                continue; // acknowledged: dropped
+            }
+            if (Seq.gt(ack, s) && Seq.le(ack, n)) {
+                s = ack; // partly acknowledged
+            } else if (!Seq.gt(n, ack)) {
+                continue; // old: dropped
+            }
+            rev.unSeq[kept] = s;
+            rev.unNext[kept] = n;
+            rev.unTime[kept] = rev.unTime[i];
+            kept++;
+        }
+        rev.unCount = kept;
+        return ta;
+    }
+}
