@@ -13,4 +13,5 @@ module io.netsieve.core {
     exports io.netsieve.core.packet;
     exports io.netsieve.core.io;
     exports io.netsieve.core.nic;
+    exports io.netsieve.core.capture;
 }
