@@ -53,6 +53,7 @@ public final class LiveCapture implements PacketSource {
     private boolean reading;
     private boolean released;
     private volatile long delivered;
+    private CaptureStats finalStats;
 
     private LiveCapture(LiveCaptureConfig config, PcapHandle handle, long pcap, boolean nano) throws LiveCaptureException {
         this.config = config;
@@ -224,12 +225,11 @@ public final class LiveCapture implements PacketSource {
         }
     }
 
-    /** libpcap's counters plus the frames delivered by {@link #next}. */
+    /** libpcap's counters plus the frames delivered by {@link #next} (after {@link #close()}: the final ones). */
     public CaptureStats stats() throws LiveCaptureException {
         synchronized (lock) {
             if (released) {
-                throw new LiveCaptureException(config.interfaceName(), "capture on " + config.describe()
-                        + " is closed", null);
+                return finalStats; // the last counters, taken when the capture was closed
             }
             try {
                 PcapStat s = handle.getStats();
@@ -278,6 +278,13 @@ public final class LiveCapture implements PacketSource {
                 if (reading) {
                     LibC.write(wakePipe[1], new byte[] {1}, 1);
                 }
+            }
+            try {
+                PcapStat s = handle.getStats();
+                finalStats = new CaptureStats(s.getNumPacketsReceived(), s.getNumPacketsDropped(),
+                        s.getNumPacketsDroppedByIf(), delivered, 0);
+            } catch (Exception e) {
+                finalStats = new CaptureStats(-1, -1, -1, delivered, 0);
             }
             released = true;
             handle.close();
