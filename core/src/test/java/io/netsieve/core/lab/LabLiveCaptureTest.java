@@ -1,0 +1,103 @@
+package io.netsieve.core.lab;
+
+import io.netsieve.core.capture.CaptureStats;
+import io.netsieve.core.capture.LiveCaptureConfig;
+import io.netsieve.core.capture.MultiLiveCapture;
+import io.netsieve.core.io.CaptureFileReader;
+import io.netsieve.core.io.CaptureFiles;
+import io.netsieve.core.nic.CaptureManifest;
+import io.netsieve.core.nic.CapturePoint;
+import io.netsieve.core.nic.CaptureSet;
+import io.netsieve.core.packet.PacketView;
+import io.netsieve.core.testing.Lab;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicReference;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The library's own live capture on all 14 NICs of the lab at once (each in its namespace), running while the
+ * lab's tcpdumps record the same traffic: on every NIC, tcpdump's packets appear in ours, byte for byte, in order.
+ */
+class LabLiveCaptureTest {
+
+    @Test
+    void everyNicCapturesWhatTcpdumpCaptures(@TempDir Path tmp) throws Exception {
+        Path state = tmp.resolve("state");
+        String prefix = Lab.up(state);
+        try {
+            // The NICs, in the manifest's order: (namespace suffix, interface).
+            String[][] nics = {
+                    {"pod-a", "eth0"}, {"pod-b", "eth0"}, {"pod-c", "eth0"}, {"pod-d", "eth0"},
+                    {"node1", "veth-a"}, {"node1", "veth-b"}, {"node1", "br0"}, {"node1", "eth0"}, {"node1", "eth1"},
+                    {"node2", "veth-c"}, {"node2", "veth-d"}, {"node2", "br0"}, {"node2", "eth0"}, {"ext", "eth0"}};
+            List<LiveCaptureConfig> configs = new ArrayList<>();
+            for (int i = 0; i < nics.length; i++) {
+                configs.add(LiveCaptureConfig.builder(nics[i][1]).netns(prefix + "-" + nics[i][0])
+                        .capturePointId(i).build());
+            }
+            List<List<byte[]>> ours = new ArrayList<>();
+            for (int i = 0; i < nics.length; i++) {
+                ours.add(new ArrayList<>());
+            }
+            MultiLiveCapture capture = MultiLiveCapture.open(configs);
+            AtomicReference<Throwable> failure = new AtomicReference<>();
+            Thread consumer = new Thread(() -> {
+                PacketView view = new PacketView();
+                try {
+                    while (capture.next(view)) {
+                        ours.get(view.capturePointId()).add(view.copyBytes());
+                    }
+                } catch (Throwable t) {
+                    failure.set(t);
+                }
+            });
+            consumer.start();
+            Lab lab = Lab.traffic(state, tmp.resolve("captures"));
+            Thread.sleep(300);
+            List<CaptureStats> stats = capture.stats();
+            capture.close();
+            consumer.join(5_000);
+            assertFalse(consumer.isAlive());
+            if (failure.get() != null) {
+                throw new AssertionError(failure.get());
+            }
+            CaptureSet set = CaptureManifest.read(lab.manifest());
+            assertEquals(nics.length, set.size());
+            for (CapturePoint point : set.points()) {
+                List<byte[]> theirs = new ArrayList<>();
+                try (CaptureFileReader reader = CaptureFiles.open(point.file())) {
+                    PacketView view = new PacketView();
+                    while (reader.next(view)) {
+                        theirs.add(view.copyBytes());
+                    }
+                }
+                List<byte[]> mine = ours.get(point.id());
+                String where = point.file().getFileName().toString();
+                assertTrue(!theirs.isEmpty(), where);
+                int start = 0;
+                while (start < mine.size() && !Arrays.equals(mine.get(start), theirs.get(0))) {
+                    start++;
+                }
+                assertTrue(start + theirs.size() <= mine.size(), where + ": tcpdump has " + theirs.size()
+                        + " packets, ours " + mine.size() + " (first match at " + start + ")");
+                for (int i = 0; i < theirs.size(); i++) {
+                    assertTrue(Arrays.equals(theirs.get(i), mine.get(start + i)), where + " packet " + i);
+                }
+                CaptureStats s = stats.get(point.id());
+                assertEquals(0, s.queueDropped(), where);
+                assertEquals(0, s.kernelDropped(), where);
+            }
+        } finally {
+            Lab.down(state);
+        }
+    }
+}
