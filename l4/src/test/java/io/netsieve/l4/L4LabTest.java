@@ -1,0 +1,78 @@
+package io.netsieve.l4;
+
+import io.netsieve.core.io.CaptureFileReader;
+import io.netsieve.core.io.CaptureFiles;
+import io.netsieve.core.nic.CaptureManifest;
+import io.netsieve.core.nic.CapturePoint;
+import io.netsieve.core.nic.CaptureSet;
+import io.netsieve.core.packet.DecodedPacket;
+import io.netsieve.core.packet.PacketDecoder;
+import io.netsieve.core.packet.PacketView;
+import io.netsieve.core.testing.Lab;
+import org.junit.jupiter.api.Test;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * L4 records of the namespace lab: on the NICs that are endpoints (the pods' eth0, the external host) every TCP
+ * connection whose handshake was seen has a known direction, the right client, and the same nic_traceid as on
+ * every other NIC it crossed.
+ */
+class L4LabTest {
+
+    @Test
+    void endpointNicsKnowTheDirectionAndNicTraceIdsJoinAcrossNics() throws Exception {
+        Lab lab = Lab.shared();
+        CaptureSet set = CaptureManifest.read(lab.manifest());
+        List<L4Log> logs = new ArrayList<>();
+        for (CapturePoint point : set.points()) {
+            L4Tracker tracker = L4Tracker.builder().nics(id -> point.nic()).listener(logs::add).build();
+            PacketDecoder decoder = new PacketDecoder();
+            DecodedPacket decoded = new DecodedPacket();
+            try (CaptureFileReader reader = CaptureFiles.open(point.file(), point.id())) {
+                PacketView view = new PacketView();
+                while (reader.next(view)) {
+                    decoder.decode(view, decoded);
+                    tracker.onPacket(decoded);
+                }
+            }
+            tracker.flush();
+        }
+        int endpointConnections = 0;
+        int unknown = 0;
+        Map<String, Set<Integer>> nicsByTraceId = new HashMap<>();
+        for (L4Log log : logs) {
+            boolean endpoint = !log.nic().podName().isEmpty() || log.nic().host().equals("ext");
+            if (log.l4Proto().equals("tcp") && !log.nicTraceId().equals("0_0")) {
+                nicsByTraceId.computeIfAbsent(log.nicTraceId(), k -> new HashSet<>()).add(log.capturePointId());
+                if (endpoint && log.chunkId() == 0) {
+                    endpointConnections++;
+                    if (log.direction() == Direction.UNKNOWN) {
+                        unknown++;
+                    } else {
+                        assertEquals(255, log.directionScore());
+                        // clients are pod-a, pod-b (and node1's SNAT address toward the external host)
+                        boolean clientIsPod = log.clientIp().startsWith("198.18.1.") || log.clientIp().equals("198.19.0.1")
+                                || log.clientIp().startsWith("fd00:198:18:1:");
+                        assertTrue(clientIsPod, "client " + log.clientIp() + " on " + log.nic().label());
+                    }
+                }
+            }
+        }
+        System.out.println("[l4 lab] direction unknown for " + unknown + " of " + endpointConnections
+                + " TCP connections with a handshake on endpoint NICs");
+        assertTrue(endpointConnections >= 12, "connections: " + endpointConnections);
+        assertEquals(0, unknown);
+        // pod-a -> pod-c: 8 NICs on the path (pod-a eth0, veth-a, br0, node1 eth0, node2 eth0, br0, veth-c, pod-c eth0)
+        int longest = nicsByTraceId.values().stream().mapToInt(Set::size).max().orElse(0);
+        assertEquals(8, longest, "one nic_traceid on every NIC of the pod-to-pod path");
+    }
+}
