@@ -1,0 +1,660 @@
+package io.netsieve.core.bpf;
+
+import java.lang.invoke.MethodHandle;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.MethodType;
+import org.objectweb.asm.ClassWriter;
+import org.objectweb.asm.Label;
+import org.objectweb.asm.MethodTooLargeException;
+import org.objectweb.asm.MethodVisitor;
+import org.objectweb.asm.Opcodes;
+
+/**
+ * Compiles a classic BPF program to JVM bytecode: one hidden class per program, implementing {@link BpfFilter},
+ * whose {@code apply} method is the program translated instruction by instruction. HotSpot then compiles that
+ * method to machine code like any other, so a filter costs roughly what the equivalent hand-written Java would.
+ *
+ * <p><b>Semantics.</b> The compiled filter returns exactly what {@link BpfInterpreter} returns for the same
+ * program and arguments (libpcap's {@code bpf_filter} semantics): A = X = 0 and scratch memory zeroed at entry; a
+ * load past the captured length, a division or modulo by X = 0, or an ancillary load without {@link BpfAuxData}
+ * ends the filter with 0; shifts by 32 or more give 0; comparisons are unsigned. A program with a backward
+ * {@code ja} (only libpcap mode allows one) runs at most {@link BpfInterpreter#MAX_STEPS} instructions and then
+ * returns 0, counted as the interpreter counts (every executed instruction, the one that would exceed the budget
+ * included). The counting is done per basic block rather than per instruction; this gives the same return value
+ * in every case, because inside a block the only ways out before its last instruction all return 0. (The only
+ * observable difference is for a caller that breaks the {@link BpfFilter} contract by passing a
+ * {@code captureLength} larger than the buffer: where the interpreter would throw from a load in the very block
+ * in which the budget runs out, the compiled filter returns 0 first.)
+ *
+ * <p><b>Code shape.</b> A, X and every scratch word the program uses are JVM local ints, so a run allocates
+ * nothing and touches no shared state; each BPF instruction gets a label, jumps become JVM branches, and all the
+ * "return 0" exits share one block. Unreachable instructions are not emitted.
+ *
+ * <p><b>Size limit.</b> By default HotSpot never JIT-compiles a method of more than 8000 bytes of bytecode
+ * ({@code -XX:+DontCompileHugeMethods}, {@code HugeMethodLimit}); such a method would stay in the bytecode
+ * interpreter, slower than {@link BpfInterpreter}. A packet load takes about 20..30 bytes of bytecode (bounds
+ * check and buffer call), an ALU instruction or a jump 3..10, so the limit falls somewhere between about 270
+ * BPF instructions (all loads) and well over 1000 (arithmetic and jumps); tcpdump filters are usually under 100.
+ * When the generated method would exceed 8000 bytes, {@link #compile} returns {@link BpfInterpreter#of} instead,
+ * which has the same semantics. Programs up to 4096 instructions (and longer libpcap-mode ones) are therefore
+ * all accepted; only the speed differs.
+ *
+ * <p><b>Threading.</b> This class is stateless; {@link #compile} may be called from any number of threads. The
+ * filters it returns are stateless and thread-safe. A compiled class is a hidden class that is not strongly
+ * referenced by its defining loader, so it is unloaded once the filter is no longer reachable.
+ */
+public final class BpfJit {
+    /** HotSpot's {@code HugeMethodLimit}: methods with more bytecode are never compiled to machine code. */
+    static final int MAX_METHOD_BYTES = 8000;
+
+    private static final String FILTER_CLASS = "io/netsieve/core/bpf/BpfJitFilter";
+    private static final String APPLY_DESC = "(Ljava/nio/ByteBuffer;IIILio/netsieve/core/bpf/BpfAuxData;)I";
+    private static final String BYTE_BUFFER = "java/nio/ByteBuffer";
+
+    // Local variable slots of the generated apply method: the parameters, then A, X, the step counter and the
+    // scratch words (only the ones the program uses get a slot).
+    private static final int L_BUF = 1, L_OFFSET = 2, L_CAPLEN = 3, L_WIRELEN = 4, L_AUX = 5, L_A = 6, L_X = 7,
+            L_STEPS = 8, L_MEM0 = 9;
+
+    private BpfJit() {
+    }
+
+    /**
+     * Compiles {@code program} to a filter with the same results as {@link BpfInterpreter#of}.
+     *
+     * @return the compiled filter, or a {@link BpfInterpreter} if the compiled method would be too large for
+     *         HotSpot to JIT (more than 8000 bytes of bytecode)
+     * @throws BpfValidationException if the program is not valid in {@link BpfValidator.Mode#LIBPCAP} mode
+     */
+    public static BpfFilter compile(BpfProgram program) {
+        BpfValidator.validate(program, BpfValidator.Mode.LIBPCAP);
+        byte[] bytes = generate(program);
+        if (bytes == null) {
+            return BpfInterpreter.of(program);
+        }
+        return define(bytes);
+    }
+
+    /** True if {@link #compile} would return generated code rather than the interpreter (for tests). */
+    static boolean isCompiled(BpfFilter filter) {
+        return !(filter instanceof BpfInterpreter);
+    }
+
+    private static BpfFilter define(byte[] bytes) {
+        try {
+            // The class is named in this package, so this class's full-privilege lookup may define it; it joins
+            // this package and module and can therefore use BpfAuxData and BpfFilter. Not STRONG: the class can
+            // be unloaded as soon as the filter object is garbage.
+            MethodHandles.Lookup lookup = MethodHandles.lookup().defineHiddenClass(bytes, true);
+            MethodHandle ctor = lookup.findConstructor(lookup.lookupClass(), MethodType.methodType(void.class));
+            return (BpfFilter) ctor.invoke();
+        } catch (RuntimeException | Error e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new IllegalStateException("cannot define the compiled filter class", t);
+        }
+    }
+
+    /** The class file, or null if the apply method would be larger than {@link #MAX_METHOD_BYTES}. */
+    static byte[] generate(BpfProgram program) {
+        try {
+            return new Generator(program).generate();
+        } catch (MethodTooLargeException e) {
+            return null; // over 64 KiB: far over the JIT limit anyway
+        }
+    }
+
+    /** One compilation: the analysis of the program and the code emission. Not reused. */
+    private static final class Generator {
+        private final BpfProgram program;
+        private final int n;
+        private final boolean[] reachable;
+        /** Instructions that start a basic block (only needed for step counting). */
+        private final boolean[] leader;
+        /** Local slot of each scratch word, or -1 if the program does not use it. */
+        private final int[] memSlot = new int[Bpf.MEMWORDS];
+        private final boolean loops;
+        private final Label[] labels;
+        private final Label returnZero = new Label();
+        private boolean returnZeroUsed;
+        private MethodVisitor mv;
+
+        Generator(BpfProgram program) {
+            this.program = program;
+            this.n = program.length();
+            this.reachable = new boolean[n];
+            this.leader = new boolean[n];
+            this.labels = new Label[n];
+            boolean back = false;
+            java.util.Arrays.fill(memSlot, -1);
+            int nextSlot = L_MEM0;
+            for (int pc = 0; pc < n; pc++) {
+                BpfInstruction insn = program.get(pc);
+                int code = insn.code();
+                // Same test as the interpreter's: any backward ja, reachable or not, turns on step counting.
+                back |= code == (Bpf.JMP | Bpf.JA) && insn.k() < 0;
+                if (code == Bpf.ST || code == Bpf.STX || code == (Bpf.LD | Bpf.MEM)
+                        || code == (Bpf.LDX | Bpf.MEM)) {
+                    if (memSlot[insn.k()] < 0) {
+                        memSlot[insn.k()] = nextSlot++;
+                    }
+                }
+                labels[pc] = new Label();
+            }
+            this.loops = back;
+            markReachable();
+        }
+
+        // Depth-first walk from instruction 0; also marks the block leaders: the entry and every jump target.
+        // Each instruction is pushed at most once (queued[]), so n slots are enough.
+        private void markReachable() {
+            boolean[] queued = new boolean[n];
+            int[] stack = new int[n];
+            int sp = 0;
+            stack[sp++] = 0;
+            queued[0] = true;
+            leader[0] = true;
+            while (sp > 0) {
+                int pc = stack[--sp];
+                reachable[pc] = true;
+                BpfInstruction insn = program.get(pc);
+                int code = insn.code();
+                int[] next;
+                if (Bpf.cls(code) == Bpf.RET) {
+                    continue;
+                } else if (code == (Bpf.JMP | Bpf.JA)) {
+                    next = new int[] {pc + 1 + insn.k()};
+                } else if (Bpf.isConditionalJump(code)) {
+                    next = new int[] {pc + 1 + insn.jt(), pc + 1 + insn.jf()};
+                } else {
+                    next = new int[] {pc + 1};
+                }
+                boolean jump = Bpf.cls(code) == Bpf.JMP;
+                for (int t : next) {
+                    leader[t] |= jump;
+                    if (!queued[t]) {
+                        queued[t] = true;
+                        stack[sp++] = t;
+                    }
+                }
+            }
+        }
+
+        byte[] generate() {
+            ClassWriter cw = new ClassWriter(ClassWriter.COMPUTE_FRAMES | ClassWriter.COMPUTE_MAXS) {
+                // Frames only ever merge ints and the parameters' own types, so no class loading is needed
+                // (and the default implementation would try to load classes through the wrong loader).
+                @Override
+                protected String getCommonSuperClass(String type1, String type2) {
+                    return "java/lang/Object";
+                }
+            };
+            cw.visit(Opcodes.V17, Opcodes.ACC_PUBLIC | Opcodes.ACC_FINAL | Opcodes.ACC_SUPER, FILTER_CLASS, null,
+                    "java/lang/Object", new String[] {"io/netsieve/core/bpf/BpfFilter"});
+
+            MethodVisitor init = cw.visitMethod(Opcodes.ACC_PUBLIC, "<init>", "()V", null, null);
+            init.visitCode();
+            init.visitVarInsn(Opcodes.ALOAD, 0);
+            init.visitMethodInsn(Opcodes.INVOKESPECIAL, "java/lang/Object", "<init>", "()V", false);
+            init.visitInsn(Opcodes.RETURN);
+            init.visitMaxs(0, 0);
+            init.visitEnd();
+
+            mv = cw.visitMethod(Opcodes.ACC_PUBLIC, "apply", APPLY_DESC, null, null);
+            mv.visitCode();
+            // A = X = 0, scratch zeroed: the interpreter's initial state (and the verifier needs every local
+            // defined on every path).
+            mv.visitInsn(Opcodes.ICONST_0);
+            mv.visitVarInsn(Opcodes.ISTORE, L_A);
+            mv.visitInsn(Opcodes.ICONST_0);
+            mv.visitVarInsn(Opcodes.ISTORE, L_X);
+            if (loops) {
+                mv.visitInsn(Opcodes.ICONST_0);
+                mv.visitVarInsn(Opcodes.ISTORE, L_STEPS);
+            }
+            for (int slot : memSlot) {
+                if (slot >= 0) {
+                    mv.visitInsn(Opcodes.ICONST_0);
+                    mv.visitVarInsn(Opcodes.ISTORE, slot);
+                }
+            }
+            for (int pc = 0; pc < n; pc++) {
+                if (!reachable[pc]) {
+                    continue;
+                }
+                mv.visitLabel(labels[pc]);
+                if (loops && leader[pc]) {
+                    countBlock(pc);
+                }
+                emit(pc, program.get(pc));
+            }
+            if (returnZeroUsed) {
+                mv.visitLabel(returnZero);
+                mv.visitInsn(Opcodes.ICONST_0);
+                mv.visitInsn(Opcodes.IRETURN);
+            }
+            Label end = new Label();
+            mv.visitLabel(end);
+            mv.visitMaxs(0, 0);
+            mv.visitEnd();
+            // The label's offset is the length of the code so far: the whole method.
+            if (end.getOffset() > MAX_METHOD_BYTES) {
+                return null;
+            }
+            cw.visitEnd();
+            return cw.toByteArray();
+        }
+
+        /**
+         * At a block start: add the block's length to the step counter and return 0 if it exceeds the budget.
+         * Exact: within a block every early exit returns 0 and the last instruction is the only one that can
+         * return anything else (or jump), so "the budget runs out somewhere in this block" and "the interpreter
+         * returns 0 from this block" coincide.
+         */
+        private void countBlock(int pc) {
+            int len = 0;
+            for (int i = pc; i < n - 1; i++) {
+                int code = program.get(i).code();
+                if (Bpf.cls(code) == Bpf.RET || Bpf.cls(code) == Bpf.JMP || leader[i + 1]) {
+                    break;
+                }
+                len++;
+            }
+            mv.visitIincInsn(L_STEPS, len);
+            mv.visitVarInsn(Opcodes.ILOAD, L_STEPS);
+            pushInt(BpfInterpreter.MAX_STEPS);
+            mv.visitJumpInsn(Opcodes.IF_ICMPGT, returnZero());
+        }
+
+        private Label returnZero() {
+            returnZeroUsed = true;
+            return returnZero;
+        }
+
+        private void emit(int pc, BpfInstruction insn) {
+            int code = insn.code();
+            int k = insn.k();
+            switch (code) {
+                case Bpf.RET | Bpf.K:
+                    pushInt(k);
+                    mv.visitInsn(Opcodes.IRETURN);
+                    break;
+                case Bpf.RET | Bpf.A:
+                    mv.visitVarInsn(Opcodes.ILOAD, L_A);
+                    mv.visitInsn(Opcodes.IRETURN);
+                    break;
+                case Bpf.RET | Bpf.X:
+                    mv.visitVarInsn(Opcodes.ILOAD, L_X);
+                    mv.visitInsn(Opcodes.IRETURN);
+                    break;
+                case Bpf.LD | Bpf.W | Bpf.ABS:
+                case Bpf.LD | Bpf.H | Bpf.ABS:
+                case Bpf.LD | Bpf.B | Bpf.ABS:
+                    if (Bpf.isKnownAncillary(k)) {
+                        ancillary(k);
+                    } else {
+                        loadAbsolute(k, BpfInterpreter.sizeOf(code));
+                    }
+                    break;
+                case Bpf.LD | Bpf.W | Bpf.IND:
+                case Bpf.LD | Bpf.H | Bpf.IND:
+                case Bpf.LD | Bpf.B | Bpf.IND:
+                    loadIndirect(k, BpfInterpreter.sizeOf(code));
+                    break;
+                case Bpf.LD | Bpf.W | Bpf.LEN:
+                    mv.visitVarInsn(Opcodes.ILOAD, L_WIRELEN);
+                    mv.visitVarInsn(Opcodes.ISTORE, L_A);
+                    break;
+                case Bpf.LDX | Bpf.W | Bpf.LEN:
+                    mv.visitVarInsn(Opcodes.ILOAD, L_WIRELEN);
+                    mv.visitVarInsn(Opcodes.ISTORE, L_X);
+                    break;
+                case Bpf.LDX | Bpf.MSH | Bpf.B:
+                    loadMsh(k);
+                    break;
+                case Bpf.LD | Bpf.IMM:
+                    pushInt(k);
+                    mv.visitVarInsn(Opcodes.ISTORE, L_A);
+                    break;
+                case Bpf.LDX | Bpf.IMM:
+                    pushInt(k);
+                    mv.visitVarInsn(Opcodes.ISTORE, L_X);
+                    break;
+                case Bpf.LD | Bpf.MEM:
+                    mv.visitVarInsn(Opcodes.ILOAD, memSlot[k]);
+                    mv.visitVarInsn(Opcodes.ISTORE, L_A);
+                    break;
+                case Bpf.LDX | Bpf.MEM:
+                    mv.visitVarInsn(Opcodes.ILOAD, memSlot[k]);
+                    mv.visitVarInsn(Opcodes.ISTORE, L_X);
+                    break;
+                case Bpf.ST:
+                    mv.visitVarInsn(Opcodes.ILOAD, L_A);
+                    mv.visitVarInsn(Opcodes.ISTORE, memSlot[k]);
+                    break;
+                case Bpf.STX:
+                    mv.visitVarInsn(Opcodes.ILOAD, L_X);
+                    mv.visitVarInsn(Opcodes.ISTORE, memSlot[k]);
+                    break;
+                case Bpf.MISC | Bpf.TAX:
+                    mv.visitVarInsn(Opcodes.ILOAD, L_A);
+                    mv.visitVarInsn(Opcodes.ISTORE, L_X);
+                    break;
+                case Bpf.MISC | Bpf.TXA:
+                    mv.visitVarInsn(Opcodes.ILOAD, L_X);
+                    mv.visitVarInsn(Opcodes.ISTORE, L_A);
+                    break;
+                case Bpf.JMP | Bpf.JA:
+                    jumpTo(pc, pc + 1 + k);
+                    break;
+                default:
+                    if (Bpf.cls(code) == Bpf.ALU) {
+                        alu(code, k);
+                    } else if (Bpf.isConditionalJump(code)) {
+                        conditionalJump(pc, insn);
+                    } else {
+                        // The validator rejects every other opcode.
+                        throw new IllegalStateException("unvalidated opcode 0x" + Integer.toHexString(code));
+                    }
+            }
+        }
+
+        /** An unconditional jump; nothing when the target is the next emitted instruction. */
+        private void jumpTo(int pc, int target) {
+            if (!isNextEmitted(pc, target)) {
+                mv.visitJumpInsn(Opcodes.GOTO, labels[target]);
+            }
+        }
+
+        // Code is emitted in program order, skipping unreachable instructions; a reachable pc + 1 comes next.
+        private boolean isNextEmitted(int pc, int target) {
+            return target == pc + 1;
+        }
+
+        private void ancillary(int k) {
+            // Without aux data the filter returns 0, as libpcap does; the size (w/h/b) does not matter.
+            mv.visitVarInsn(Opcodes.ALOAD, L_AUX);
+            mv.visitJumpInsn(Opcodes.IFNULL, returnZero());
+            mv.visitVarInsn(Opcodes.ALOAD, L_AUX);
+            pushInt(k - Bpf.SKF_AD_OFF);
+            mv.visitVarInsn(Opcodes.ILOAD, L_A);
+            mv.visitVarInsn(Opcodes.ILOAD, L_X);
+            mv.visitMethodInsn(Opcodes.INVOKESTATIC, "io/netsieve/core/bpf/BpfAuxData", "loadAncillary",
+                    "(Lio/netsieve/core/bpf/BpfAuxData;III)I", false);
+            mv.visitVarInsn(Opcodes.ISTORE, L_A);
+        }
+
+        private void loadAbsolute(int k, int size) {
+            long end = Integer.toUnsignedLong(k) + size;
+            if (end > Integer.MAX_VALUE) {
+                // captureLength is an int, so the load is always out of bounds (also for "negative" k that is
+                // not a known ancillary offset, which the interpreter treats as a huge unsigned offset).
+                mv.visitJumpInsn(Opcodes.GOTO, returnZero());
+                return;
+            }
+            // if (captureLength < k + size) return 0;  k + size fits in an int here, so an int compare is exact
+            // (and a negative captureLength fails it too, as the interpreter's long compare does).
+            mv.visitVarInsn(Opcodes.ILOAD, L_CAPLEN);
+            pushInt((int) end);
+            mv.visitJumpInsn(Opcodes.IF_ICMPLT, returnZero());
+            mv.visitVarInsn(Opcodes.ALOAD, L_BUF);
+            mv.visitVarInsn(Opcodes.ILOAD, L_OFFSET);
+            if (k != 0) {
+                pushInt(k);
+                mv.visitInsn(Opcodes.IADD);
+            }
+            readAndStore(size, L_A);
+        }
+
+        private void loadIndirect(int k, int size) {
+            // if ((X & 0xffffffffL) + (k & 0xffffffffL) + size > captureLength) return 0;  in long arithmetic,
+            // as the interpreter does: X + k can exceed 2^32.
+            mv.visitVarInsn(Opcodes.ILOAD, L_X);
+            mv.visitInsn(Opcodes.I2L);
+            mv.visitLdcInsn(0xffffffffL);
+            mv.visitInsn(Opcodes.LAND);
+            mv.visitLdcInsn(Integer.toUnsignedLong(k) + size);
+            mv.visitInsn(Opcodes.LADD);
+            mv.visitVarInsn(Opcodes.ILOAD, L_CAPLEN);
+            mv.visitInsn(Opcodes.I2L);
+            mv.visitInsn(Opcodes.LCMP);
+            mv.visitJumpInsn(Opcodes.IFGT, returnZero());
+            // index = offset + X + k in int arithmetic: the same value as the interpreter's base + (int) off.
+            mv.visitVarInsn(Opcodes.ALOAD, L_BUF);
+            mv.visitVarInsn(Opcodes.ILOAD, L_OFFSET);
+            mv.visitVarInsn(Opcodes.ILOAD, L_X);
+            mv.visitInsn(Opcodes.IADD);
+            if (k != 0) {
+                pushInt(k);
+                mv.visitInsn(Opcodes.IADD);
+            }
+            readAndStore(size, L_A);
+        }
+
+        private void loadMsh(int k) {
+            // X = 4 * (P[k] & 0xf), returning 0 if k >= captureLength (unsigned k).
+            if (k < 0) {
+                mv.visitJumpInsn(Opcodes.GOTO, returnZero()); // unsigned k >= 2^31 > any captureLength
+                return;
+            }
+            mv.visitVarInsn(Opcodes.ILOAD, L_CAPLEN);
+            pushInt(k);
+            mv.visitJumpInsn(Opcodes.IF_ICMPLE, returnZero());
+            mv.visitVarInsn(Opcodes.ALOAD, L_BUF);
+            mv.visitVarInsn(Opcodes.ILOAD, L_OFFSET);
+            if (k != 0) {
+                pushInt(k);
+                mv.visitInsn(Opcodes.IADD);
+            }
+            mv.visitMethodInsn(Opcodes.INVOKEVIRTUAL, BYTE_BUFFER, "get", "(I)B", false);
+            pushInt(0xf);
+            mv.visitInsn(Opcodes.IAND);
+            mv.visitInsn(Opcodes.ICONST_2);
+            mv.visitInsn(Opcodes.ISHL);
+            mv.visitVarInsn(Opcodes.ISTORE, L_X);
+        }
+
+        /** With the buffer and the absolute index on the stack: reads big-endian, zero-extends, stores. */
+        private void readAndStore(int size, int slot) {
+            switch (size) {
+                case 4:
+                    mv.visitMethodInsn(Opcodes.INVOKEVIRTUAL, BYTE_BUFFER, "getInt", "(I)I", false);
+                    break;
+                case 2:
+                    mv.visitMethodInsn(Opcodes.INVOKEVIRTUAL, BYTE_BUFFER, "getShort", "(I)S", false);
+                    mv.visitLdcInsn(0xffff);
+                    mv.visitInsn(Opcodes.IAND);
+                    break;
+                default:
+                    mv.visitMethodInsn(Opcodes.INVOKEVIRTUAL, BYTE_BUFFER, "get", "(I)B", false);
+                    pushInt(0xff);
+                    mv.visitInsn(Opcodes.IAND);
+                    break;
+            }
+            mv.visitVarInsn(Opcodes.ISTORE, slot);
+        }
+
+        private void alu(int code, int k) {
+            boolean useX = Bpf.src(code) == Bpf.X;
+            int op = Bpf.op(code);
+            switch (op) {
+                case Bpf.NEG:
+                    mv.visitVarInsn(Opcodes.ILOAD, L_A);
+                    mv.visitInsn(Opcodes.INEG);
+                    mv.visitVarInsn(Opcodes.ISTORE, L_A);
+                    return;
+                case Bpf.DIV:
+                case Bpf.MOD:
+                    divide(op == Bpf.DIV, useX, k);
+                    return;
+                case Bpf.LSH:
+                case Bpf.RSH:
+                    shift(op == Bpf.LSH ? Opcodes.ISHL : Opcodes.IUSHR, useX, k);
+                    return;
+                default:
+                    break;
+            }
+            int jvmOp;
+            switch (op) {
+                case Bpf.ADD: jvmOp = Opcodes.IADD; break;
+                case Bpf.SUB: jvmOp = Opcodes.ISUB; break;
+                case Bpf.MUL: jvmOp = Opcodes.IMUL; break;
+                case Bpf.AND: jvmOp = Opcodes.IAND; break;
+                case Bpf.OR: jvmOp = Opcodes.IOR; break;
+                case Bpf.XOR: jvmOp = Opcodes.IXOR; break;
+                default: throw new IllegalStateException("unvalidated opcode 0x" + Integer.toHexString(code));
+            }
+            // 32-bit two's complement int arithmetic is exactly BPF's unsigned 32-bit arithmetic for these.
+            mv.visitVarInsn(Opcodes.ILOAD, L_A);
+            operand(useX, k);
+            mv.visitInsn(jvmOp);
+            mv.visitVarInsn(Opcodes.ISTORE, L_A);
+        }
+
+        private void divide(boolean quotient, boolean useX, int k) {
+            if (useX) {
+                // Division by X = 0 ends the filter with 0 (libpcap), it does not throw.
+                mv.visitVarInsn(Opcodes.ILOAD, L_X);
+                mv.visitJumpInsn(Opcodes.IFEQ, returnZero());
+            } else if (Integer.bitCount(k) == 1) {
+                // Unsigned division by a power of two is a shift, the remainder a mask (k != 0: validated).
+                mv.visitVarInsn(Opcodes.ILOAD, L_A);
+                if (quotient) {
+                    pushInt(Integer.numberOfTrailingZeros(k));
+                    mv.visitInsn(Opcodes.IUSHR);
+                } else {
+                    pushInt(k - 1);
+                    mv.visitInsn(Opcodes.IAND);
+                }
+                mv.visitVarInsn(Opcodes.ISTORE, L_A);
+                return;
+            }
+            mv.visitVarInsn(Opcodes.ILOAD, L_A);
+            operand(useX, k);
+            mv.visitMethodInsn(Opcodes.INVOKESTATIC, "java/lang/Integer",
+                    quotient ? "divideUnsigned" : "remainderUnsigned", "(II)I", false);
+            mv.visitVarInsn(Opcodes.ISTORE, L_A);
+        }
+
+        private void shift(int jvmOp, boolean useX, int k) {
+            if (!useX) {
+                // Constant shift: k (unsigned) >= 32 gives 0 (the JVM would use k & 31).
+                if (Integer.compareUnsigned(k, 32) >= 0) {
+                    mv.visitInsn(Opcodes.ICONST_0);
+                } else {
+                    mv.visitVarInsn(Opcodes.ILOAD, L_A);
+                    pushInt(k);
+                    mv.visitInsn(jvmOp);
+                }
+                mv.visitVarInsn(Opcodes.ISTORE, L_A);
+                return;
+            }
+            // A = (X >>> 5) == 0 ? A op X : 0  -- "X unsigned < 32" without a compareUnsigned call.
+            Label zero = new Label();
+            Label done = new Label();
+            mv.visitVarInsn(Opcodes.ILOAD, L_X);
+            mv.visitInsn(Opcodes.ICONST_5);
+            mv.visitInsn(Opcodes.IUSHR);
+            mv.visitJumpInsn(Opcodes.IFNE, zero);
+            mv.visitVarInsn(Opcodes.ILOAD, L_A);
+            mv.visitVarInsn(Opcodes.ILOAD, L_X);
+            mv.visitInsn(jvmOp);
+            mv.visitVarInsn(Opcodes.ISTORE, L_A);
+            mv.visitJumpInsn(Opcodes.GOTO, done);
+            mv.visitLabel(zero);
+            mv.visitInsn(Opcodes.ICONST_0);
+            mv.visitVarInsn(Opcodes.ISTORE, L_A);
+            mv.visitLabel(done);
+        }
+
+        private void operand(boolean useX, int k) {
+            if (useX) {
+                mv.visitVarInsn(Opcodes.ILOAD, L_X);
+            } else {
+                pushInt(k);
+            }
+        }
+
+        private void conditionalJump(int pc, BpfInstruction insn) {
+            int code = insn.code();
+            int k = insn.k();
+            boolean useX = Bpf.src(code) == Bpf.X;
+            int whenTrue = pc + 1 + insn.jt();
+            int whenFalse = pc + 1 + insn.jf();
+            if (whenTrue == whenFalse) {
+                // Both ways lead to the same place: the comparison has no effect (and no side effect).
+                jumpTo(pc, whenTrue);
+                return;
+            }
+            // Push the operands and pick the JVM branch that is taken when the BPF condition is true.
+            int branch;
+            switch (Bpf.op(code)) {
+                case Bpf.JEQ:
+                    mv.visitVarInsn(Opcodes.ILOAD, L_A);
+                    if (!useX && k == 0) {
+                        branch = Opcodes.IFEQ;
+                    } else {
+                        operand(useX, k);
+                        branch = Opcodes.IF_ICMPEQ;
+                    }
+                    break;
+                case Bpf.JSET:
+                    mv.visitVarInsn(Opcodes.ILOAD, L_A);
+                    operand(useX, k);
+                    mv.visitInsn(Opcodes.IAND);
+                    branch = Opcodes.IFNE;
+                    break;
+                case Bpf.JGT:
+                case Bpf.JGE:
+                    // Unsigned compare: flipping the sign bit of both sides maps unsigned order onto signed
+                    // order (what Integer.compareUnsigned does), so a signed JVM compare decides it.
+                    mv.visitVarInsn(Opcodes.ILOAD, L_A);
+                    pushInt(Integer.MIN_VALUE);
+                    mv.visitInsn(Opcodes.IXOR);
+                    if (useX) {
+                        mv.visitVarInsn(Opcodes.ILOAD, L_X);
+                        pushInt(Integer.MIN_VALUE);
+                        mv.visitInsn(Opcodes.IXOR);
+                    } else {
+                        pushInt(k ^ Integer.MIN_VALUE);
+                    }
+                    branch = Bpf.op(code) == Bpf.JGT ? Opcodes.IF_ICMPGT : Opcodes.IF_ICMPGE;
+                    break;
+                default:
+                    throw new IllegalStateException("unvalidated opcode 0x" + Integer.toHexString(code));
+            }
+            if (isNextEmitted(pc, whenFalse)) {
+                mv.visitJumpInsn(branch, labels[whenTrue]);
+            } else if (isNextEmitted(pc, whenTrue)) {
+                mv.visitJumpInsn(negate(branch), labels[whenFalse]);
+            } else {
+                mv.visitJumpInsn(branch, labels[whenTrue]);
+                mv.visitJumpInsn(Opcodes.GOTO, labels[whenFalse]);
+            }
+        }
+
+        private static int negate(int branch) {
+            switch (branch) {
+                case Opcodes.IFEQ: return Opcodes.IFNE;
+                case Opcodes.IFNE: return Opcodes.IFEQ;
+                case Opcodes.IF_ICMPEQ: return Opcodes.IF_ICMPNE;
+                case Opcodes.IF_ICMPGT: return Opcodes.IF_ICMPLE;
+                case Opcodes.IF_ICMPGE: return Opcodes.IF_ICMPLT;
+                default: throw new IllegalArgumentException("branch " + branch);
+            }
+        }
+
+        /** The shortest instruction that pushes {@code v}. */
+        private void pushInt(int v) {
+            if (v >= -1 && v <= 5) {
+                mv.visitInsn(Opcodes.ICONST_0 + v);
+            } else if (v >= Byte.MIN_VALUE && v <= Byte.MAX_VALUE) {
+                mv.visitIntInsn(Opcodes.BIPUSH, v);
+            } else if (v >= Short.MIN_VALUE && v <= Short.MAX_VALUE) {
+                mv.visitIntInsn(Opcodes.SIPUSH, v);
+            } else {
+                mv.visitLdcInsn(v);
+            }
+        }
+    }
+}
