@@ -1,6 +1,14 @@
 package io.netsieve.core.capture;
 
+import com.sun.jna.Memory;
 import com.sun.jna.Pointer;
+import io.netsieve.core.bpf.Bpf;
+import io.netsieve.core.bpf.BpfInstruction;
+import io.netsieve.core.bpf.BpfProgram;
+import io.netsieve.core.bpf.BpfValidationException;
+import io.netsieve.core.bpf.BpfValidator;
+import io.netsieve.core.bpf.FilterCompileException;
+import io.netsieve.core.bpf.FilterCompiler;
 import io.netsieve.core.capture.internal.LibC;
 import io.netsieve.core.capture.internal.LibPcap;
 import io.netsieve.core.capture.internal.NativeView;
@@ -34,6 +42,20 @@ import java.util.concurrent.atomic.AtomicReference;
  * keeps capturing in that namespace and may be read from any thread. (A namespace switch is per thread, so no
  * pooled thread is ever moved.)
  *
+ * <p><b>Kernel filter.</b> With {@link LiveCaptureConfig.Builder#filter(String)} the expression is compiled by
+ * netsieve's {@link FilterCompiler} (not libpcap's) for the handle's link type, with the Linux extensions and the
+ * configured snap length; with {@link LiveCaptureConfig.Builder#filter(BpfProgram)} the given program is used. The
+ * program is first checked with {@link BpfValidator} in {@link BpfValidator.Mode#KERNEL} mode (the kernel's own
+ * rules: e.g. no backward jumps, so {@code protochain} is refused), then handed to libpcap as a
+ * {@code struct bpf_program} with {@code pcap_setfilter}, which attaches it to the capture socket; netsieve then
+ * checks that the kernel really holds it ({@code SO_GET_FILTER}), because libpcap would otherwise silently filter in
+ * user space. The program runs in the kernel, per packet, before the packet is queued for this socket: packets it
+ * rejects never reach user space and are counted nowhere — neither in {@link CaptureStats#received()} (which on
+ * Linux counts only packets that passed the filter) nor as drops ({@link CaptureStats#kernelDropped()} counts only
+ * packets that passed it and found no room). The program's return value is the number of bytes kept, at most the
+ * snap length. Packets that arrive between the opening of the handle and the installation of the filter may still
+ * be delivered unfiltered.
+ *
  * <p>One consuming thread; {@link #close()} and {@link #stats()} may be called from others.
  */
 public final class LiveCapture implements PacketSource {
@@ -42,6 +64,7 @@ public final class LiveCapture implements PacketSource {
     private final long pcap;
     private final int linkType;
     private final boolean nanoTimestamps;
+    private final BpfProgram filterProgram;
     private final int[] wakePipe = new int[2];
     private final int[] pollFds;
     private final long[] header = new long[1];
@@ -55,12 +78,14 @@ public final class LiveCapture implements PacketSource {
     private volatile long delivered;
     private CaptureStats finalStats;
 
-    private LiveCapture(LiveCaptureConfig config, PcapHandle handle, long pcap, boolean nano) throws LiveCaptureException {
+    private LiveCapture(LiveCaptureConfig config, PcapHandle handle, long pcap, boolean nano, int linkType,
+                        BpfProgram filterProgram) throws LiveCaptureException {
         this.config = config;
         this.handle = handle;
         this.pcap = pcap;
         this.nanoTimestamps = nano;
-        this.linkType = handle.getDlt().value();
+        this.linkType = linkType;
+        this.filterProgram = filterProgram;
         this.buffer = new byte[config.snaplen()];
         int fd = LibPcap.pcap_get_selectable_fd(pcap);
         if (fd < 0) {
@@ -81,7 +106,10 @@ public final class LiveCapture implements PacketSource {
      * Opens the interface and starts capturing.
      *
      * @throws LiveCaptureException naming the interface (and namespace) and the cause: no such device, no
-     *                              permission (capturing needs root or CAP_NET_RAW), no such namespace…
+     *                              permission (capturing needs root or CAP_NET_RAW), no such namespace, a filter
+     *                              expression that does not compile (cause: {@link FilterCompileException}), a
+     *                              filter program the kernel would refuse (cause: {@link BpfValidationException}),
+     *                              or a filter libpcap or the kernel did not install
      */
     public static LiveCapture open(LiveCaptureConfig config) throws LiveCaptureException {
         if (config.netns() == null) {
@@ -147,14 +175,97 @@ public final class LiveCapture implements PacketSource {
         } catch (RuntimeException | UnsatisfiedLinkError e) {
             throw failure(config, e);
         }
+        long pcap;
+        int linkType;
+        BpfProgram program = null;
         try {
             handle.setBlockingMode(PcapHandle.BlockingMode.NONBLOCKING);
-            return new LiveCapture(config, handle, pcapPointer(handle), nano);
+            pcap = pcapPointer(handle);
+            linkType = LibPcap.pcap_datalink(pcap);
+            if (config.hasFilter()) {
+                program = filterFor(config, linkType);
+                install(config, pcap, program);
+            }
         } catch (LiveCaptureException e) {
+            handle.close();
             throw e;
         } catch (Exception e) {
             handle.close();
             throw failure(config, e);
+        }
+        return new LiveCapture(config, handle, pcap, nano, linkType, program); // closes the handle if it fails
+    }
+
+    /** The configured program, or the configured expression compiled for {@code linkType}; validated for the kernel. */
+    private static BpfProgram filterFor(LiveCaptureConfig config, int linkType) throws LiveCaptureException {
+        BpfProgram program = config.filterProgram();
+        String what;
+        if (program == null) {
+            String expression = config.filterExpression();
+            what = "filter '" + expression + "'";
+            try {
+                program = FilterCompiler.builder()
+                        .linkType(linkType)
+                        .linuxExtensions(true)
+                        .snaplen(config.snaplen())
+                        .build()
+                        .compile(expression);
+            } catch (FilterCompileException e) {
+                throw new LiveCaptureException(config.interfaceName(), "cannot capture on " + config.describe()
+                        + ": filter expression '" + expression + "' does not compile: " + e.getMessage(), e);
+            } catch (IllegalArgumentException e) { // a link type the compiler does not support
+                throw new LiveCaptureException(config.interfaceName(), "cannot capture on " + config.describe()
+                        + ": cannot compile filter expression '" + expression + "': " + e.getMessage(), e);
+            }
+        } else {
+            what = "filter program (" + program.length() + " instructions)";
+        }
+        try {
+            BpfValidator.validate(program, BpfValidator.Mode.KERNEL);
+        } catch (BpfValidationException e) {
+            int at = e.instruction();
+            boolean backward = at >= 0 && at < program.length()
+                    && program.get(at).code() == (Bpf.JMP | Bpf.JA) && program.get(at).k() < 0;
+            throw new LiveCaptureException(config.interfaceName(), "cannot capture on " + config.describe()
+                    + ": the kernel would refuse the " + what + ": " + e.getMessage()
+                    + (backward ? " (a backward jump: the kernel accepts only forward jumps)" : ""), e);
+        }
+        return program;
+    }
+
+    /**
+     * Installs {@code program} with {@code pcap_setfilter}: {@code struct bpf_program { u_int bf_len; struct bpf_insn
+     * *bf_insns; }} over an array of 8-byte {@code struct bpf_insn { u_short code; u_char jt; u_char jf;
+     * bpf_u_int32 k; }} in native byte order. libpcap copies the program, so both blocks are freed on return. Then
+     * checks that the kernel holds it: libpcap falls back to filtering in user space when the kernel refuses a
+     * program, and says so only on stderr.
+     */
+    private static void install(LiveCaptureConfig config, long pcap, BpfProgram program) throws LiveCaptureException {
+        int n = program.length();
+        try (Memory insns = new Memory((long) n * LibPcap.BPF_INSN_SIZE);
+             Memory prog = new Memory(LibPcap.BPF_PROGRAM_SIZE)) {
+            for (int i = 0; i < n; i++) {
+                BpfInstruction insn = program.get(i);
+                long at = (long) i * LibPcap.BPF_INSN_SIZE;
+                insns.setShort(at, (short) insn.code());
+                insns.setByte(at + 2, (byte) insn.jt());
+                insns.setByte(at + 3, (byte) insn.jf());
+                insns.setInt(at + 4, insn.k());
+            }
+            prog.clear();
+            prog.setInt(0, n);
+            prog.setPointer(LibPcap.BPF_PROGRAM_INSNS_OFFSET, insns);
+            if (LibPcap.pcap_setfilter(pcap, prog) != 0) {
+                throw new LiveCaptureException(config.interfaceName(), "cannot install the filter on "
+                        + config.describe() + ": " + LibPcap.pcap_geterr(pcap), null);
+            }
+        }
+        int attached = LibPcap.attachedFilterLength(LibPcap.pcap_fileno(pcap));
+        if (attached >= 0 && attached != n) {
+            throw new LiveCaptureException(config.interfaceName(), "cannot install the filter on "
+                    + config.describe() + ": the kernel did not attach it (" + (attached == 0 ? "no filter"
+                    : attached + " instructions instead of " + n) + " on the socket; libpcap would filter in user"
+                    + " space)", null);
         }
     }
 
@@ -225,7 +336,11 @@ public final class LiveCapture implements PacketSource {
         }
     }
 
-    /** libpcap's counters plus the frames delivered by {@link #next} (after {@link #close()}: the final ones). */
+    /**
+     * libpcap's counters plus the frames delivered by {@link #next} (after {@link #close()}: the final ones). With a
+     * filter, {@link CaptureStats#received()} counts only the packets the kernel filter accepted; rejected packets
+     * are not drops and appear in no counter.
+     */
     public CaptureStats stats() throws LiveCaptureException {
         synchronized (lock) {
             if (released) {
@@ -240,6 +355,15 @@ public final class LiveCapture implements PacketSource {
                         + config.describe() + ": " + e.getMessage(), e);
             }
         }
+    }
+
+    /**
+     * The classic BPF program installed in the kernel for this capture (compiled from
+     * {@link LiveCaptureConfig#filterExpression()} or {@link LiveCaptureConfig#filterProgram()} as given), or null
+     * if the capture has no filter.
+     */
+    public BpfProgram filterProgram() {
+        return filterProgram;
     }
 
     /** The libpcap link type of the interface ({@code io.netsieve.core.packet.LinkType}). */

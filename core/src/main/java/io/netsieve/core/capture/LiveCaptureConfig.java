@@ -1,5 +1,7 @@
 package io.netsieve.core.capture;
 
+import io.netsieve.core.bpf.BpfProgram;
+
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Objects;
@@ -8,7 +10,12 @@ import java.util.Objects;
  * How to open one interface for live capture. Immutable; build with {@link #builder(String)} (each setter
  * validates its argument and may be called once). Defaults: snap length 262144, not promiscuous, kernel buffer
  * 4 MiB, read timeout 100 ms, immediate mode on (packets are delivered as they arrive, not when the kernel buffer
- * block fills), capture-point id 0, the caller's network namespace.
+ * block fills), capture-point id 0, the caller's network namespace, no filter.
+ *
+ * <p><b>Filter.</b> At most one of {@link Builder#filter(String)} (a pcap-filter expression, compiled by netsieve's
+ * {@link io.netsieve.core.bpf.FilterCompiler} for the interface's link type when the capture opens) and
+ * {@link Builder#filter(BpfProgram)} (a ready program). Either way the classic BPF program runs in the kernel,
+ * attached to the capture socket: packets it rejects never reach user space (see {@link LiveCapture}).
  */
 public final class LiveCaptureConfig {
     private final String interfaceName;
@@ -19,6 +26,8 @@ public final class LiveCaptureConfig {
     private final boolean immediateMode;
     private final int capturePointId;
     private final Path netns;
+    private final String filterExpression;
+    private final BpfProgram filterProgram;
 
     private LiveCaptureConfig(Builder b) {
         interfaceName = b.interfaceName;
@@ -29,6 +38,8 @@ public final class LiveCaptureConfig {
         immediateMode = b.immediateMode == null || b.immediateMode;
         capturePointId = b.capturePointId != null ? b.capturePointId : 0;
         netns = b.netns;
+        filterExpression = b.filterExpression;
+        filterProgram = b.filterProgram;
     }
 
     /** A builder for capturing on {@code interfaceName} (e.g. {@code eth0}, {@code any}). */
@@ -45,6 +56,12 @@ public final class LiveCaptureConfig {
     public int capturePointId() { return capturePointId; }
     /** The network namespace file to capture in (e.g. {@code /var/run/netns/pod1}), or null for the current one. */
     public Path netns() { return netns; }
+    /** The pcap-filter expression to compile and install in the kernel, or null. */
+    public String filterExpression() { return filterExpression; }
+    /** The ready classic BPF program to install in the kernel, or null. */
+    public BpfProgram filterProgram() { return filterProgram; }
+    /** True if a filter (an expression or a program) is set. */
+    public boolean hasFilter() { return filterExpression != null || filterProgram != null; }
 
     /** A description for messages: {@code eth0} or {@code eth0 in netns /var/run/netns/x}. */
     public String describe() {
@@ -61,6 +78,8 @@ public final class LiveCaptureConfig {
         private Boolean immediateMode;
         private Integer capturePointId;
         private Path netns;
+        private String filterExpression;
+        private BpfProgram filterProgram;
 
         private Builder(String interfaceName) {
             Objects.requireNonNull(interfaceName, "interfaceName");
@@ -136,6 +155,45 @@ public final class LiveCaptureConfig {
                 throw new IllegalArgumentException("bad namespace name: " + name);
             }
             return netns(Path.of("/var/run/netns", name));
+        }
+
+        /**
+         * Install this pcap-filter expression (pcap-filter(7)) as the kernel filter. It is compiled when the
+         * capture opens, by {@link io.netsieve.core.bpf.FilterCompiler} (never libpcap's compiler) for the
+         * interface's actual link type, with the Linux extensions ({@code inbound}, {@code vlan}…) and the
+         * configured snap length; an expression that does not compile makes {@link LiveCapture#open} fail.
+         * Exclusive with {@link #filter(BpfProgram)}.
+         *
+         * @throws IllegalStateException if a filter (expression or program) was already set
+         */
+        public Builder filter(String expression) {
+            onceFilter();
+            filterExpression = Objects.requireNonNull(expression, "expression");
+            return this;
+        }
+
+        /**
+         * Install this classic BPF program as the kernel filter. It must pass
+         * {@link io.netsieve.core.bpf.BpfValidator.Mode#KERNEL} (checked when the capture opens) and must suit the
+         * interface's link type. Exclusive with {@link #filter(String)}.
+         *
+         * @throws IllegalStateException    if a filter (expression or program) was already set
+         * @throws IllegalArgumentException if the program is empty
+         */
+        public Builder filter(BpfProgram program) {
+            onceFilter();
+            Objects.requireNonNull(program, "program");
+            if (program.length() == 0) {
+                throw new IllegalArgumentException("filter program is empty");
+            }
+            filterProgram = program;
+            return this;
+        }
+
+        private void onceFilter() {
+            if (filterExpression != null || filterProgram != null) {
+                throw new IllegalStateException("filter was already set (an expression or a program, not both)");
+            }
         }
 
         public LiveCaptureConfig build() {

@@ -1,11 +1,950 @@
 package io.netsieve.core.bpf.internal;
 
-/** Placeholder until the optimiser lands: returns the graph unchanged. */
+import io.netsieve.core.bpf.Bpf;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * The optimiser: global value numbering over the block graph (redundant loads and stores removed, constants
+ * folded, {@code x} operands that are known constants turned into immediates), jump threading along edges
+ * whose outcome an earlier test already decided, dead-statement elimination, merging of identical blocks and of
+ * straight-line chains, and the indexed-load peephole that folds {@code ld #k; add x; tax; ld [x+j]} into
+ * {@code ld [x+k+j]}.
+ *
+ * <p>Unlike libpcap's optimiser it never deletes a packet load whose value is unused, and it only removes a load
+ * when the same load already ran on every path to it: the optimised program returns exactly what the
+ * unoptimised one returns on every packet, truncated ones included.
+ */
 public final class Optimizer {
-    private Optimizer() {
+    private static final int MAX_ROUNDS = 64;
+
+    private final Map<String, Integer> valueNumbers = new HashMap<>();
+    private final Map<Integer, Integer> constOf = new HashMap<>();
+    private final Map<Integer, String> keyOf = new HashMap<>();
+    private int nextVn;
+    private Block root;
+
+    private Optimizer(Block root) {
+        this.root = root;
     }
 
+    /** Optimises the graph rooted at {@code root} and returns the new root. */
     public static Block optimize(Block root) {
-        return root;
+        if (hasLocalJumps(root)) {
+            return root; // statement-level jumps (VLAN metadata patch) are laid out by position: leave them
+        }
+        Optimizer o = new Optimizer(root);
+        for (int round = 0; round < MAX_ROUNDS; round++) {
+            boolean changed = o.valueNumbering();
+            changed |= o.deadStatements();
+            changed |= o.peephole();
+            changed |= o.threadJumps();
+            changed |= o.simplifyGraph();
+            if (!changed) {
+                break;
+            }
+        }
+        return o.root;
+    }
+
+    private static boolean hasLocalJumps(Block root) {
+        for (Block b : topo(root)) {
+            for (Stmt s = b.stmts; s != null; s = s.next) {
+                if (Bpf.cls(s.code) == Bpf.JMP) {
+                    return true;
+                }
+            }
+        }
+        return false;
+    }
+
+    // ---------------------------------------------------------------- graph helpers
+
+    /** Blocks reachable from root, predecessors before successors. */
+    static List<Block> topo(Block root) {
+        List<Block> post = new ArrayList<>();
+        IdentityHashMap<Block, Boolean> seen = new IdentityHashMap<>();
+        ArrayDeque<Object[]> stack = new ArrayDeque<>();
+        stack.push(new Object[] {root, 0});
+        seen.put(root, true);
+        while (!stack.isEmpty()) {
+            Object[] f = stack.peek();
+            Block b = (Block) f[0];
+            int state = (int) f[1];
+            Block next = state == 0 ? b.jt : state == 1 ? b.jf : null;
+            if (state < 2) {
+                f[1] = state + 1;
+                if (next != null && seen.put(next, true) == null) {
+                    stack.push(new Object[] {next, 0});
+                }
+            } else {
+                stack.pop();
+                post.add(b);
+            }
+        }
+        java.util.Collections.reverse(post);
+        return post;
+    }
+
+    private static boolean isJump(Block b) {
+        return Bpf.cls(b.code) == Bpf.JMP;
+    }
+
+    // ---------------------------------------------------------------- value numbers
+
+    private int vn(String key) {
+        Integer v = valueNumbers.get(key);
+        if (v == null) {
+            v = nextVn++;
+            valueNumbers.put(key, v);
+            keyOf.put(v, key);
+        }
+        return v;
+    }
+
+    private int constVn(int c) {
+        int v = vn("C:" + c);
+        constOf.put(v, c);
+        return v;
+    }
+
+    private int fresh() {
+        return nextVn++;
+    }
+
+    private Integer constant(int vn) {
+        return constOf.get(vn);
+    }
+
+    /** Register state plus what the tests on the way here established. */
+    private static final class State {
+        int a;
+        int x;
+        final int[] m = new int[Bpf.MEMWORDS];
+        /** "vn op rhs" -> outcome of a test known on this path. */
+        Map<String, Boolean> facts = new HashMap<>();
+        /** vn -> constant it is known to equal on this path (from a jeq taken). */
+        Map<Integer, Integer> eq = new HashMap<>();
+        /** Value numbers of the packet loads that ran on every path here (they cannot end the filter again). */
+        java.util.Set<Integer> avail = new java.util.HashSet<>();
+
+        State copy() {
+            State s = new State();
+            s.a = a;
+            s.x = x;
+            System.arraycopy(m, 0, s.m, 0, m.length);
+            s.facts = new HashMap<>(facts);
+            s.eq = new HashMap<>(eq);
+            s.avail = new java.util.HashSet<>(avail);
+            return s;
+        }
+    }
+
+    private State entryState() {
+        State s = new State();
+        int zero = constVn(0);
+        s.a = zero;
+        s.x = zero;
+        Arrays.fill(s.m, zero);
+        return s;
+    }
+
+    private State meet(List<State> in) {
+        State first = in.get(0);
+        State r = first.copy();
+        for (int i = 1; i < in.size(); i++) {
+            State o = in.get(i);
+            if (r.a != o.a) {
+                r.a = fresh();
+            }
+            if (r.x != o.x) {
+                r.x = fresh();
+            }
+            for (int k = 0; k < Bpf.MEMWORDS; k++) {
+                if (r.m[k] != o.m[k]) {
+                    r.m[k] = fresh();
+                }
+            }
+            r.facts.entrySet().removeIf(e -> !e.getValue().equals(o.facts.get(e.getKey())));
+            r.eq.entrySet().removeIf(e -> !e.getValue().equals(o.eq.get(e.getKey())));
+            r.avail.retainAll(o.avail);
+        }
+        return r;
+    }
+
+    /**
+     * Applies one statement to the state. Returns the statement's rewrite: the same statement, a cheaper one, or
+     * null when it changes nothing on this path (a redundant load, store or move).
+     */
+    private Stmt step(Stmt s, State st) {
+        int code = s.code;
+        int k = s.k;
+        switch (code) {
+            case Bpf.LD | Bpf.IMM: {
+                int v = constVn(k);
+                if (st.a == v) {
+                    return null;
+                }
+                st.a = v;
+                return s;
+            }
+            case Bpf.LDX | Bpf.IMM: {
+                int v = constVn(k);
+                if (st.x == v) {
+                    return null;
+                }
+                st.x = v;
+                return s;
+            }
+            case Bpf.LD | Bpf.W | Bpf.ABS: case Bpf.LD | Bpf.H | Bpf.ABS: case Bpf.LD | Bpf.B | Bpf.ABS: {
+                int v = vn("LA:" + Bpf.size(code) + ":" + k);
+                if (st.a == v) {
+                    return null;
+                }
+                st.a = v;
+                s.repeatLoad = !st.avail.add(v);
+                return s;
+            }
+            case Bpf.LD | Bpf.W | Bpf.IND: case Bpf.LD | Bpf.H | Bpf.IND: case Bpf.LD | Bpf.B | Bpf.IND: {
+                Integer xc = constant(st.x);
+                if (xc != null && xc >= 0 && k >= 0 && (long) xc + k < Integer.MAX_VALUE
+                        && !Bpf.isKnownAncillary(xc + k)) {
+                    Stmt abs = new Stmt(Bpf.LD | Bpf.size(code) | Bpf.ABS, xc + k);
+                    Stmt r = step(abs, st);
+                    return r == null ? null : abs;
+                }
+                int v = vn("LI:" + Bpf.size(code) + ":" + k + ":" + st.x);
+                if (st.a == v) {
+                    return null;
+                }
+                st.a = v;
+                s.repeatLoad = !st.avail.add(v);
+                return s;
+            }
+            case Bpf.LDX | Bpf.MSH | Bpf.B: {
+                int v = vn("MSH:" + k);
+                if (st.x == v) {
+                    return null;
+                }
+                st.x = v;
+                s.repeatLoad = !st.avail.add(v);
+                return s;
+            }
+            case Bpf.LD | Bpf.W | Bpf.LEN: {
+                int v = vn("LEN");
+                if (st.a == v) {
+                    return null;
+                }
+                st.a = v;
+                return s;
+            }
+            case Bpf.LDX | Bpf.W | Bpf.LEN: {
+                int v = vn("LEN");
+                if (st.x == v) {
+                    return null;
+                }
+                st.x = v;
+                return s;
+            }
+            case Bpf.LD | Bpf.MEM: {
+                int v = st.m[k];
+                if (st.a == v) {
+                    return null;
+                }
+                st.a = v;
+                Integer c = constant(v);
+                return c != null ? new Stmt(Bpf.LD | Bpf.IMM, c) : s;
+            }
+            case Bpf.LDX | Bpf.MEM: {
+                int v = st.m[k];
+                if (st.x == v) {
+                    return null;
+                }
+                st.x = v;
+                Integer c = constant(v);
+                return c != null ? new Stmt(Bpf.LDX | Bpf.IMM, c) : s;
+            }
+            case Bpf.ST:
+                if (st.m[k] == st.a) {
+                    return null;
+                }
+                st.m[k] = st.a;
+                return s;
+            case Bpf.STX:
+                if (st.m[k] == st.x) {
+                    return null;
+                }
+                st.m[k] = st.x;
+                return s;
+            case Bpf.MISC | Bpf.TAX:
+                if (st.x == st.a) {
+                    return null;
+                }
+                st.x = st.a;
+                return s;
+            case Bpf.MISC | Bpf.TXA:
+                if (st.a == st.x) {
+                    return null;
+                }
+                st.a = st.x;
+                return s;
+            case Bpf.ALU | Bpf.NEG: {
+                Integer c = constant(st.a);
+                if (c != null) {
+                    return step(new Stmt(Bpf.LD | Bpf.IMM, -c), st);
+                }
+                st.a = vn("NEG:" + st.a);
+                return s;
+            }
+            default:
+                break;
+        }
+        if (Bpf.cls(code) == Bpf.ALU) {
+            int op = Bpf.op(code);
+            Integer rhs;
+            if (Bpf.src(code) == Bpf.X) {
+                rhs = constant(st.x);
+                if (rhs == null) {
+                    st.a = vn("ALU:" + op + ":" + st.a + ":x" + st.x);
+                    return s;
+                }
+                if ((op == Bpf.DIV || op == Bpf.MOD) && rhs == 0) {
+                    st.a = vn("ALU:" + op + ":" + st.a + ":x" + st.x);
+                    return s; // division by X = 0 ends the filter: keep it as it is
+                }
+                s = new Stmt(Bpf.ALU | op | Bpf.K, rhs);
+            } else {
+                rhs = k;
+            }
+            int r = rhs;
+            // identities
+            if ((r == 0 && (op == Bpf.ADD || op == Bpf.SUB || op == Bpf.OR || op == Bpf.XOR || op == Bpf.LSH
+                    || op == Bpf.RSH)) || (r == 1 && (op == Bpf.MUL || op == Bpf.DIV))
+                    || (r == -1 && op == Bpf.AND)) {
+                return null;
+            }
+            if ((r == 0 && (op == Bpf.MUL || op == Bpf.AND))) {
+                return step(new Stmt(Bpf.LD | Bpf.IMM, 0), st);
+            }
+            Integer a = constant(st.a);
+            if (a != null) {
+                return step(new Stmt(Bpf.LD | Bpf.IMM, fold(op, a, r)), st);
+            }
+            st.a = vn("ALU:" + op + ":" + st.a + ":" + r);
+            return s;
+        }
+        throw new IllegalStateException("unexpected statement 0x" + Integer.toHexString(code));
+    }
+
+    private static int fold(int op, int a, int b) {
+        switch (op) {
+            case Bpf.ADD: return a + b;
+            case Bpf.SUB: return a - b;
+            case Bpf.MUL: return a * b;
+            case Bpf.DIV: return Integer.divideUnsigned(a, b);
+            case Bpf.MOD: return Integer.remainderUnsigned(a, b);
+            case Bpf.AND: return a & b;
+            case Bpf.OR: return a | b;
+            case Bpf.XOR: return a ^ b;
+            case Bpf.LSH: return Integer.compareUnsigned(b, 32) < 0 ? a << b : 0;
+            case Bpf.RSH: return Integer.compareUnsigned(b, 32) < 0 ? a >>> b : 0;
+            default: throw new IllegalStateException("op " + op);
+        }
+    }
+
+    private String factKey(Block b, State st) {
+        String rhs = Bpf.src(b.code) == Bpf.X ? "x" + st.x : "k" + b.k;
+        return st.a + ":" + Bpf.op(b.code) + ":" + rhs;
+    }
+
+    /** The outcome of the block's test in this state, or null if it is not known. */
+    private Boolean decide(Block b, State st) {
+        if (!isJump(b)) {
+            return null;
+        }
+        Integer a = constant(st.a);
+        if (a == null) {
+            a = st.eq.get(st.a);
+        }
+        Integer rhs = Bpf.src(b.code) == Bpf.X ? constant(st.x) : Integer.valueOf(b.k);
+        if (a != null && rhs != null) {
+            switch (Bpf.op(b.code)) {
+                case Bpf.JEQ: return a.intValue() == rhs.intValue();
+                case Bpf.JGT: return Integer.compareUnsigned(a, rhs) > 0;
+                case Bpf.JGE: return Integer.compareUnsigned(a, rhs) >= 0;
+                case Bpf.JSET: return (a & rhs) != 0;
+                default: return null;
+            }
+        }
+        return st.facts.get(factKey(b, st));
+    }
+
+    private State edgeState(Block b, State exit, boolean taken) {
+        State s = exit.copy();
+        if (isJump(b)) {
+            s.facts.put(factKey(b, exit), taken);
+            if (taken && Bpf.op(b.code) == Bpf.JEQ && Bpf.src(b.code) == Bpf.K) {
+                s.eq.put(exit.a, b.k);
+            }
+        }
+        return s;
+    }
+
+    // ---------------------------------------------------------------- passes
+
+    private Map<Block, State> exitStates;
+    private Map<Block, List<State>> inStates;
+    private Map<Block, List<Block>> preds;
+
+    /** Forward value numbering; rewrites statements under the state common to all paths. */
+    private boolean valueNumbering() {
+        boolean changed = false;
+        List<Block> order = topo(root);
+        exitStates = new IdentityHashMap<>();
+        inStates = new IdentityHashMap<>();
+        preds = new IdentityHashMap<>();
+        for (Block b : order) {
+            preds.put(b, new ArrayList<>());
+            inStates.put(b, new ArrayList<>());
+        }
+        for (Block b : order) {
+            List<State> ins = inStates.get(b);
+            if (b != root && ins.isEmpty()) {
+                continue; // no longer reachable: an earlier test in this pass was decided
+            }
+            State st = b == root ? entryState() : meet(ins);
+            // rewrite statements
+            Stmt head = null;
+            Stmt tail = null;
+            for (Stmt s = b.stmts; s != null; s = s.next) {
+                Stmt r = step(s, st);
+                if (r != s) {
+                    changed = true;
+                }
+                if (r != null) {
+                    Stmt copy = r == s ? s : r;
+                    if (head == null) {
+                        head = copy;
+                    } else {
+                        tail.next = copy;
+                    }
+                    tail = copy;
+                }
+            }
+            if (tail != null) {
+                tail.next = null;
+            }
+            b.stmts = head;
+            // an x operand known to be constant becomes an immediate
+            if (isJump(b) && Bpf.src(b.code) == Bpf.X) {
+                Integer c = constant(st.x);
+                if (c != null) {
+                    b.code = Bpf.JMP | Bpf.op(b.code) | Bpf.K;
+                    b.k = c;
+                    changed = true;
+                }
+            }
+            // a test decided on every path to here goes straight to its outcome
+            Boolean d = decide(b, st);
+            if (d != null && b.jt != b.jf) {
+                Block target = d ? b.jt : b.jf;
+                b.jt = target;
+                b.jf = target;
+                changed = true;
+            }
+            exitStates.put(b, st);
+            if (b.jt != null) {
+                preds.get(b.jt).add(b);
+                inStates.get(b.jt).add(edgeState(b, st, true));
+            }
+            if (b.jf != null && b.jf != b.jt) {
+                preds.get(b.jf).add(b);
+                inStates.get(b.jf).add(edgeState(b, st, false));
+            } else if (b.jf != null) {
+                preds.get(b.jf).add(b);
+                inStates.get(b.jf).add(b.jt == b.jf && isJump(b) ? exit(st) : edgeState(b, st, false));
+            }
+        }
+        return changed;
+    }
+
+    private static State exit(State st) {
+        return st.copy();
+    }
+
+    /** Along an edge where the target's statements change nothing and its test is decided, skip the target. */
+    private boolean threadJumps() {
+        boolean changed = false;
+        computeLiveness();
+        // A block that gains a predecessor here has an exit state that no longer covers all its paths, and so
+        // has everything after it: those are left for the next round, when value numbering has run again.
+        IdentityHashMap<Block, Boolean> dirty = new IdentityHashMap<>();
+        for (Block b : topo(root)) {
+            State exit = exitStates.get(b);
+            if (exit == null || !isJump(b) || dirty.containsKey(b)) {
+                continue;
+            }
+            for (int edge = 0; edge < 2; edge++) {
+                Block target = edge == 0 ? b.jt : b.jf;
+                if (target == null || (edge == 1 && b.jf == b.jt)) {
+                    continue;
+                }
+                State st = b.jt == b.jf ? exit.copy() : edgeState(b, exit, edge == 0);
+                Block cur = target;
+                Block best = target;
+                int defined = 0;
+                int hops = 0;
+                while (cur != null && isJump(cur) && hops++ < 1000) {
+                    State sim = st.copy();
+                    boolean skippable = true;
+                    for (Stmt s = cur.stmts; s != null && skippable; s = s.next) {
+                        Stmt probe = new Stmt(s.code, s.k);
+                        java.util.Set<Integer> before = new java.util.HashSet<>(sim.avail);
+                        int a0 = sim.a;
+                        int x0 = sim.x;
+                        if (step(probe, sim) == null) {
+                            continue;
+                        }
+                        if (!skippableStatement(probe, before, sim, a0, x0)) {
+                            skippable = false;
+                        }
+                        defined |= defs(s.code, s.k);
+                    }
+                    if (!skippable) {
+                        break;
+                    }
+                    Boolean d = decide(cur, sim);
+                    if (d == null) {
+                        break;
+                    }
+                    st = edgeState(cur, sim, d);
+                    cur = d ? cur.jt : cur.jf;
+                    // the registers the skipped blocks set must not be needed where we land
+                    if (cur != null && (liveIn.getOrDefault(cur, -1) & defined) == 0) {
+                        best = cur;
+                    }
+                }
+                cur = best;
+                if (cur != target && cur != null) {
+                    markDirty(cur, dirty);
+                    if (edge == 0) {
+                        if (b.jf == b.jt) {
+                            b.jf = cur;
+                        }
+                        b.jt = cur;
+                    } else {
+                        b.jf = cur;
+                    }
+                    changed = true;
+                }
+            }
+        }
+        return changed;
+    }
+
+    /** A statement that can be skipped on a path: it computes only, or repeats a load done on the path. */
+    private static boolean skippableStatement(Stmt s, java.util.Set<Integer> availBefore, State after, int a0,
+                                              int x0) {
+        int code = s.code;
+        if (code == (Bpf.ALU | Bpf.DIV | Bpf.X) || code == (Bpf.ALU | Bpf.MOD | Bpf.X)) {
+            return false;
+        }
+        switch (Bpf.mode(code)) {
+            case Bpf.ABS: case Bpf.IND: case Bpf.MSH:
+                if (Bpf.cls(code) == Bpf.LD) {
+                    return availBefore.contains(after.a);
+                }
+                if (Bpf.cls(code) == Bpf.LDX) {
+                    return availBefore.contains(after.x);
+                }
+                return true;
+            default:
+                return true;
+        }
+    }
+
+    private static void markDirty(Block from, IdentityHashMap<Block, Boolean> dirty) {
+        ArrayDeque<Block> stack = new ArrayDeque<>();
+        stack.push(from);
+        while (!stack.isEmpty()) {
+            Block b = stack.pop();
+            if (dirty.put(b, true) != null) {
+                continue;
+            }
+            if (b.jt != null) {
+                stack.push(b.jt);
+            }
+            if (b.jf != null) {
+                stack.push(b.jf);
+            }
+        }
+    }
+
+    // liveness bits: 0..15 M[k], 16 A, 17 X
+    private static final int A_BIT = 1 << 16;
+    private static final int X_BIT = 1 << 17;
+
+    private static int uses(int code, int k) {
+        switch (code) {
+            case Bpf.ST: return A_BIT;
+            case Bpf.STX: return X_BIT;
+            case Bpf.LD | Bpf.MEM: case Bpf.LDX | Bpf.MEM: return 1 << k;
+            case Bpf.MISC | Bpf.TAX: return A_BIT;
+            case Bpf.MISC | Bpf.TXA: return X_BIT;
+            case Bpf.LD | Bpf.W | Bpf.IND: case Bpf.LD | Bpf.H | Bpf.IND: case Bpf.LD | Bpf.B | Bpf.IND: return X_BIT;
+            case Bpf.ALU | Bpf.NEG: return A_BIT;
+            default:
+                if (Bpf.cls(code) == Bpf.ALU) {
+                    return Bpf.src(code) == Bpf.X ? A_BIT | X_BIT : A_BIT;
+                }
+                return 0;
+        }
+    }
+
+    private static int defs(int code, int k) {
+        switch (code) {
+            case Bpf.ST: case Bpf.STX: return 1 << k;
+            case Bpf.MISC | Bpf.TAX: return X_BIT;
+            default:
+                if (Bpf.cls(code) == Bpf.LDX) {
+                    return X_BIT;
+                }
+                if (Bpf.cls(code) == Bpf.LD || Bpf.cls(code) == Bpf.ALU || code == (Bpf.MISC | Bpf.TXA)) {
+                    return A_BIT;
+                }
+                return 0;
+        }
+    }
+
+    /** A statement whose only effect is its definition (packet loads may end the filter, so they stay). */
+    private static boolean removableWhenDead(int code) {
+        switch (Bpf.mode(code)) {
+            case Bpf.ABS: case Bpf.IND: case Bpf.MSH:
+                if (Bpf.cls(code) == Bpf.LD || Bpf.cls(code) == Bpf.LDX) {
+                    return false;
+                }
+                break;
+            default:
+                break;
+        }
+        // division or modulo by X may end the filter when X is 0
+        if (code == (Bpf.ALU | Bpf.DIV | Bpf.X) || code == (Bpf.ALU | Bpf.MOD | Bpf.X)) {
+            return false;
+        }
+        return true;
+    }
+
+    private Map<Block, Integer> liveIn;
+
+    private int terminalUses(Block b) {
+        if (b.code == (Bpf.RET | Bpf.A)) {
+            return A_BIT;
+        }
+        if (b.code == (Bpf.RET | Bpf.X)) {
+            return X_BIT;
+        }
+        if (isJump(b)) {
+            if (b.jt == b.jf) {
+                return 0; // the test decides nothing
+            }
+            return Bpf.src(b.code) == Bpf.X ? A_BIT | X_BIT : A_BIT;
+        }
+        return 0;
+    }
+
+    private void computeLiveness() {
+        List<Block> order = topo(root);
+        liveIn = new IdentityHashMap<>();
+        for (int i = order.size() - 1; i >= 0; i--) {
+            Block b = order.get(i);
+            int live = 0;
+            if (b.jt != null) {
+                live |= liveIn.getOrDefault(b.jt, 0);
+            }
+            if (b.jf != null) {
+                live |= liveIn.getOrDefault(b.jf, 0);
+            }
+            live |= terminalUses(b);
+            List<Stmt> list = new ArrayList<>();
+            for (Stmt s = b.stmts; s != null; s = s.next) {
+                list.add(s);
+            }
+            for (int j = list.size() - 1; j >= 0; j--) {
+                Stmt s = list.get(j);
+                live = (live & ~defs(s.code, s.k)) | uses(s.code, s.k);
+            }
+            liveIn.put(b, live);
+        }
+    }
+
+    private boolean deadStatements() {
+        boolean changed = false;
+        List<Block> order = topo(root);
+        liveIn = new IdentityHashMap<>();
+        for (int i = order.size() - 1; i >= 0; i--) {
+            Block b = order.get(i);
+            int live = 0;
+            if (b.jt != null) {
+                live |= liveIn.getOrDefault(b.jt, 0);
+            }
+            if (b.jf != null) {
+                live |= liveIn.getOrDefault(b.jf, 0);
+            }
+            live |= terminalUses(b);
+            List<Stmt> list = new ArrayList<>();
+            for (Stmt s = b.stmts; s != null; s = s.next) {
+                list.add(s);
+            }
+            boolean[] keep = new boolean[list.size()];
+            for (int j = list.size() - 1; j >= 0; j--) {
+                Stmt s = list.get(j);
+                int d = defs(s.code, s.k);
+                if (d != 0 && (live & d) == 0 && (removableWhenDead(s.code) || s.repeatLoad)) {
+                    keep[j] = false;
+                    changed = true;
+                    continue;
+                }
+                keep[j] = true;
+                live = (live & ~d) | uses(s.code, s.k);
+            }
+            Stmt head = null;
+            Stmt tail = null;
+            for (int j = 0; j < list.size(); j++) {
+                if (!keep[j]) {
+                    continue;
+                }
+                Stmt s = list.get(j);
+                if (head == null) {
+                    head = s;
+                } else {
+                    tail.next = s;
+                }
+                tail = s;
+            }
+            if (tail != null) {
+                tail.next = null;
+            }
+            b.stmts = head;
+            liveIn.put(b, live);
+        }
+        return changed;
+    }
+
+    /**
+     * {@code add x; tax; ld [x + j]} with A a known constant c before the add and X dead after the load becomes
+     * {@code ld [x + c + j]}, when X is a header length (so c + X cannot wrap).
+     */
+    private boolean peephole() {
+        boolean changed = false;
+        for (Block b : topo(root)) {
+            State st = exitStates.get(b);
+            if (st == null) {
+                continue;
+            }
+            // replay the block from an unknown entry state: only what the block itself establishes is used
+            State sim = new State();
+            sim.a = fresh();
+            sim.x = fresh();
+            for (int r = 0; r < Bpf.MEMWORDS; r++) {
+                sim.m[r] = fresh();
+            }
+            List<Stmt> list = new ArrayList<>();
+            List<State> before = new ArrayList<>();
+            for (Stmt s = b.stmts; s != null; s = s.next) {
+                list.add(s);
+                before.add(sim.copy());
+                if (step(new Stmt(s.code, s.k), sim) == null) {
+                    // a statement that no longer changes anything: leave the block for the next round
+                    list = null;
+                    break;
+                }
+            }
+            if (list == null) {
+                continue;
+            }
+            // "and #m; jeq #0" with A dead afterwards is "jset #m" with the branches swapped
+            if (!list.isEmpty() && b.code == (Bpf.JMP | Bpf.JEQ | Bpf.K) && b.k == 0 && b.jt != b.jf) {
+                Stmt last = list.get(list.size() - 1);
+                int liveAfter = liveIn.getOrDefault(b.jt, A_BIT) | liveIn.getOrDefault(b.jf, A_BIT);
+                if (last.code == (Bpf.ALU | Bpf.AND | Bpf.K) && (liveAfter & A_BIT) == 0) {
+                    last.code = Stmt.NOP;
+                    b.code = Bpf.JMP | Bpf.JSET | Bpf.K;
+                    b.k = last.k;
+                    Block t = b.jt;
+                    b.jt = b.jf;
+                    b.jf = t;
+                    changed = true;
+                }
+            }
+            for (int i = 0; i + 2 < list.size(); i++) {
+                Stmt add = list.get(i);
+                Stmt tax = list.get(i + 1);
+                Stmt ld = list.get(i + 2);
+                if (add.code != (Bpf.ALU | Bpf.ADD | Bpf.X) || tax.code != (Bpf.MISC | Bpf.TAX)
+                        || Bpf.cls(ld.code) != Bpf.LD || Bpf.mode(ld.code) != Bpf.IND) {
+                    continue;
+                }
+                Integer c = constant(before.get(i).a);
+                String xKey = keyOf.get(before.get(i).x);
+                if (c == null || c < 0 || xKey == null || !xKey.startsWith("MSH:")
+                        || (long) c + ld.k > Integer.MAX_VALUE || ld.k < 0) {
+                    continue;
+                }
+                if (xLiveAfter(b, list, i + 2)) {
+                    continue;
+                }
+                add.code = Stmt.NOP;
+                tax.code = Stmt.NOP;
+                ld.k = c + ld.k;
+                changed = true;
+            }
+            if (changed) {
+                Stmt head = null;
+                Stmt tail = null;
+                for (Stmt s = b.stmts; s != null; s = s.next) {
+                    if (s.code == Stmt.NOP) {
+                        continue;
+                    }
+                    if (head == null) {
+                        head = s;
+                    } else {
+                        tail.next = s;
+                    }
+                    tail = s;
+                }
+                if (tail != null) {
+                    tail.next = null;
+                }
+                b.stmts = head;
+            }
+        }
+        return changed;
+    }
+
+    private boolean xLiveAfter(Block b, List<Stmt> list, int index) {
+        int live = 0;
+        if (b.jt != null) {
+            live |= liveIn.getOrDefault(b.jt, X_BIT);
+        }
+        if (b.jf != null) {
+            live |= liveIn.getOrDefault(b.jf, X_BIT);
+        }
+        live |= terminalUses(b);
+        for (int j = list.size() - 1; j > index; j--) {
+            Stmt s = list.get(j);
+            int d = defs(s.code, s.k);
+            live = (live & ~d) | uses(s.code, s.k);
+        }
+        return (live & X_BIT) != 0;
+    }
+
+    /** Bypasses empty decided blocks, merges single-predecessor chains and identical blocks. */
+    private boolean simplifyGraph() {
+        boolean changed = false;
+        // 1. empty block whose test is decided: predecessors go straight to the target
+        boolean again = true;
+        while (again) {
+            again = false;
+            for (Block b : topo(root)) {
+                for (int e = 0; e < 2; e++) {
+                    Block t = e == 0 ? b.jt : b.jf;
+                    if (t != null && t.stmts == null && isJump(t) && t.jt == t.jf) {
+                        if (e == 0) {
+                            b.jt = t.jt;
+                        } else {
+                            b.jf = t.jt;
+                        }
+                        again = true;
+                        changed = true;
+                    }
+                }
+            }
+            if (root.stmts == null && isJump(root) && root.jt == root.jf) {
+                root = root.jt;
+                again = true;
+                changed = true;
+            }
+        }
+        // 2. a decided block followed by a block only it reaches: merge them
+        Map<Block, Integer> predCount = new IdentityHashMap<>();
+        for (Block b : topo(root)) {
+            if (b.jt != null) {
+                predCount.merge(b.jt, 1, Integer::sum);
+            }
+            if (b.jf != null && b.jf != b.jt) {
+                predCount.merge(b.jf, 1, Integer::sum);
+            }
+        }
+        for (Block b : topo(root)) {
+            while (isJump(b) && b.jt == b.jf && b.jt != null && predCount.getOrDefault(b.jt, 0) == 1) {
+                Block s = b.jt;
+                if (b.stmts == null) {
+                    b.stmts = s.stmts;
+                } else {
+                    Stmt t = b.stmts;
+                    while (t.next != null) {
+                        t = t.next;
+                    }
+                    t.next = s.stmts;
+                }
+                b.code = s.code;
+                b.k = s.k;
+                b.jt = s.jt;
+                b.jf = s.jf;
+                changed = true;
+            }
+        }
+        // 3. identical blocks (same statements, test and successors) become one
+        Map<String, Block> canon = new HashMap<>();
+        IdentityHashMap<Block, Block> replace = new IdentityHashMap<>();
+        List<Block> order = topo(root);
+        for (int i = order.size() - 1; i >= 0; i--) {
+            Block b = order.get(i);
+            if (b.jt != null && replace.containsKey(b.jt)) {
+                b.jt = replace.get(b.jt);
+                changed = true;
+            }
+            if (b.jf != null && replace.containsKey(b.jf)) {
+                b.jf = replace.get(b.jf);
+                changed = true;
+            }
+            StringBuilder key = new StringBuilder();
+            for (Stmt s = b.stmts; s != null; s = s.next) {
+                key.append(s.code).append(',').append(s.k).append(';');
+            }
+            key.append('|').append(b.code).append(',').append(b.k).append('|')
+                    .append(System.identityHashCode(b.jt)).append('|').append(System.identityHashCode(b.jf));
+            Block c = canon.putIfAbsent(key.toString(), b);
+            if (c != null && c != b && c.jt == b.jt && c.jf == b.jf) {
+                replace.put(b, c);
+            }
+        }
+        if (replace.containsKey(root)) {
+            root = replace.get(root);
+        }
+        if (!replace.isEmpty()) {
+            // one more pass so that predecessors earlier in the order see the replacements
+            for (Block b : topo(root)) {
+                if (b.jt != null && replace.containsKey(b.jt)) {
+                    b.jt = replace.get(b.jt);
+                }
+                if (b.jf != null && replace.containsKey(b.jf)) {
+                    b.jf = replace.get(b.jf);
+                }
+            }
+            changed = true;
+        }
+        return changed;
+    }
+
+    @Override
+    public String toString() {
+        return Objects.toString(root);
     }
 }

@@ -13,6 +13,8 @@ public final class Stmt {
     public Stmt jt;
     public Stmt jf;
     public Stmt next;
+    /** Set by the optimiser: this packet load already ran on every path here, so it cannot end the filter. */
+    public boolean repeatLoad;
 
     public Stmt(int code, int k) {
         this.code = code;
