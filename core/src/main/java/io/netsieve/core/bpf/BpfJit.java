@@ -75,11 +75,6 @@ public final class BpfJit {
         return define(bytes);
     }
 
-    /** True if {@link #compile} would return generated code rather than the interpreter (for tests). */
-    static boolean isCompiled(BpfFilter filter) {
-        return !(filter instanceof BpfInterpreter);
-    }
-
     private static BpfFilter define(byte[] bytes) {
         try {
             // The class is named in this package, so this class's full-privilege lookup may define it; it joins
@@ -252,7 +247,7 @@ public final class BpfJit {
          * returns 0 from this block" coincide.
          */
         private void countBlock(int pc) {
-            int len = 0;
+            int len = 1;
             for (int i = pc; i < n - 1; i++) {
                 int code = program.get(i).code();
                 if (Bpf.cls(code) == Bpf.RET || Bpf.cls(code) == Bpf.JMP || leader[i + 1]) {

@@ -96,6 +96,7 @@ public final class FilterCompiler {
         private boolean snaplenSet;
         private int netmask;
         private boolean netmaskKnown;
+        private boolean netmaskSet;
         private Boolean optimizeSet;
         private boolean optimize = true;
         private Boolean linuxSet;
@@ -139,13 +140,17 @@ public final class FilterCompiler {
             return this;
         }
 
-        /** The IPv4 netmask of the capture network, needed by {@code ip broadcast} (default: unknown). */
+        /**
+         * The IPv4 netmask of the capture network, needed by {@code ip broadcast} (default: unknown;
+         * 255.255.255.255 is libpcap's PCAP_NETMASK_UNKNOWN and means unknown too).
+         */
         public Builder netmask(int netmask) {
-            if (netmaskKnown) {
+            if (netmaskSet) {
                 throw new IllegalStateException("netmask was already set");
             }
             this.netmask = netmask;
-            this.netmaskKnown = true;
+            this.netmaskKnown = netmask != 0xffffffff;
+            this.netmaskSet = true;
             return this;
         }
 

@@ -11,11 +11,13 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 
 /**
  * {@link BpfJit}: hand-computed results for every opcode group, then differential runs against
  * {@link BpfInterpreter} (random programs, and tcpdump listings parsed with {@link BpfAssembler}).
  */
+@Timeout(60) // a step-counting bug in the JIT would make loop programs run forever instead of failing
 class BpfJitTest {
 
     // ---------------------------------------------------------------------------------------------- helpers

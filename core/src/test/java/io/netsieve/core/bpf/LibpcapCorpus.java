@@ -133,8 +133,9 @@ final class LibpcapCorpus {
             case "skip_os_not": return !"linux".equals(arg);
             case "skip_big_endian": return false;
             case "skip_little_endian": return true;
-            case "skip_config_def1": return false; // NO_PROTOCHAIN is not defined
-            case "skip_config_not_def1": return false; // HAVE_DECL_SKF_AD_VLAN_TAG_PRESENT is defined
+            // our compiler has protochain (NO_PROTOCHAIN undefined) and the SKF_AD_VLAN_TAG_PRESENT code
+            case "skip_config_def1": return !"NO_PROTOCHAIN".equals(arg);
+            case "skip_config_not_def1": return "NO_PROTOCHAIN".equals(arg);
             case "skip_igrp88": return false; // skip where IPPROTO_IGRP is 88; here it is 9
             case "skip_igrp9": return true;
             default: return false; // name resolution fixtures are provided

@@ -122,13 +122,16 @@ final class FilterCommand implements Callable<Integer> {
         }
         BpfDumpFormat format = mode == null || mode.assembly ? BpfDumpFormat.ASSEMBLY
                 : mode.cArray ? BpfDumpFormat.C_ARRAY : BpfDumpFormat.DECIMAL;
-        // Without a file the program is compiled as libpcap does for pcap_open_dead(): not for a savefile, and
-        // without Linux socket-filter extensions.
+        // Without a file the program is compiled as tcpdump -r -d compiles it for a capture of that link type
+        // written on this (little-endian) machine: for a savefile, not swapped, without Linux socket-filter
+        // extensions. (tcpdump cannot give a NULL or LOOP program any other way on Linux; the savefile flag only
+        // changes NULL and LOOP programs, which then match IPv6 by every BSD's AF_INET6 value.)
         FilterCompiler.Builder builder = FilterCompiler.builder()
                 .linkType(linkType == null ? LinkType.ETHERNET : linkType)
                 .snaplen(snaplen == null ? FilterCompiler.DEFAULT_SNAPLEN : snaplen)
                 .netmask(mask)
-                .optimize(!noOptimize);
+                .optimize(!noOptimize)
+                .savefile(false);
         BpfProgram program;
         try {
             program = builder.build().compile(expr);

@@ -158,6 +158,13 @@ public final class Lexer {
 
     /** Tokens that start with a letter or digit: the longest of the candidate rules wins. */
     private Token word(int start) {
+        if (looksLikeMac(start)) {
+            int e = start;
+            while (e < in.length() && (isAlnum(in.charAt(e)) || in.charAt(e) == ':')) {
+                e++;
+            }
+            throw new CompileError("invalid Ethernet address '" + in.substring(start, e) + "'").at(start);
+        }
         // candidate lengths
         int idLen = idLength(start);
         int macLen = macLength(start);
@@ -324,31 +331,38 @@ public final class Lexer {
         return h == 12 ? 12 : 0;
     }
 
-    /** A run of hex digits, ':' and '.' with at least two ':' that the IPv6 grammar may match. */
+    /**
+     * The longest prefix of the run of hex digits, ':' and '.' here that has IPv6 shape (at least two ':', at
+     * most 8 groups), as flex's longest match on libpcap's V6 pattern would take it.
+     */
     private int v6Length(int start) {
         int e = start;
-        int colons = 0;
-        while (e < in.length()) {
-            char ch = in.charAt(e);
-            if (isHex(ch) || ch == '.') {
-                e++;
-            } else if (ch == ':') {
-                colons++;
-                e++;
-            } else {
-                break;
-            }
+        while (e < in.length() && (isHex(in.charAt(e)) || in.charAt(e) == '.' || in.charAt(e) == ':')) {
+            e++;
         }
-        if (colons < 2) {
-            return 0;
+        while (e > start) {
+            String s = in.substring(start, e);
+            long colons = s.chars().filter(ch -> ch == ':').count();
+            if (colons < 2) {
+                return 0;
+            }
+            if (colons <= (s.contains("::") ? 8 : 7) && !s.endsWith(":") || s.endsWith("::")) {
+                return e - start;
+            }
+            e = start + s.lastIndexOf(':');
+        }
+        return 0;
+    }
+
+    /** Five ':' between alphanumeric parts: a would-be MAC address (flagged as invalid if it is not one). */
+    private boolean looksLikeMac(int start) {
+        int e = start;
+        while (e < in.length() && (isAlnum(in.charAt(e)) || in.charAt(e) == ':')) {
+            e++;
         }
         String s = in.substring(start, e);
-        // libpcap's V6 pattern never matches more than 8 groups: then no rule takes the whole run
-        long n = s.chars().filter(ch -> ch == ':').count();
-        if (n > (s.contains("::") ? 8 : 7)) {
-            return 0;
-        }
-        return e - start;
+        return !s.contains("::") && s.chars().filter(ch -> ch == ':').count() == 5 && Addresses.parseMac(s) == null
+                && (e >= in.length() || in.charAt(e) == ' ' || in.charAt(e) == ')');
     }
 
     /** libpcap's stoulen: decimal, 0x hex, 0-prefixed octal; 32-bit unsigned. */
