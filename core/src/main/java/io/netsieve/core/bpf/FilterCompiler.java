@@ -35,8 +35,10 @@ public final class FilterCompiler {
     private final boolean savefile;
     private final boolean savefileSwapped;
     private final HostResolver resolver;
+    private final boolean exactShortPackets;
 
     private FilterCompiler(Builder b) {
+        this.exactShortPackets = b.exactShortPackets;
         this.linkType = b.linkType;
         this.snaplen = b.snaplen;
         this.netmask = b.netmask;
@@ -76,7 +78,7 @@ public final class FilterCompiler {
                 return BpfProgram.of(BpfInstruction.stmt(Bpf.RET | Bpf.K, snaplen));
             }
             if (optimize && !cg.noOptimize) {
-                root = Optimizer.optimize(root);
+                root = Optimizer.optimize(root, exactShortPackets);
                 if (root.code == (Bpf.RET | Bpf.K) && root.k == 0) {
                     throw new FilterCompileException("expression rejects all packets", expression, -1);
                 }
@@ -105,8 +107,25 @@ public final class FilterCompiler {
         private boolean savefile;
         private boolean savefileSwapped;
         private HostResolver resolver;
+        private Boolean exactSet;
+        private boolean exactShortPackets = true;
 
         private Builder() {
+        }
+
+        /**
+         * Keep the unoptimised program's result on packets too short for a load whose value is unused (default
+         * true: the optimised program returns exactly what the unoptimised one returns, on every packet). With
+         * false such loads are removed, as libpcap's optimiser removes some of them; on truncated packets the
+         * verdict may then differ from the unoptimised program's, as libpcap's does.
+         */
+        public Builder exactShortPackets(boolean exact) {
+            if (exactSet != null) {
+                throw new IllegalStateException("exactShortPackets was already set");
+            }
+            this.exactShortPackets = exact;
+            this.exactSet = exact;
+            return this;
         }
 
         /** The link type of the packets the program will see (a {@link LinkType} value). */

@@ -17,12 +17,15 @@ import java.util.Objects;
  * straight-line chains, and the indexed-load peephole that folds {@code ld #k; add x; tax; ld [x+j]} into
  * {@code ld [x+k+j]}.
  *
- * <p>Unlike libpcap's optimiser it never deletes a packet load whose value is unused, and it only removes a load
- * when the same load already ran on every path to it: the optimised program returns exactly what the
+ * <p>Like libpcap's optimiser it deletes packet loads whose value is unused, so on a packet too short for such a
+ * load the optimised program may accept where the unoptimised one returned 0 (libpcap behaves the same way, and
+ * matching tcpdump's selection matters more). With {@code keepDeadLoads} it never does: a load is then only
+ * removed when the same load already ran on every path to it, and the optimised program returns exactly what the
  * unoptimised one returns on every packet, truncated ones included.
  */
 public final class Optimizer {
     private static final int MAX_ROUNDS = 64;
+    private static final int MAX_POSSIBLE = 16;
 
     private final Map<String, Integer> valueNumbers = new HashMap<>();
     private final Map<Integer, Integer> constOf = new HashMap<>();
@@ -30,16 +33,24 @@ public final class Optimizer {
     private int nextVn;
     private Block root;
 
-    private Optimizer(Block root) {
+    private final boolean keepDeadLoads;
+
+    private Optimizer(Block root, boolean keepDeadLoads) {
         this.root = root;
+        this.keepDeadLoads = keepDeadLoads;
     }
 
-    /** Optimises the graph rooted at {@code root} and returns the new root. */
-    public static Block optimize(Block root) {
+    /**
+     * Optimises the graph rooted at {@code root} and returns the new root.
+     *
+     * @param keepDeadLoads keep packet loads whose value is unused, so that packets too short for them still end
+     *                      the filter with 0 as in the unoptimised program; false removes them as libpcap does
+     */
+    public static Block optimize(Block root, boolean keepDeadLoads) {
         if (hasLocalJumps(root)) {
             return root; // statement-level jumps (VLAN metadata patch) are laid out by position: leave them
         }
-        Optimizer o = new Optimizer(root);
+        Optimizer o = new Optimizer(root, keepDeadLoads);
         for (int round = 0; round < MAX_ROUNDS; round++) {
             boolean changed = o.valueNumbering();
             changed |= o.deadStatements();
@@ -129,8 +140,8 @@ public final class Optimizer {
         final int[] m = new int[Bpf.MEMWORDS];
         /** "vn op rhs" -> outcome of a test known on this path. */
         Map<String, Boolean> facts = new HashMap<>();
-        /** vn -> constant it is known to equal on this path (from a jeq taken). */
-        Map<Integer, Integer> eq = new HashMap<>();
+        /** vn -> the constants it may hold on this path (from the tests on the way), when that set is small. */
+        Map<Integer, java.util.Set<Integer>> eq = new HashMap<>();
         /** Value numbers of the packet loads that ran on every path here (they cannot end the filter again). */
         java.util.Set<Integer> avail = new java.util.HashSet<>();
 
@@ -140,7 +151,7 @@ public final class Optimizer {
             s.x = x;
             System.arraycopy(m, 0, s.m, 0, m.length);
             s.facts = new HashMap<>(facts);
-            s.eq = new HashMap<>(eq);
+            s.eq = new HashMap<>(eq); // the sets themselves are never mutated, only replaced
             s.avail = new java.util.HashSet<>(avail);
             return s;
         }
@@ -172,7 +183,19 @@ public final class Optimizer {
                 }
             }
             r.facts.entrySet().removeIf(e -> !e.getValue().equals(o.facts.get(e.getKey())));
-            r.eq.entrySet().removeIf(e -> !e.getValue().equals(o.eq.get(e.getKey())));
+            // a value's possible constants are the union over the paths, if every path knows them
+            Map<Integer, java.util.Set<Integer>> merged = new HashMap<>();
+            for (Map.Entry<Integer, java.util.Set<Integer>> e : r.eq.entrySet()) {
+                java.util.Set<Integer> other = o.eq.get(e.getKey());
+                if (other != null) {
+                    java.util.Set<Integer> u = new java.util.HashSet<>(e.getValue());
+                    u.addAll(other);
+                    if (u.size() <= MAX_POSSIBLE) {
+                        merged.put(e.getKey(), u);
+                    }
+                }
+            }
+            r.eq = merged;
             r.avail.retainAll(o.avail);
         }
         return r;
@@ -363,23 +386,42 @@ public final class Optimizer {
         return st.a + ":" + Bpf.op(b.code) + ":" + rhs;
     }
 
+    private static boolean test(int op, int a, int rhs) {
+        switch (op) {
+            case Bpf.JEQ: return a == rhs;
+            case Bpf.JGT: return Integer.compareUnsigned(a, rhs) > 0;
+            case Bpf.JGE: return Integer.compareUnsigned(a, rhs) >= 0;
+            case Bpf.JSET: return (a & rhs) != 0;
+            default: throw new IllegalStateException("op " + op);
+        }
+    }
+
     /** The outcome of the block's test in this state, or null if it is not known. */
     private Boolean decide(Block b, State st) {
         if (!isJump(b)) {
             return null;
         }
-        Integer a = constant(st.a);
-        if (a == null) {
-            a = st.eq.get(st.a);
-        }
+        int op = Bpf.op(b.code);
         Integer rhs = Bpf.src(b.code) == Bpf.X ? constant(st.x) : Integer.valueOf(b.k);
+        Integer a = constant(st.a);
         if (a != null && rhs != null) {
-            switch (Bpf.op(b.code)) {
-                case Bpf.JEQ: return a.intValue() == rhs.intValue();
-                case Bpf.JGT: return Integer.compareUnsigned(a, rhs) > 0;
-                case Bpf.JGE: return Integer.compareUnsigned(a, rhs) >= 0;
-                case Bpf.JSET: return (a & rhs) != 0;
-                default: return null;
+            return test(op, a, rhs);
+        }
+        if (rhs != null) {
+            java.util.Set<Integer> possible = st.eq.get(st.a);
+            if (possible != null && !possible.isEmpty()) {
+                boolean anyTrue = false;
+                boolean anyFalse = false;
+                for (int v : possible) {
+                    if (test(op, v, rhs)) {
+                        anyTrue = true;
+                    } else {
+                        anyFalse = true;
+                    }
+                }
+                if (anyTrue != anyFalse) {
+                    return anyTrue;
+                }
             }
         }
         return st.facts.get(factKey(b, st));
@@ -389,8 +431,20 @@ public final class Optimizer {
         State s = exit.copy();
         if (isJump(b)) {
             s.facts.put(factKey(b, exit), taken);
-            if (taken && Bpf.op(b.code) == Bpf.JEQ && Bpf.src(b.code) == Bpf.K) {
-                s.eq.put(exit.a, b.k);
+            if (Bpf.src(b.code) == Bpf.K) {
+                int op = Bpf.op(b.code);
+                java.util.Set<Integer> possible = exit.eq.get(exit.a);
+                if (possible != null) {
+                    java.util.Set<Integer> narrowed = new java.util.HashSet<>();
+                    for (int v : possible) {
+                        if (test(op, v, b.k) == taken) {
+                            narrowed.add(v);
+                        }
+                    }
+                    s.eq.put(exit.a, narrowed);
+                } else if (taken && op == Bpf.JEQ) {
+                    s.eq.put(exit.a, java.util.Set.of(b.k));
+                }
             }
         }
         return s;
@@ -705,7 +759,7 @@ public final class Optimizer {
             for (int j = list.size() - 1; j >= 0; j--) {
                 Stmt s = list.get(j);
                 int d = defs(s.code, s.k);
-                if (d != 0 && (live & d) == 0 && (removableWhenDead(s.code) || s.repeatLoad)) {
+                if (d != 0 && (live & d) == 0 && (removableWhenDead(s.code) || s.repeatLoad || !keepDeadLoads)) {
                     keep[j] = false;
                     changed = true;
                     continue;
@@ -847,6 +901,30 @@ public final class Optimizer {
     /** Bypasses empty decided blocks, merges single-predecessor chains and identical blocks. */
     private boolean simplifyGraph() {
         boolean changed = false;
+        // 0. a block from which every path returns 0 is "ret #0": a load running out of the packet there would
+        //    return 0 as well, so its statements cannot change the verdict
+        IdentityHashMap<Block, Boolean> zero = new IdentityHashMap<>();
+        List<Block> rev = topo(root);
+        for (int i = rev.size() - 1; i >= 0; i--) {
+            Block b = rev.get(i);
+            boolean z;
+            if (b.code == (Bpf.RET | Bpf.K)) {
+                z = b.k == 0;
+            } else if (isJump(b)) {
+                z = zero.getOrDefault(b.jt, false) && zero.getOrDefault(b.jf, false);
+            } else {
+                z = false;
+            }
+            zero.put(b, z);
+            if (z && b.code != (Bpf.RET | Bpf.K)) {
+                b.stmts = null;
+                b.code = Bpf.RET | Bpf.K;
+                b.k = 0;
+                b.jt = null;
+                b.jf = null;
+                changed = true;
+            }
+        }
         // 1. empty block whose test is decided: predecessors go straight to the target
         boolean again = true;
         while (again) {
