@@ -10,7 +10,9 @@ import java.util.List;
  * Lays the block graph out as a program the way libpcap's {@code icode_to_fcode} does: depth first, false branch
  * before true branch, each block placed before everything it jumps to (so every jump goes forward), and when a
  * branch target is more than 255 instructions away, a {@code ja} is inserted after the branch and the layout is
- * redone.
+ * redone. Unlike libpcap, a far branch first looks for a {@code ja} to the same target that an earlier far branch
+ * already placed within reach, and jumps to it instead of adding another one: long or-chains then need one
+ * trampoline per 256 instructions rather than one per branch.
  */
 public final class Linearizer {
     private int gen;
@@ -19,6 +21,8 @@ public final class Linearizer {
     private int[] jf;
     private int[] k;
     private int ftail;
+    /** Positions of the "ja" trampolines already laid out, per target: later far branches reuse a near one. */
+    private java.util.Map<Block, java.util.TreeSet<Integer>> trampolines;
 
     public static BpfProgram linearize(Block root) {
         return new Linearizer().run(root);
@@ -33,6 +37,7 @@ public final class Linearizer {
             jf = new int[n];
             k = new int[n];
             ftail = n;
+            trampolines = new java.util.IdentityHashMap<>();
             gen++;
             if (convert(root)) {
                 List<BpfInstruction> out = new ArrayList<>(n);
@@ -42,6 +47,15 @@ public final class Linearizer {
                 return BpfProgram.of(out);
             }
         }
+    }
+
+    private Integer nearTrampoline(Block target, int from) {
+        java.util.TreeSet<Integer> set = trampolines.get(target);
+        if (set == null) {
+            return null;
+        }
+        Integer q = set.ceiling(from + 1);
+        return q != null && q - from - 1 < 256 ? q : null;
     }
 
     private int count(Block b) {
@@ -124,27 +138,39 @@ public final class Linearizer {
             int extrajmps = 0;
             int o = p.jt.offset - (p.offset + slen) - 1;
             if (o >= 256) {
-                if (p.longjt == 0) {
-                    p.longjt++;
-                    return false;
+                Integer near = nearTrampoline(p.jt, dst);
+                if (p.longjt == 0 && near != null) {
+                    jt[dst] = near - dst - 1;
+                } else {
+                    if (p.longjt == 0) {
+                        p.longjt++;
+                        return false;
+                    }
+                    jt[dst] = extrajmps;
+                    extrajmps++;
+                    code[dst + extrajmps] = Bpf.JMP | Bpf.JA;
+                    k[dst + extrajmps] = o - extrajmps;
+                    trampolines.computeIfAbsent(p.jt, t -> new java.util.TreeSet<>()).add(dst + extrajmps);
                 }
-                jt[dst] = extrajmps;
-                extrajmps++;
-                code[dst + extrajmps] = Bpf.JMP | Bpf.JA;
-                k[dst + extrajmps] = o - extrajmps;
             } else {
                 jt[dst] = o;
             }
             o = p.jf.offset - (p.offset + slen) - 1;
             if (o >= 256) {
-                if (p.longjf == 0) {
-                    p.longjf++;
-                    return false;
+                Integer near = nearTrampoline(p.jf, dst);
+                if (p.longjf == 0 && near != null) {
+                    jf[dst] = near - dst - 1;
+                } else {
+                    if (p.longjf == 0) {
+                        p.longjf++;
+                        return false;
+                    }
+                    jf[dst] = extrajmps;
+                    extrajmps++;
+                    code[dst + extrajmps] = Bpf.JMP | Bpf.JA;
+                    k[dst + extrajmps] = o - extrajmps;
+                    trampolines.computeIfAbsent(p.jf, t -> new java.util.TreeSet<>()).add(dst + extrajmps);
                 }
-                jf[dst] = extrajmps;
-                extrajmps++;
-                code[dst + extrajmps] = Bpf.JMP | Bpf.JA;
-                k[dst + extrajmps] = o - extrajmps;
             } else {
                 jf[dst] = o;
             }

@@ -26,6 +26,11 @@ import java.util.Objects;
 public final class Optimizer {
     private static final int MAX_ROUNDS = 64;
     private static final int MAX_POSSIBLE = 16;
+    /** Blocks skipped at most by one threaded edge. */
+    private static final int MAX_HOPS = 16;
+    /** Facts and value sets kept per path: the most recent ones, so that states stay small on long chains. */
+    private static final int MAX_FACTS = 16;
+    private static final int MAX_AVAIL = 64;
 
     private final Map<String, Integer> valueNumbers = new HashMap<>();
     private final Map<Integer, Integer> constOf = new HashMap<>();
@@ -60,6 +65,9 @@ public final class Optimizer {
             if (!changed) {
                 break;
             }
+            if (Boolean.getBoolean("netsieve.bpf.debug")) {
+                System.err.println("optimiser: round " + round + " changed");
+            }
         }
         return o.root;
     }
@@ -77,22 +85,30 @@ public final class Optimizer {
 
     // ---------------------------------------------------------------- graph helpers
 
-    /** Blocks reachable from root, predecessors before successors. */
+    private static int topoGeneration = Integer.MIN_VALUE / 2;
+
+    /** Blocks reachable from root, predecessors before successors (reverse post-order, false edge first). */
     static List<Block> topo(Block root) {
+        int gen;
+        synchronized (Optimizer.class) {
+            gen = ++topoGeneration; // block.mark values below 0 are ours; the linearizer counts from 1
+        }
         List<Block> post = new ArrayList<>();
-        IdentityHashMap<Block, Boolean> seen = new IdentityHashMap<>();
-        ArrayDeque<Object[]> stack = new ArrayDeque<>();
-        stack.push(new Object[] {root, 0});
-        seen.put(root, true);
+        ArrayDeque<Block> stack = new ArrayDeque<>();
+        java.util.ArrayDeque<Integer> state = new java.util.ArrayDeque<>();
+        root.mark = gen;
+        stack.push(root);
+        state.push(0);
         while (!stack.isEmpty()) {
-            Object[] f = stack.peek();
-            Block b = (Block) f[0];
-            int state = (int) f[1];
-            Block next = state == 0 ? b.jt : state == 1 ? b.jf : null;
-            if (state < 2) {
-                f[1] = state + 1;
-                if (next != null && seen.put(next, true) == null) {
-                    stack.push(new Object[] {next, 0});
+            Block b = stack.peek();
+            int st = state.pop();
+            if (st < 2) {
+                state.push(st + 1);
+                Block next = st == 0 ? b.jt : b.jf;
+                if (next != null && next.mark != gen) {
+                    next.mark = gen;
+                    stack.push(next);
+                    state.push(0);
                 }
             } else {
                 stack.pop();
@@ -133,27 +149,249 @@ public final class Optimizer {
         return constOf.get(vn);
     }
 
+    /** An immutable list of test outcomes known on a path (persistent: states share their tails). */
+    private static final class Facts {
+        final int vn;
+        final int code;
+        final int rhs;
+        final boolean taken;
+        final Facts next;
+        final int size;
+
+        Facts(int vn, int code, int rhs, boolean taken, Facts next) {
+            this.vn = vn;
+            this.code = code;
+            this.rhs = rhs;
+            this.taken = taken;
+            this.next = next;
+            this.size = next == null ? 1 : next.size + 1;
+        }
+
+        static Boolean lookup(Facts f, int vn, int code, int rhs) {
+            for (; f != null; f = f.next) {
+                if (f.vn == vn && f.code == code && f.rhs == rhs) {
+                    return f.taken;
+                }
+            }
+            return null;
+        }
+
+        static Facts add(Facts f, int vn, int code, int rhs, boolean taken) {
+            Facts r = new Facts(vn, code, rhs, taken, f);
+            return r.size > 2 * MAX_FACTS ? truncate(r, MAX_FACTS) : r;
+        }
+
+        static Facts truncate(Facts f, int n) {
+            Facts[] keep = new Facts[n];
+            int i = 0;
+            for (; f != null && i < n; f = f.next) {
+                keep[i++] = f;
+            }
+            Facts r = null;
+            for (int j = i - 1; j >= 0; j--) {
+                r = new Facts(keep[j].vn, keep[j].code, keep[j].rhs, keep[j].taken, r);
+            }
+            return r;
+        }
+
+        static Facts intersect(Facts a, Facts b) {
+            if (a == b) {
+                return a;
+            }
+            List<Facts> keep = new ArrayList<>();
+            for (Facts f = a; f != null; f = f.next) {
+                Boolean o = lookup(b, f.vn, f.code, f.rhs);
+                if (o != null && o == f.taken) {
+                    keep.add(f);
+                }
+            }
+            Facts r = null;
+            for (int j = keep.size() - 1; j >= 0; j--) {
+                Facts f = keep.get(j);
+                r = new Facts(f.vn, f.code, f.rhs, f.taken, r);
+            }
+            return r;
+        }
+    }
+
+    /** An immutable list of "value vn may only be one of these constants" (first entry for a vn wins). */
+    private static final class Possible {
+        final int vn;
+        final int[] values;
+        final Possible next;
+        final int size;
+
+        Possible(int vn, int[] values, Possible next) {
+            this.vn = vn;
+            this.values = values;
+            this.next = next;
+            this.size = next == null ? 1 : next.size + 1;
+        }
+
+        static int[] get(Possible p, int vn) {
+            for (; p != null; p = p.next) {
+                if (p.vn == vn) {
+                    return p.values;
+                }
+            }
+            return null;
+        }
+
+        static Possible put(Possible p, int vn, int[] values) {
+            Possible r = new Possible(vn, values, p);
+            if (r.size > 2 * MAX_FACTS) {
+                // keep the newest entry of each value number, at most MAX_FACTS of them
+                List<Possible> keep = new ArrayList<>();
+                java.util.Set<Integer> seen = new java.util.HashSet<>();
+                for (Possible q = r; q != null && keep.size() < MAX_FACTS; q = q.next) {
+                    if (seen.add(q.vn)) {
+                        keep.add(q);
+                    }
+                }
+                r = null;
+                for (int j = keep.size() - 1; j >= 0; j--) {
+                    r = new Possible(keep.get(j).vn, keep.get(j).values, r);
+                }
+            }
+            return r;
+        }
+
+        static Possible meet(Possible a, Possible b) {
+            if (a == b) {
+                return a;
+            }
+            List<Possible> out = new ArrayList<>();
+            java.util.Set<Integer> seen = new java.util.HashSet<>();
+            for (Possible p = a; p != null; p = p.next) {
+                if (!seen.add(p.vn)) {
+                    continue;
+                }
+                int[] other = get(b, p.vn);
+                if (other == null) {
+                    continue;
+                }
+                int[] u = union(p.values, other);
+                if (u.length <= MAX_POSSIBLE) {
+                    out.add(new Possible(p.vn, u, null));
+                }
+            }
+            Possible r = null;
+            for (int j = out.size() - 1; j >= 0; j--) {
+                r = new Possible(out.get(j).vn, out.get(j).values, r);
+            }
+            return r;
+        }
+
+        private static int[] union(int[] a, int[] b) {
+            int[] u = java.util.Arrays.copyOf(a, a.length + b.length);
+            int n = a.length;
+            outer:
+            for (int v : b) {
+                for (int i = 0; i < n; i++) {
+                    if (u[i] == v) {
+                        continue outer;
+                    }
+                }
+                u[n++] = v;
+            }
+            return java.util.Arrays.copyOf(u, n);
+        }
+    }
+
+    /** An immutable list of the value numbers of the packet loads done on every path here. */
+    private static final class Avail {
+        final int vn;
+        final Avail next;
+        final int size;
+
+        Avail(int vn, Avail next) {
+            this.vn = vn;
+            this.next = next;
+            this.size = next == null ? 1 : next.size + 1;
+        }
+
+        static boolean contains(Avail a, int vn) {
+            for (; a != null; a = a.next) {
+                if (a.vn == vn) {
+                    return true;
+                }
+            }
+            return false;
+        }
+
+        static Avail add(Avail a, int vn) {
+            if (contains(a, vn)) {
+                return a;
+            }
+            Avail r = new Avail(vn, a);
+            if (r.size > 2 * MAX_AVAIL) {
+                int[] keep = new int[MAX_AVAIL];
+                Avail q = r;
+                for (int i = 0; i < MAX_AVAIL; i++, q = q.next) {
+                    keep[i] = q.vn;
+                }
+                r = null;
+                for (int i = MAX_AVAIL - 1; i >= 0; i--) {
+                    r = new Avail(keep[i], r);
+                }
+            }
+            return r;
+        }
+
+        static Avail intersect(Avail a, Avail b) {
+            if (a == b) {
+                return a;
+            }
+            List<Integer> keep = new ArrayList<>();
+            for (Avail x = a; x != null; x = x.next) {
+                if (contains(b, x.vn)) {
+                    keep.add(x.vn);
+                }
+            }
+            Avail r = null;
+            for (int j = keep.size() - 1; j >= 0; j--) {
+                r = new Avail(keep.get(j), r);
+            }
+            return r;
+        }
+    }
+
     /** Register state plus what the tests on the way here established. */
     private static final class State {
         int a;
         int x;
-        final int[] m = new int[Bpf.MEMWORDS];
-        /** "vn op rhs" -> outcome of a test known on this path. */
-        Map<String, Boolean> facts = new HashMap<>();
-        /** vn -> the constants it may hold on this path (from the tests on the way), when that set is small. */
-        Map<Integer, java.util.Set<Integer>> eq = new HashMap<>();
-        /** Value numbers of the packet loads that ran on every path here (they cannot end the filter again). */
-        java.util.Set<Integer> avail = new java.util.HashSet<>();
+        /** Scratch words' value numbers; shared between copies until one of them stores (copy on write). */
+        int[] m = new int[Bpf.MEMWORDS];
+        boolean mShared;
+        Facts facts;
+        Possible eq;
+        Avail avail;
 
         State copy() {
-            State s = new State();
+            State s = new State(m);
             s.a = a;
             s.x = x;
-            System.arraycopy(m, 0, s.m, 0, m.length);
-            s.facts = new HashMap<>(facts);
-            s.eq = new HashMap<>(eq); // the sets themselves are never mutated, only replaced
-            s.avail = new java.util.HashSet<>(avail);
+            s.facts = facts;
+            s.eq = eq;
+            s.avail = avail;
+            mShared = true;
+            s.mShared = true;
             return s;
+        }
+
+        State() {
+        }
+
+        private State(int[] m) {
+            this.m = m;
+        }
+
+        void store(int k, int vn) {
+            if (mShared) {
+                m = m.clone();
+                mShared = false;
+            }
+            m[k] = vn;
         }
     }
 
@@ -168,6 +406,9 @@ public final class Optimizer {
 
     private State meet(List<State> in) {
         State first = in.get(0);
+        if (in.size() == 1) {
+            return first; // edge states are made fresh for each edge: the only successor may take it over
+        }
         State r = first.copy();
         for (int i = 1; i < in.size(); i++) {
             State o = in.get(i);
@@ -179,24 +420,12 @@ public final class Optimizer {
             }
             for (int k = 0; k < Bpf.MEMWORDS; k++) {
                 if (r.m[k] != o.m[k]) {
-                    r.m[k] = fresh();
+                    r.store(k, fresh());
                 }
             }
-            r.facts.entrySet().removeIf(e -> !e.getValue().equals(o.facts.get(e.getKey())));
-            // a value's possible constants are the union over the paths, if every path knows them
-            Map<Integer, java.util.Set<Integer>> merged = new HashMap<>();
-            for (Map.Entry<Integer, java.util.Set<Integer>> e : r.eq.entrySet()) {
-                java.util.Set<Integer> other = o.eq.get(e.getKey());
-                if (other != null) {
-                    java.util.Set<Integer> u = new java.util.HashSet<>(e.getValue());
-                    u.addAll(other);
-                    if (u.size() <= MAX_POSSIBLE) {
-                        merged.put(e.getKey(), u);
-                    }
-                }
-            }
-            r.eq = merged;
-            r.avail.retainAll(o.avail);
+            r.facts = Facts.intersect(r.facts, o.facts);
+            r.eq = Possible.meet(r.eq, o.eq);
+            r.avail = Avail.intersect(r.avail, o.avail);
         }
         return r;
     }
@@ -231,7 +460,8 @@ public final class Optimizer {
                     return null;
                 }
                 st.a = v;
-                s.repeatLoad = !st.avail.add(v);
+                s.repeatLoad = Avail.contains(st.avail, v);
+                st.avail = Avail.add(st.avail, v);
                 return s;
             }
             case Bpf.LD | Bpf.W | Bpf.IND: case Bpf.LD | Bpf.H | Bpf.IND: case Bpf.LD | Bpf.B | Bpf.IND: {
@@ -247,7 +477,8 @@ public final class Optimizer {
                     return null;
                 }
                 st.a = v;
-                s.repeatLoad = !st.avail.add(v);
+                s.repeatLoad = Avail.contains(st.avail, v);
+                st.avail = Avail.add(st.avail, v);
                 return s;
             }
             case Bpf.LDX | Bpf.MSH | Bpf.B: {
@@ -256,7 +487,8 @@ public final class Optimizer {
                     return null;
                 }
                 st.x = v;
-                s.repeatLoad = !st.avail.add(v);
+                s.repeatLoad = Avail.contains(st.avail, v);
+                st.avail = Avail.add(st.avail, v);
                 return s;
             }
             case Bpf.LD | Bpf.W | Bpf.LEN: {
@@ -297,13 +529,13 @@ public final class Optimizer {
                 if (st.m[k] == st.a) {
                     return null;
                 }
-                st.m[k] = st.a;
+                st.store(k, st.a);
                 return s;
             case Bpf.STX:
                 if (st.m[k] == st.x) {
                     return null;
                 }
-                st.m[k] = st.x;
+                st.store(k, st.x);
                 return s;
             case Bpf.MISC | Bpf.TAX:
                 if (st.x == st.a) {
@@ -381,9 +613,8 @@ public final class Optimizer {
         }
     }
 
-    private String factKey(Block b, State st) {
-        String rhs = Bpf.src(b.code) == Bpf.X ? "x" + st.x : "k" + b.k;
-        return st.a + ":" + Bpf.op(b.code) + ":" + rhs;
+    private static int factRhs(Block b, State st) {
+        return Bpf.src(b.code) == Bpf.X ? st.x : b.k;
     }
 
     private static boolean test(int op, int a, int rhs) {
@@ -408,8 +639,8 @@ public final class Optimizer {
             return test(op, a, rhs);
         }
         if (rhs != null) {
-            java.util.Set<Integer> possible = st.eq.get(st.a);
-            if (possible != null && !possible.isEmpty()) {
+            int[] possible = Possible.get(st.eq, st.a);
+            if (possible != null && possible.length > 0) {
                 boolean anyTrue = false;
                 boolean anyFalse = false;
                 for (int v : possible) {
@@ -424,26 +655,27 @@ public final class Optimizer {
                 }
             }
         }
-        return st.facts.get(factKey(b, st));
+        return Facts.lookup(st.facts, st.a, b.code & 0xf8, factRhs(b, st));
     }
 
     private State edgeState(Block b, State exit, boolean taken) {
         State s = exit.copy();
         if (isJump(b)) {
-            s.facts.put(factKey(b, exit), taken);
+            s.facts = Facts.add(s.facts, exit.a, b.code & 0xf8, factRhs(b, exit), taken);
             if (Bpf.src(b.code) == Bpf.K) {
                 int op = Bpf.op(b.code);
-                java.util.Set<Integer> possible = exit.eq.get(exit.a);
+                int[] possible = Possible.get(exit.eq, exit.a);
                 if (possible != null) {
-                    java.util.Set<Integer> narrowed = new java.util.HashSet<>();
+                    int[] narrowed = new int[possible.length];
+                    int n = 0;
                     for (int v : possible) {
                         if (test(op, v, b.k) == taken) {
-                            narrowed.add(v);
+                            narrowed[n++] = v;
                         }
                     }
-                    s.eq.put(exit.a, narrowed);
+                    s.eq = Possible.put(s.eq, exit.a, java.util.Arrays.copyOf(narrowed, n));
                 } else if (taken && op == Bpf.JEQ) {
-                    s.eq.put(exit.a, java.util.Set.of(b.k));
+                    s.eq = Possible.put(s.eq, exit.a, new int[] {b.k});
                 }
             }
         }
@@ -513,16 +745,18 @@ public final class Optimizer {
                 changed = true;
             }
             exitStates.put(b, st);
-            if (b.jt != null) {
+            if (b.jt != null && b.jt == b.jf) {
                 preds.get(b.jt).add(b);
-                inStates.get(b.jt).add(edgeState(b, st, true));
-            }
-            if (b.jf != null && b.jf != b.jt) {
-                preds.get(b.jf).add(b);
-                inStates.get(b.jf).add(edgeState(b, st, false));
-            } else if (b.jf != null) {
-                preds.get(b.jf).add(b);
-                inStates.get(b.jf).add(b.jt == b.jf && isJump(b) ? exit(st) : edgeState(b, st, false));
+                inStates.get(b.jt).add(exit(st));
+            } else {
+                if (b.jt != null) {
+                    preds.get(b.jt).add(b);
+                    inStates.get(b.jt).add(edgeState(b, st, true));
+                }
+                if (b.jf != null) {
+                    preds.get(b.jf).add(b);
+                    inStates.get(b.jf).add(edgeState(b, st, false));
+                }
             }
         }
         return changed;
@@ -536,12 +770,12 @@ public final class Optimizer {
     private boolean threadJumps() {
         boolean changed = false;
         computeLiveness();
-        // A block that gains a predecessor here has an exit state that no longer covers all its paths, and so
-        // has everything after it: those are left for the next round, when value numbering has run again.
-        IdentityHashMap<Block, Boolean> dirty = new IdentityHashMap<>();
+        // A redirect replaces the path P -> T -> ... -> L -> cur by P -> cur, where the skipped blocks change
+        // nothing cur or what follows uses; cur's state was the meet over paths that already included this one,
+        // so every exit state computed in this round stays valid and threading can go on in the same pass.
         for (Block b : topo(root)) {
             State exit = exitStates.get(b);
-            if (exit == null || !isJump(b) || dirty.containsKey(b)) {
+            if (exit == null || !isJump(b)) {
                 continue;
             }
             for (int edge = 0; edge < 2; edge++) {
@@ -554,12 +788,12 @@ public final class Optimizer {
                 Block best = target;
                 int defined = 0;
                 int hops = 0;
-                while (cur != null && isJump(cur) && hops++ < 1000) {
-                    State sim = st.copy();
+                while (cur != null && isJump(cur) && hops++ < MAX_HOPS) {
+                    State sim = cur.stmts == null ? st : st.copy();
                     boolean skippable = true;
                     for (Stmt s = cur.stmts; s != null && skippable; s = s.next) {
                         Stmt probe = new Stmt(s.code, s.k);
-                        java.util.Set<Integer> before = new java.util.HashSet<>(sim.avail);
+                        Avail before = sim.avail;
                         int a0 = sim.a;
                         int x0 = sim.x;
                         if (step(probe, sim) == null) {
@@ -586,7 +820,6 @@ public final class Optimizer {
                 }
                 cur = best;
                 if (cur != target && cur != null) {
-                    markDirty(cur, dirty);
                     if (edge == 0) {
                         if (b.jf == b.jt) {
                             b.jf = cur;
@@ -603,7 +836,7 @@ public final class Optimizer {
     }
 
     /** A statement that can be skipped on a path: it computes only, or repeats a load done on the path. */
-    private static boolean skippableStatement(Stmt s, java.util.Set<Integer> availBefore, State after, int a0,
+    private static boolean skippableStatement(Stmt s, Avail availBefore, State after, int a0,
                                               int x0) {
         int code = s.code;
         if (code == (Bpf.ALU | Bpf.DIV | Bpf.X) || code == (Bpf.ALU | Bpf.MOD | Bpf.X)) {
@@ -612,10 +845,10 @@ public final class Optimizer {
         switch (Bpf.mode(code)) {
             case Bpf.ABS: case Bpf.IND: case Bpf.MSH:
                 if (Bpf.cls(code) == Bpf.LD) {
-                    return availBefore.contains(after.a);
+                    return Avail.contains(availBefore, after.a);
                 }
                 if (Bpf.cls(code) == Bpf.LDX) {
-                    return availBefore.contains(after.x);
+                    return Avail.contains(availBefore, after.x);
                 }
                 return true;
             default:
@@ -806,7 +1039,7 @@ public final class Optimizer {
             sim.a = fresh();
             sim.x = fresh();
             for (int r = 0; r < Bpf.MEMWORDS; r++) {
-                sim.m[r] = fresh();
+                sim.store(r, fresh());
             }
             List<Stmt> list = new ArrayList<>();
             List<State> before = new ArrayList<>();
