@@ -50,6 +50,9 @@ public final class BpfJit {
     private static final String FILTER_CLASS = "io/netsieve/core/bpf/BpfJitFilter";
     private static final String APPLY_DESC = "(Ljava/nio/ByteBuffer;IIILio/netsieve/core/bpf/BpfAuxData;)I";
     private static final String BYTE_BUFFER = "java/nio/ByteBuffer";
+    private static final String ARRAY_DESC = "([BIIILio/netsieve/core/bpf/BpfAuxData;)I";
+    private static final String VAR_HANDLE = "java/lang/invoke/VarHandle";
+    private static final String VAR_HANDLE_DESC = "Ljava/lang/invoke/VarHandle;";
 
     // Local variable slots of the generated apply method: the parameters, then A, X, the step counter and the
     // scratch words (only the ones the program uses get a slot).
@@ -110,8 +113,10 @@ public final class BpfJit {
         private final int[] memSlot = new int[Bpf.MEMWORDS];
         private final boolean loops;
         private final Label[] labels;
-        private final Label returnZero = new Label();
+        private Label returnZero = new Label();
         private boolean returnZeroUsed;
+        /** Emitting the byte[] variant: L_BUF holds the array and L_OFFSET the absolute index of the frame. */
+        private boolean arrayMode;
         private MethodVisitor mv;
 
         Generator(BpfProgram program) {
@@ -195,7 +200,73 @@ public final class BpfJit {
             init.visitMaxs(0, 0);
             init.visitEnd();
 
-            mv = cw.visitMethod(Opcodes.ACC_PUBLIC, "apply", APPLY_DESC, null, null);
+            // Static VarHandles for big-endian reads from a byte[]: constants to HotSpot, so a packet load in the
+            // array variant is one bounds-checked load and a byte swap, cheaper than ByteBuffer.getShort/getInt.
+            cw.visitField(Opcodes.ACC_PRIVATE | Opcodes.ACC_STATIC | Opcodes.ACC_FINAL, "SHORT", VAR_HANDLE_DESC,
+                    null, null).visitEnd();
+            cw.visitField(Opcodes.ACC_PRIVATE | Opcodes.ACC_STATIC | Opcodes.ACC_FINAL, "INT", VAR_HANDLE_DESC,
+                    null, null).visitEnd();
+            MethodVisitor clinit = cw.visitMethod(Opcodes.ACC_STATIC, "<clinit>", "()V", null, null);
+            clinit.visitCode();
+            for (String[] f : new String[][] {{"SHORT", "[S"}, {"INT", "[I"}}) {
+                clinit.visitLdcInsn(org.objectweb.asm.Type.getType(f[1]));
+                clinit.visitFieldInsn(Opcodes.GETSTATIC, "java/nio/ByteOrder", "BIG_ENDIAN", "Ljava/nio/ByteOrder;");
+                clinit.visitMethodInsn(Opcodes.INVOKESTATIC, "java/lang/invoke/MethodHandles",
+                        "byteArrayViewVarHandle", "(Ljava/lang/Class;Ljava/nio/ByteOrder;)" + VAR_HANDLE_DESC,
+                        false);
+                clinit.visitFieldInsn(Opcodes.PUTSTATIC, FILTER_CLASS, f[0], VAR_HANDLE_DESC);
+            }
+            clinit.visitInsn(Opcodes.RETURN);
+            clinit.visitMaxs(0, 0);
+            clinit.visitEnd();
+
+            // apply(ByteBuffer…) hands heap buffers to the byte[] variant and the others to the ByteBuffer one.
+            MethodVisitor apply = cw.visitMethod(Opcodes.ACC_PUBLIC, "apply", APPLY_DESC, null, null);
+            apply.visitCode();
+            Label direct = new Label();
+            apply.visitVarInsn(Opcodes.ALOAD, L_BUF);
+            apply.visitMethodInsn(Opcodes.INVOKEVIRTUAL, BYTE_BUFFER, "hasArray", "()Z", false);
+            apply.visitJumpInsn(Opcodes.IFEQ, direct);
+            apply.visitVarInsn(Opcodes.ALOAD, 0);
+            apply.visitVarInsn(Opcodes.ALOAD, L_BUF);
+            apply.visitMethodInsn(Opcodes.INVOKEVIRTUAL, BYTE_BUFFER, "array", "()[B", false);
+            apply.visitVarInsn(Opcodes.ALOAD, L_BUF);
+            apply.visitMethodInsn(Opcodes.INVOKEVIRTUAL, BYTE_BUFFER, "arrayOffset", "()I", false);
+            apply.visitVarInsn(Opcodes.ILOAD, L_OFFSET);
+            apply.visitInsn(Opcodes.IADD);
+            apply.visitVarInsn(Opcodes.ILOAD, L_CAPLEN);
+            apply.visitVarInsn(Opcodes.ILOAD, L_WIRELEN);
+            apply.visitVarInsn(Opcodes.ALOAD, L_AUX);
+            apply.visitMethodInsn(Opcodes.INVOKEVIRTUAL, FILTER_CLASS, "applyArray", ARRAY_DESC, false);
+            apply.visitInsn(Opcodes.IRETURN);
+            apply.visitLabel(direct);
+            apply.visitVarInsn(Opcodes.ALOAD, 0);
+            apply.visitVarInsn(Opcodes.ALOAD, L_BUF);
+            apply.visitVarInsn(Opcodes.ILOAD, L_OFFSET);
+            apply.visitVarInsn(Opcodes.ILOAD, L_CAPLEN);
+            apply.visitVarInsn(Opcodes.ILOAD, L_WIRELEN);
+            apply.visitVarInsn(Opcodes.ALOAD, L_AUX);
+            apply.visitMethodInsn(Opcodes.INVOKEVIRTUAL, FILTER_CLASS, "applyBuffer", APPLY_DESC, false);
+            apply.visitInsn(Opcodes.IRETURN);
+            apply.visitMaxs(0, 0);
+            apply.visitEnd();
+
+            if (!emitBody(cw, "applyBuffer", APPLY_DESC, false) || !emitBody(cw, "applyArray", ARRAY_DESC, true)) {
+                return null;
+            }
+            cw.visitEnd();
+            return cw.toByteArray();
+        }
+
+        /** One variant of the filter body; false if it is too large for HotSpot to compile. */
+        private boolean emitBody(ClassWriter cw, String name, String desc, boolean array) {
+            this.arrayMode = array;
+            for (int pc = 0; pc < n; pc++) {
+                labels[pc] = new Label();
+            }
+            returnZero = new Label();
+            returnZeroUsed = false;
+            mv = cw.visitMethod(Opcodes.ACC_PRIVATE, name, desc, null, null);
             mv.visitCode();
             // A = X = 0, scratch zeroed: the interpreter's initial state (and the verifier needs every local
             // defined on every path).
@@ -233,11 +304,7 @@ public final class BpfJit {
             mv.visitMaxs(0, 0);
             mv.visitEnd();
             // The label's offset is the length of the code so far: the whole method.
-            if (end.getOffset() > MAX_METHOD_BYTES) {
-                return null;
-            }
-            cw.visitEnd();
-            return cw.toByteArray();
+            return end.getOffset() <= MAX_METHOD_BYTES;
         }
 
         /**
@@ -392,6 +459,7 @@ public final class BpfJit {
             mv.visitVarInsn(Opcodes.ILOAD, L_CAPLEN);
             pushInt((int) end);
             mv.visitJumpInsn(Opcodes.IF_ICMPLT, returnZero());
+            beginRead(size);
             mv.visitVarInsn(Opcodes.ALOAD, L_BUF);
             mv.visitVarInsn(Opcodes.ILOAD, L_OFFSET);
             if (k != 0) {
@@ -415,6 +483,7 @@ public final class BpfJit {
             mv.visitInsn(Opcodes.LCMP);
             mv.visitJumpInsn(Opcodes.IFGT, returnZero());
             // index = offset + X + k in int arithmetic: the same value as the interpreter's base + (int) off.
+            beginRead(size);
             mv.visitVarInsn(Opcodes.ALOAD, L_BUF);
             mv.visitVarInsn(Opcodes.ILOAD, L_OFFSET);
             mv.visitVarInsn(Opcodes.ILOAD, L_X);
@@ -441,7 +510,7 @@ public final class BpfJit {
                 pushInt(k);
                 mv.visitInsn(Opcodes.IADD);
             }
-            mv.visitMethodInsn(Opcodes.INVOKEVIRTUAL, BYTE_BUFFER, "get", "(I)B", false);
+            readByte();
             pushInt(0xf);
             mv.visitInsn(Opcodes.IAND);
             mv.visitInsn(Opcodes.ICONST_2);
@@ -449,19 +518,42 @@ public final class BpfJit {
             mv.visitVarInsn(Opcodes.ISTORE, L_X);
         }
 
+        /** In the byte[] variant, pushes the VarHandle a 2- or 4-byte read needs below the array and index. */
+        private void beginRead(int size) {
+            if (arrayMode && size != 1) {
+                mv.visitFieldInsn(Opcodes.GETSTATIC, FILTER_CLASS, size == 4 ? "INT" : "SHORT", VAR_HANDLE_DESC);
+            }
+        }
+
+        private void readByte() {
+            if (arrayMode) {
+                mv.visitInsn(Opcodes.BALOAD);
+            } else {
+                mv.visitMethodInsn(Opcodes.INVOKEVIRTUAL, BYTE_BUFFER, "get", "(I)B", false);
+            }
+        }
+
         /** With the buffer and the absolute index on the stack: reads big-endian, zero-extends, stores. */
         private void readAndStore(int size, int slot) {
             switch (size) {
                 case 4:
-                    mv.visitMethodInsn(Opcodes.INVOKEVIRTUAL, BYTE_BUFFER, "getInt", "(I)I", false);
+                    if (arrayMode) {
+                        mv.visitMethodInsn(Opcodes.INVOKEVIRTUAL, VAR_HANDLE, "get", "([BI)I", false);
+                    } else {
+                        mv.visitMethodInsn(Opcodes.INVOKEVIRTUAL, BYTE_BUFFER, "getInt", "(I)I", false);
+                    }
                     break;
                 case 2:
-                    mv.visitMethodInsn(Opcodes.INVOKEVIRTUAL, BYTE_BUFFER, "getShort", "(I)S", false);
+                    if (arrayMode) {
+                        mv.visitMethodInsn(Opcodes.INVOKEVIRTUAL, VAR_HANDLE, "get", "([BI)S", false);
+                    } else {
+                        mv.visitMethodInsn(Opcodes.INVOKEVIRTUAL, BYTE_BUFFER, "getShort", "(I)S", false);
+                    }
                     mv.visitLdcInsn(0xffff);
                     mv.visitInsn(Opcodes.IAND);
                     break;
                 default:
-                    mv.visitMethodInsn(Opcodes.INVOKEVIRTUAL, BYTE_BUFFER, "get", "(I)B", false);
+                    readByte();
                     pushInt(0xff);
                     mv.visitInsn(Opcodes.IAND);
                     break;

@@ -27,7 +27,7 @@ public final class Optimizer {
     private static final int MAX_ROUNDS = 64;
     private static final int MAX_POSSIBLE = 16;
     /** Blocks skipped at most by one threaded edge. */
-    private static final int MAX_HOPS = 16;
+    private static final int MAX_HOPS = 8;
     /** Facts and value sets kept per path: the most recent ones, so that states stay small on long chains. */
     private static final int MAX_FACTS = 16;
     private static final int MAX_AVAIL = 64;
@@ -60,6 +60,9 @@ public final class Optimizer {
             boolean changed = o.valueNumbering();
             changed |= o.deadStatements();
             changed |= o.peephole();
+            if (o.orPullup()) {
+                continue; // blocks changed contents: their states are stale until value numbering runs again
+            }
             changed |= o.threadJumps();
             changed |= o.simplifyGraph();
             if (!changed) {
@@ -361,7 +364,7 @@ public final class Optimizer {
         int a;
         int x;
         /** Scratch words' value numbers; shared between copies until one of them stores (copy on write). */
-        int[] m = new int[Bpf.MEMWORDS];
+        int[] m;
         boolean mShared;
         Facts facts;
         Possible eq;
@@ -380,6 +383,7 @@ public final class Optimizer {
         }
 
         State() {
+            m = new int[Bpf.MEMWORDS];
         }
 
         private State(int[] m) {
@@ -835,6 +839,131 @@ public final class Optimizer {
         return changed;
     }
 
+    /**
+     * In a chain of tests that all go to the same place when true ("a or b or c…"), tests whose statements only
+     * repeat loads already done on every path (so they cannot end the filter) may run in any order. They are
+     * grouped by the value they compare, so that value numbering then drops the reloads between them, as
+     * libpcap's "or pull-up" does — but only where that cannot change a verdict, truncated frames included.
+     * The same holds for "and" chains (same false target).
+     */
+    private boolean orPullup() {
+        boolean changed = false;
+        computeLiveness();
+        Map<Block, Integer> predCount = new IdentityHashMap<>();
+        for (Block b : topo(root)) {
+            if (b.jt != null) {
+                predCount.merge(b.jt, 1, Integer::sum);
+            }
+            if (b.jf != null && b.jf != b.jt) {
+                predCount.merge(b.jf, 1, Integer::sum);
+            }
+        }
+        IdentityHashMap<Block, Boolean> done = new IdentityHashMap<>();
+        for (Block b : topo(root)) {
+            if (done.containsKey(b)) {
+                continue;
+            }
+            for (boolean orChain : new boolean[] {true, false}) {
+                if (!pureTest(b)) {
+                    continue;
+                }
+                Block shared = orChain ? b.jt : b.jf;
+                List<Block> chain = new ArrayList<>();
+                chain.add(b);
+                int defined = defsOf(b);
+                Block cur = orChain ? b.jf : b.jt;
+                while (cur != null && pureTest(cur) && predCount.getOrDefault(cur, 0) == 1
+                        && (orChain ? cur.jt : cur.jf) == shared && cur != shared) {
+                    chain.add(cur);
+                    defined |= defsOf(cur);
+                    cur = orChain ? cur.jf : cur.jt;
+                }
+                if (chain.size() < 3 || cur == null) {
+                    continue;
+                }
+                int live = liveIn.getOrDefault(shared, -1) | liveIn.getOrDefault(cur, -1);
+                if ((live & defined) != 0) {
+                    continue;
+                }
+                // stable grouping by the compared value (A's value number at the test)
+                List<Integer> keys = new ArrayList<>();
+                for (Block c : chain) {
+                    State st = exitStates.get(c);
+                    keys.add(st == null ? -1 : st.a);
+                }
+                if (keys.contains(-1)) {
+                    continue;
+                }
+                Map<Integer, List<Integer>> groups = new java.util.LinkedHashMap<>();
+                for (int i = 0; i < chain.size(); i++) {
+                    groups.computeIfAbsent(keys.get(i), k -> new ArrayList<>()).add(i);
+                }
+                List<Integer> order = new ArrayList<>(chain.size());
+                for (List<Integer> g : groups.values()) {
+                    order.addAll(g);
+                }
+                boolean moved = false;
+                for (int i = 0; i < order.size(); i++) {
+                    moved |= order.get(i) != i;
+                }
+                for (Block c : chain) {
+                    done.put(c, true);
+                }
+                if (!moved) {
+                    continue;
+                }
+                Stmt[] stmts = new Stmt[chain.size()];
+                int[] codes = new int[chain.size()];
+                int[] ks = new int[chain.size()];
+                for (int i = 0; i < chain.size(); i++) {
+                    Block src = chain.get(order.get(i));
+                    stmts[i] = src.stmts;
+                    codes[i] = src.code;
+                    ks[i] = src.k;
+                }
+                for (int i = 0; i < chain.size(); i++) {
+                    chain.get(i).stmts = stmts[i];
+                    chain.get(i).code = codes[i];
+                    chain.get(i).k = ks[i];
+                }
+                changed = true;
+                break;
+            }
+        }
+        return changed;
+    }
+
+    /** A test block whose statements only repeat loads or move values, comparing A with a constant. */
+    private static boolean pureTest(Block b) {
+        if (!isJump(b) || Bpf.src(b.code) != Bpf.K || b.jt == b.jf) {
+            return false;
+        }
+        for (Stmt s = b.stmts; s != null; s = s.next) {
+            int code = s.code;
+            switch (Bpf.mode(code)) {
+                case Bpf.ABS: case Bpf.IND: case Bpf.MSH:
+                    if ((Bpf.cls(code) == Bpf.LD || Bpf.cls(code) == Bpf.LDX) && !s.repeatLoad) {
+                        return false;
+                    }
+                    break;
+                default:
+                    if (code == (Bpf.ALU | Bpf.DIV | Bpf.X) || code == (Bpf.ALU | Bpf.MOD | Bpf.X)) {
+                        return false;
+                    }
+                    break;
+            }
+        }
+        return true;
+    }
+
+    private static int defsOf(Block b) {
+        int d = 0;
+        for (Stmt s = b.stmts; s != null; s = s.next) {
+            d |= defs(s.code, s.k);
+        }
+        return d;
+    }
+
     /** A statement that can be skipped on a path: it computes only, or repeats a load done on the path. */
     private static boolean skippableStatement(Stmt s, Avail availBefore, State after, int a0,
                                               int x0) {
@@ -945,6 +1074,19 @@ public final class Optimizer {
         return 0;
     }
 
+    private Stmt[] scratch = new Stmt[16];
+
+    private int statements(Block b) {
+        int n = 0;
+        for (Stmt s = b.stmts; s != null; s = s.next) {
+            if (n == scratch.length) {
+                scratch = java.util.Arrays.copyOf(scratch, 2 * n);
+            }
+            scratch[n++] = s;
+        }
+        return n;
+    }
+
     private void computeLiveness() {
         List<Block> order = topo(root);
         liveIn = new IdentityHashMap<>();
@@ -958,12 +1100,9 @@ public final class Optimizer {
                 live |= liveIn.getOrDefault(b.jf, 0);
             }
             live |= terminalUses(b);
-            List<Stmt> list = new ArrayList<>();
-            for (Stmt s = b.stmts; s != null; s = s.next) {
-                list.add(s);
-            }
-            for (int j = list.size() - 1; j >= 0; j--) {
-                Stmt s = list.get(j);
+            int n = statements(b);
+            for (int j = n - 1; j >= 0; j--) {
+                Stmt s = scratch[j];
                 live = (live & ~defs(s.code, s.k)) | uses(s.code, s.k);
             }
             liveIn.put(b, live);
