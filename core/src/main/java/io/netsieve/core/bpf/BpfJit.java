@@ -117,6 +117,10 @@ public final class BpfJit {
         private boolean returnZeroUsed;
         /** Emitting the byte[] variant: L_BUF holds the array and L_OFFSET the absolute index of the frame. */
         private boolean arrayMode;
+        private final int[] knownLenIn;
+        private final long[] maxXIn;
+        /** The instruction being emitted (for the bounds facts). */
+        private int currentPc;
         private MethodVisitor mv;
 
         Generator(BpfProgram program) {
@@ -125,6 +129,8 @@ public final class BpfJit {
             this.reachable = new boolean[n];
             this.leader = new boolean[n];
             this.labels = new Label[n];
+            this.knownLenIn = new int[n];
+            this.maxXIn = new long[n];
             boolean back = false;
             java.util.Arrays.fill(memSlot, -1);
             int nextSlot = L_MEM0;
@@ -143,6 +149,76 @@ public final class BpfJit {
             }
             this.loops = back;
             markReachable();
+            analyseBounds();
+        }
+
+        /**
+         * Forward facts for dropping redundant bounds checks (only for programs without loops, whose
+         * instructions are in topological order): the capture length every path here has already proved
+         * ({@code knownLen}: a load of bytes [k, k+size) that did not return 0 proves caplen >= k+size) and an
+         * upper bound of X ({@code maxX}, -1 if unknown) so that an indexed check can use int arithmetic.
+         */
+        private void analyseBounds() {
+            java.util.Arrays.fill(knownLenIn, Integer.MAX_VALUE);
+            java.util.Arrays.fill(maxXIn, Long.MIN_VALUE);
+            if (loops) {
+                java.util.Arrays.fill(knownLenIn, 0);
+                java.util.Arrays.fill(maxXIn, -1);
+                return;
+            }
+            knownLenIn[0] = 0;
+            maxXIn[0] = 0;
+            for (int pc = 0; pc < n; pc++) {
+                if (!reachable[pc]) {
+                    continue;
+                }
+                BpfInstruction insn = program.get(pc);
+                int code = insn.code();
+                int k = insn.k();
+                int len = knownLenIn[pc];
+                long mx = maxXIn[pc];
+                switch (code) {
+                    case Bpf.LD | Bpf.W | Bpf.ABS: case Bpf.LD | Bpf.H | Bpf.ABS: case Bpf.LD | Bpf.B | Bpf.ABS: {
+                        long end = Integer.toUnsignedLong(k) + BpfInterpreter.sizeOf(code);
+                        if (!Bpf.isKnownAncillary(k) && end <= Integer.MAX_VALUE) {
+                            len = Math.max(len, (int) end);
+                        }
+                        break;
+                    }
+                    case Bpf.LD | Bpf.W | Bpf.IND: case Bpf.LD | Bpf.H | Bpf.IND: case Bpf.LD | Bpf.B | Bpf.IND:
+                        break;
+                    case Bpf.LDX | Bpf.MSH | Bpf.B:
+                        if (k >= 0 && k < Integer.MAX_VALUE) {
+                            len = Math.max(len, k + 1);
+                        }
+                        mx = 60;
+                        break;
+                    case Bpf.LDX | Bpf.IMM:
+                        mx = Integer.toUnsignedLong(k);
+                        break;
+                    case Bpf.LDX | Bpf.W | Bpf.LEN: case Bpf.LDX | Bpf.MEM: case Bpf.MISC | Bpf.TAX:
+                        mx = -1;
+                        break;
+                    default:
+                        break;
+                }
+                if (Bpf.cls(code) == Bpf.RET) {
+                    continue;
+                }
+                int[] next;
+                if (code == (Bpf.JMP | Bpf.JA)) {
+                    next = new int[] {pc + 1 + k};
+                } else if (Bpf.isConditionalJump(code)) {
+                    next = new int[] {pc + 1 + insn.jt(), pc + 1 + insn.jf()};
+                } else {
+                    next = new int[] {pc + 1};
+                }
+                for (int t : next) {
+                    knownLenIn[t] = Math.min(knownLenIn[t], len);
+                    maxXIn[t] = maxXIn[t] == Long.MIN_VALUE ? mx : (maxXIn[t] < 0 || mx < 0 ? -1
+                            : Math.max(maxXIn[t], mx));
+                }
+            }
         }
 
         // Depth-first walk from instruction 0; also marks the block leaders: the entry and every jump target.
@@ -292,6 +368,7 @@ public final class BpfJit {
                 if (loops && leader[pc]) {
                     countBlock(pc);
                 }
+                currentPc = pc;
                 emit(pc, program.get(pc));
             }
             if (returnZeroUsed) {
@@ -455,10 +532,13 @@ public final class BpfJit {
                 return;
             }
             // if (captureLength < k + size) return 0;  k + size fits in an int here, so an int compare is exact
-            // (and a negative captureLength fails it too, as the interpreter's long compare does).
-            mv.visitVarInsn(Opcodes.ILOAD, L_CAPLEN);
-            pushInt((int) end);
-            mv.visitJumpInsn(Opcodes.IF_ICMPLT, returnZero());
+            // (and a negative captureLength fails it too, as the interpreter's long compare does). Left out when
+            // every path here already loaded at least that far.
+            if (end > knownLenIn[currentPc]) {
+                mv.visitVarInsn(Opcodes.ILOAD, L_CAPLEN);
+                pushInt((int) end);
+                mv.visitJumpInsn(Opcodes.IF_ICMPLT, returnZero());
+            }
             beginRead(size);
             mv.visitVarInsn(Opcodes.ALOAD, L_BUF);
             mv.visitVarInsn(Opcodes.ILOAD, L_OFFSET);
@@ -471,17 +551,30 @@ public final class BpfJit {
 
         private void loadIndirect(int k, int size) {
             // if ((X & 0xffffffffL) + (k & 0xffffffffL) + size > captureLength) return 0;  in long arithmetic,
-            // as the interpreter does: X + k can exceed 2^32.
-            mv.visitVarInsn(Opcodes.ILOAD, L_X);
-            mv.visitInsn(Opcodes.I2L);
-            mv.visitLdcInsn(0xffffffffL);
-            mv.visitInsn(Opcodes.LAND);
-            mv.visitLdcInsn(Integer.toUnsignedLong(k) + size);
-            mv.visitInsn(Opcodes.LADD);
-            mv.visitVarInsn(Opcodes.ILOAD, L_CAPLEN);
-            mv.visitInsn(Opcodes.I2L);
-            mv.visitInsn(Opcodes.LCMP);
-            mv.visitJumpInsn(Opcodes.IFGT, returnZero());
+            // as the interpreter does: X + k can exceed 2^32. When X has a small known bound (a header length from
+            // ldxb) the sum fits an int and the check is done in int arithmetic.
+            long maxX = maxXIn[currentPc];
+            long reach = Integer.toUnsignedLong(k) + size;
+            if (maxX >= 0 && maxX + reach <= Integer.MAX_VALUE) {
+                if (maxX + reach > knownLenIn[currentPc]) {
+                    mv.visitVarInsn(Opcodes.ILOAD, L_X);
+                    pushInt((int) reach);
+                    mv.visitInsn(Opcodes.IADD);
+                    mv.visitVarInsn(Opcodes.ILOAD, L_CAPLEN);
+                    mv.visitJumpInsn(Opcodes.IF_ICMPGT, returnZero());
+                }
+            } else {
+                mv.visitVarInsn(Opcodes.ILOAD, L_X);
+                mv.visitInsn(Opcodes.I2L);
+                mv.visitLdcInsn(0xffffffffL);
+                mv.visitInsn(Opcodes.LAND);
+                mv.visitLdcInsn(reach);
+                mv.visitInsn(Opcodes.LADD);
+                mv.visitVarInsn(Opcodes.ILOAD, L_CAPLEN);
+                mv.visitInsn(Opcodes.I2L);
+                mv.visitInsn(Opcodes.LCMP);
+                mv.visitJumpInsn(Opcodes.IFGT, returnZero());
+            }
             // index = offset + X + k in int arithmetic: the same value as the interpreter's base + (int) off.
             beginRead(size);
             mv.visitVarInsn(Opcodes.ALOAD, L_BUF);
@@ -501,9 +594,11 @@ public final class BpfJit {
                 mv.visitJumpInsn(Opcodes.GOTO, returnZero()); // unsigned k >= 2^31 > any captureLength
                 return;
             }
-            mv.visitVarInsn(Opcodes.ILOAD, L_CAPLEN);
-            pushInt(k);
-            mv.visitJumpInsn(Opcodes.IF_ICMPLE, returnZero());
+            if ((long) k + 1 > knownLenIn[currentPc]) {
+                mv.visitVarInsn(Opcodes.ILOAD, L_CAPLEN);
+                pushInt(k);
+                mv.visitJumpInsn(Opcodes.IF_ICMPLE, returnZero());
+            }
             mv.visitVarInsn(Opcodes.ALOAD, L_BUF);
             mv.visitVarInsn(Opcodes.ILOAD, L_OFFSET);
             if (k != 0) {
