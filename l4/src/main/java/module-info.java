@@ -4,4 +4,5 @@ module io.netsieve.l4 {
 
     exports io.netsieve.l4;
     exports io.netsieve.l4.flow;
+    exports io.netsieve.l4.stream;
 }

@@ -22,8 +22,12 @@ public final class L4Config {
     private final long udpIdleNanos;
     private final long timeWaitNanos;
     private final int maxFlows;
+    private final long reassemblyMaxBytesPerFlow;
+    private final long reassemblyMaxBytesTotal;
 
     private L4Config(Builder b) {
+        reassemblyMaxBytesPerFlow = b.reassemblyPerFlow > 0 ? b.reassemblyPerFlow : 1L << 20;
+        reassemblyMaxBytesTotal = b.reassemblyTotal > 0 ? b.reassemblyTotal : 64L << 20;
         chunkMaxPackets = b.chunkMaxPackets > 0 ? b.chunkMaxPackets : 256;
         chunkMaxSpanNanos = b.chunkMaxSpan != null ? b.chunkMaxSpan.toNanos() : 30_000_000_000L;
         chunkIdleNanos = b.chunkIdle != null ? b.chunkIdle.toNanos() : 30_000_000_000L;
@@ -43,6 +47,10 @@ public final class L4Config {
     }
 
     public int chunkMaxPackets() { return chunkMaxPackets; }
+    /** Out-of-order bytes buffered per connection direction pair before a hole is given up (default 1 MiB). */
+    public long reassemblyMaxBytesPerFlow() { return reassemblyMaxBytesPerFlow; }
+    /** Out-of-order bytes buffered by the whole tracker before holes are given up (default 64 MiB). */
+    public long reassemblyMaxBytesTotal() { return reassemblyMaxBytesTotal; }
     public long chunkMaxSpanNanos() { return chunkMaxSpanNanos; }
     public long chunkIdleNanos() { return chunkIdleNanos; }
     public long tcpIdleNanos() { return tcpIdleNanos; }
@@ -52,6 +60,8 @@ public final class L4Config {
 
     /** Builder; every setter may be called at most once. */
     public static final class Builder {
+        private long reassemblyPerFlow;
+        private long reassemblyTotal;
         private int chunkMaxPackets;
         private Duration chunkMaxSpan;
         private Duration chunkIdle;
@@ -110,6 +120,26 @@ public final class L4Config {
                 throw new IllegalArgumentException("maxFlows must be in [1, 2^28]: " + flows);
             }
             maxFlows = flows;
+            return this;
+        }
+
+        /** Out-of-order bytes buffered per connection before a hole is given up (default 1 MiB). */
+        public Builder reassemblyMaxBytesPerFlow(long bytes) {
+            once(reassemblyPerFlow != 0, "reassemblyMaxBytesPerFlow");
+            if (bytes < 1) {
+                throw new IllegalArgumentException("reassemblyMaxBytesPerFlow must be positive: " + bytes);
+            }
+            reassemblyPerFlow = bytes;
+            return this;
+        }
+
+        /** Out-of-order bytes buffered by the tracker in total (default 64 MiB). */
+        public Builder reassemblyMaxBytesTotal(long bytes) {
+            once(reassemblyTotal != 0, "reassemblyMaxBytesTotal");
+            if (bytes < 1) {
+                throw new IllegalArgumentException("reassemblyMaxBytesTotal must be positive: " + bytes);
+            }
+            reassemblyTotal = bytes;
             return this;
         }
 

@@ -6,6 +6,9 @@ import io.netsieve.core.packet.DecodedPacket;
 import io.netsieve.core.packet.Layer;
 import io.netsieve.core.packet.MalformedReason;
 import io.netsieve.l4.internal.ConnectionTable;
+import io.netsieve.l4.stream.StreamHandler;
+import io.netsieve.l4.stream.StreamHandlerFactory;
+import io.netsieve.l4.stream.StreamStats;
 
 import java.util.Objects;
 import java.util.function.IntFunction;
@@ -31,7 +34,7 @@ public final class L4Tracker {
     private long ignoredPackets;
 
     private L4Tracker(Builder b) {
-        this.table = new ConnectionTable(b.config, b.nics, b.listener);
+        this.table = new ConnectionTable(b.config, b.nics, b.listener, b.streams);
     }
 
     public static Builder builder() {
@@ -68,6 +71,11 @@ public final class L4Tracker {
         table.flush();
     }
 
+    /** Reassembly counters (all zero without a stream handler factory). */
+    public StreamStats streamStats() {
+        return table.streamStats();
+    }
+
     public L4Stats stats() {
         return new L4Stats(tcpPackets, udpPackets, ignoredPackets, table.created(), table.size(), table.expired(),
                 table.evicted(), table.flushed(), table.portReuses(), table.records());
@@ -78,6 +86,19 @@ public final class L4Tracker {
         private L4Config config;
         private IntFunction<Nic> nics;
         private L4LogListener listener;
+        private StreamHandlerFactory streams;
+
+        /**
+         * Reassemble TCP payload and hand it, in order per direction, to handlers this factory opens per
+         * connection (see {@link StreamHandler}). Without it no payload is looked at.
+         */
+        public Builder streams(StreamHandlerFactory factory) {
+            if (streams != null) {
+                throw new IllegalStateException("streams was already set");
+            }
+            streams = Objects.requireNonNull(factory, "factory");
+            return this;
+        }
 
         private Builder() {
         }

@@ -30,6 +30,9 @@ public final class Connection {
     private static final String LETTERS = "shadfrtw";
 
     public final FlowKey key = new FlowKey();
+    /** Reassembled streams, when a stream handler factory is set and accepted this connection. */
+    TcpStreams streams;
+    boolean streamsDecided;
     public final boolean tcp;
     public final long traceHigh;
     public final long traceLow;

@@ -9,6 +9,10 @@ import io.netsieve.l4.Direction;
 import io.netsieve.l4.L4Config;
 import io.netsieve.l4.L4Log;
 import io.netsieve.l4.L4LogListener;
+import io.netsieve.l4.stream.StreamHandler;
+import io.netsieve.l4.stream.StreamHandlerFactory;
+import io.netsieve.l4.stream.StreamInfo;
+import io.netsieve.l4.stream.StreamStats;
 import io.netsieve.l4.PacketSeries;
 import io.netsieve.l4.flow.FlowKey;
 import io.netsieve.l4.flow.FlowTable;
@@ -27,6 +31,7 @@ import java.util.function.IntFunction;
  * least recently seen connection when the table is full, and turning chunks into {@link L4Log} records.
  */
 public final class ConnectionTable {
+    // streams: io.netsieve.l4.stream (public SPI) fed from here
     private static final long SWEEP_PERIOD_NANOS = 1_000_000_000L;
 
     private final L4Config config;
@@ -47,11 +52,62 @@ public final class ConnectionTable {
     private long flushed;
     private long records;
 
+    private final StreamHandlerFactory streamFactory;
+    private final StreamCounters streamCounters;
+
     public ConnectionTable(L4Config config, IntFunction<Nic> nics, L4LogListener listener) {
+        this(config, nics, listener, null);
+    }
+
+    public ConnectionTable(L4Config config, IntFunction<Nic> nics, L4LogListener listener,
+                           StreamHandlerFactory streamFactory) {
         this.config = config;
         this.nics = nics;
         this.listener = listener;
         this.table = new FlowTable<>(config.maxFlows());
+        this.streamFactory = streamFactory;
+        this.streamCounters = new StreamCounters(config.reassemblyMaxBytesPerFlow(),
+                config.reassemblyMaxBytesTotal());
+    }
+
+    public StreamStats streamStats() {
+        return streamCounters.snapshot();
+    }
+
+    private void closeStreams(Connection c, long now) {
+        if (c.streams != null) {
+            c.streams.close(now);
+            c.streams = null;
+        }
+    }
+
+    private void feedStreams(Connection c, DecodedPacket d, int side, long now) {
+        if (streamFactory == null || !c.tcp) {
+            return;
+        }
+        if (!c.streamsDecided) {
+            c.streamsDecided = true;
+            int client = c.clientSide >= 0 ? c.clientSide : c.firstSide;
+            FlowKey k = c.key;
+            String aIp = address(k.aHigh(), k.aLow());
+            String bIp = address(k.bHigh(), k.bLow());
+            StreamInfo info = new StreamInfo(k.capturePointId(), client == 0 ? aIp : bIp,
+                    client == 0 ? k.aPort() : k.bPort(), client == 0 ? bIp : aIp, client == 0 ? k.bPort() : k.aPort(),
+                    c.synSeen || c.synAckSeen, String.format("%016x%016x", c.traceHigh, c.traceLow));
+            StreamHandler h;
+            try {
+                h = streamFactory.open(info);
+            } catch (RuntimeException e) {
+                h = null;
+                streamCounters.handlerFailures++;
+            }
+            if (h != null) {
+                c.streams = new TcpStreams(h, client, streamCounters);
+            }
+        }
+        if (c.streams != null) {
+            c.streams.onPacket(d, side, now);
+        }
     }
 
     public long created() { return created; }
@@ -79,6 +135,7 @@ public final class ConnectionTable {
                 if (!c.chunkEmpty()) {
                     emit(c, true, false);
                 }
+                closeStreams(c, now);
                 table.removeAt(slot);
                 unlink(c);
                 expired++;
@@ -104,6 +161,7 @@ public final class ConnectionTable {
                 if (!c.chunkEmpty()) {
                     emit(c, true, false);
                 }
+                closeStreams(c, now);
                 table.remove(key);
                 unlink(c);
                 portReuses++;
@@ -128,8 +186,10 @@ public final class ConnectionTable {
         }
         linkLast(c);
         boolean ended = c.onPacket(d, side, now);
+        feedStreams(c, d, side, now);
         if (ended) {
             emit(c, true, false);
+            closeStreams(c, now);
         } else if (c.chunkCount >= config.chunkMaxPackets()) {
             emit(c, false, false);
         }
@@ -142,6 +202,9 @@ public final class ConnectionTable {
             if (c != null && !c.chunkEmpty()) {
                 emit(c, true, false);
             }
+            if (c != null) {
+                closeStreams(c, c.lastSeenNanos);
+            }
         }
         flushed += table.size();
         table.clear();
@@ -153,6 +216,7 @@ public final class ConnectionTable {
         if (!victim.chunkEmpty()) {
             emit(victim, true, true);
         }
+        closeStreams(victim, victim.lastSeenNanos);
         table.remove(victim.key);
         unlink(victim);
         evicted++;
