@@ -88,4 +88,19 @@ public record L4Log(
     public boolean vxlanPacket() {
         return vni >= 0;
     }
+
+    /**
+     * The packet of this chunk (index into {@link #packets()}) that carries absolute sequence number
+     * {@code seq} sent by the src side ({@code fromSrc}) or by the dst side, or -1: the L4 half of the seq rule
+     * that joins L7 messages to their packets.
+     */
+    public int packetAtSeq(boolean fromSrc, long seq) {
+        long base = fromSrc ? txSeqPos : rxSeqPos;
+        return packets.indexOfSeq(fromSrc, (seq - base) & 0xffffffffL);
+    }
+
+    /** Like {@link #packetAtSeq} with a relative sequence number (as in the packet series). */
+    public int packetAtRelativeSeq(boolean fromSrc, long relativeSeq) {
+        return packets.indexOfSeq(fromSrc, relativeSeq);
+    }
 }

@@ -66,6 +66,31 @@ public final class PacketSeries {
     public long ackRttNanos(int i) { return ackRtt[check(i)]; }
 
     /** Flags as text, e.g. {@code SYN|ACK}. */
+    /**
+     * The first packet of this chunk sent by the given side ({@code tx} = by the record's src) whose payload
+     * covers relative sequence number {@code relativeSeq}; if none carries it, the first packet without payload
+     * whose seq equals it (a SYN, FIN or pure ACK); else -1. Relative numbers are those of {@link #seq(int)},
+     * compared modulo 2^32.
+     */
+    public int indexOfSeq(boolean fromTx, long relativeSeq) {
+        long target = relativeSeq & 0xffffffffL;
+        int empty = -1;
+        for (int i = 0; i < count; i++) {
+            if (tx[i] != fromTx) {
+                continue;
+            }
+            long offset = (target - (seq[i] & 0xffffffffL)) & 0xffffffffL;
+            if (payloadSize[i] > 0) {
+                if (offset < payloadSize[i]) {
+                    return i;
+                }
+            } else if (offset == 0 && empty < 0) {
+                empty = i;
+            }
+        }
+        return empty;
+    }
+
     public static String flagText(int flags) {
         if (flags == 0) {
             return "";
