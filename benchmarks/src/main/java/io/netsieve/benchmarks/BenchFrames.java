@@ -1,0 +1,56 @@
+package io.netsieve.benchmarks;
+
+import io.netsieve.core.io.CaptureFileReader;
+import io.netsieve.core.io.CaptureFiles;
+import io.netsieve.core.packet.PacketView;
+import java.io.ByteArrayOutputStream;
+
+/** The first frames of the benchmark capture copied into one array, with their offsets, lengths and times. */
+final class BenchFrames {
+    final byte[] frames;
+    final int[] offsets;
+    final int[] lengths;
+    final int[] wireLengths;
+    final long[] timestamps;
+    final int linkType;
+    final int count;
+
+    private BenchFrames(byte[] frames, int[] offsets, int[] lengths, int[] wireLengths, long[] timestamps,
+                        int linkType, int count) {
+        this.frames = frames;
+        this.offsets = offsets;
+        this.lengths = lengths;
+        this.wireLengths = wireLengths;
+        this.timestamps = timestamps;
+        this.linkType = linkType;
+        this.count = count;
+    }
+
+    /** Loads exactly {@code max} frames (fails if the capture has fewer). */
+    static BenchFrames load(int max) throws Exception {
+        ByteArrayOutputStream all = new ByteArrayOutputStream(512 << 20);
+        int[] offsets = new int[max];
+        int[] lengths = new int[max];
+        int[] wire = new int[max];
+        long[] ts = new long[max];
+        int linkType = -1;
+        int n = 0;
+        try (CaptureFileReader reader = CaptureFiles.open(BenchCapture.path())) {
+            PacketView v = new PacketView();
+            while (n < max && reader.next(v)) {
+                byte[] bytes = v.copyBytes();
+                offsets[n] = all.size();
+                lengths[n] = bytes.length;
+                wire[n] = v.wireLength();
+                ts[n] = v.timestampNanos();
+                linkType = v.linkType();
+                all.writeBytes(bytes);
+                n++;
+            }
+        }
+        if (n != max) {
+            throw new IllegalStateException("capture has " + n + " packets, need " + max);
+        }
+        return new BenchFrames(all.toByteArray(), offsets, lengths, wire, ts, linkType, n);
+    }
+}
