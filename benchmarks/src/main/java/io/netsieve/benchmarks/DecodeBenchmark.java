@@ -1,7 +1,5 @@
 package io.netsieve.benchmarks;
 
-import io.netsieve.core.io.CaptureFileReader;
-import io.netsieve.core.io.CaptureFiles;
 import io.netsieve.core.packet.DecodeStats;
 import io.netsieve.core.packet.DecodedPacket;
 import io.netsieve.core.packet.PacketDecoder;
@@ -23,7 +21,6 @@ import org.pcap4j.packet.Packet;
 import org.pcap4j.packet.factory.PacketFactories;
 import org.pcap4j.packet.namednumber.DataLinkType;
 
-import java.io.ByteArrayOutputStream;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -63,29 +60,14 @@ public class DecodeBenchmark {
 
     @Setup(Level.Trial)
     public void load() throws Exception {
-        ByteArrayOutputStream all = new ByteArrayOutputStream(512 << 20);
-        offsets = new int[BenchCapture.PACKETS];
-        lengths = new int[BenchCapture.PACKETS];
-        wireLengths = new int[BenchCapture.PACKETS];
-        timestamps = new long[BenchCapture.PACKETS];
-        int n = 0;
-        try (CaptureFileReader reader = CaptureFiles.open(BenchCapture.path())) {
-            PacketView v = new PacketView();
-            while (n < BenchCapture.PACKETS && reader.next(v)) {
-                byte[] bytes = v.copyBytes();
-                offsets[n] = all.size();
-                lengths[n] = bytes.length;
-                wireLengths[n] = v.wireLength();
-                timestamps[n] = v.timestampNanos();
-                linkType = v.linkType();
-                all.writeBytes(bytes);
-                n++;
-            }
-        }
-        if (n != BenchCapture.PACKETS) {
-            throw new IllegalStateException("capture has " + n + " packets, need " + BenchCapture.PACKETS);
-        }
-        frames = all.toByteArray();
+        BenchFrames loaded = BenchFrames.load(BenchCapture.PACKETS);
+        frames = loaded.frames;
+        offsets = loaded.offsets;
+        lengths = loaded.lengths;
+        wireLengths = loaded.wireLengths;
+        timestamps = loaded.timestamps;
+        linkType = loaded.linkType;
+        int n = loaded.count;
         if (Boolean.getBoolean("netsieve.bench.pcap4j")) {
             pcap4jFrames = new ArrayList<>(n);
             for (int i = 0; i < n; i++) {
