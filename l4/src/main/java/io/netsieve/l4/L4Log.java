@@ -32,6 +32,9 @@ import io.netsieve.core.nic.Nic;
  * @param tcpRtt         last data segment -> its ACK, ms; -1 when not measured in this chunk
  * @param connState      Zeek conn_state so far (S0, S1, SF, REJ, RSTO…)
  * @param history        Zeek history so far (upper case originator, lower case responder)
+ * @param icmpErrors     ICMP/ICMPv6 errors quoting this flow received during the chunk (unreachable, time
+ *                       exceeded, packet too big, parameter problem)
+ * @param icmpLastError  the last of them as {@code "icmp <type>/<code>"} or {@code "icmp6 <type>/<code>"}, empty if none
  */
 public record L4Log(
         long timeNanos,
@@ -77,6 +80,8 @@ public record L4Log(
         double tcpRtt,
         String connState,
         String history,
+        int icmpErrors,
+        String icmpLastError,
         PacketSeries packets) {
 
     /** {@code conn_side}: server, client or unknown. */

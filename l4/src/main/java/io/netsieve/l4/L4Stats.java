@@ -17,5 +17,7 @@ public record L4Stats(
         long flowsEvicted,
         long flowsFlushed,
         long portReuses,
-        long records) {
+        long records,
+        long icmpErrorsAttached,
+        long icmpErrorsUnmatched) {
 }

@@ -49,6 +49,10 @@ public final class L4Tracker {
                 || (packet.outcome() == DecodeOutcome.MALFORMED
                     && packet.malformedReason() == MalformedReason.TCP_BAD_OPTION);
         Layer transport = packet.transport();
+        if (headersOk && (transport == Layer.ICMP || transport == Layer.ICMPV6) && packet.icmp().isError()) {
+            // an error about one of our flows: attached to it (and counted as ignored like other ICMP)
+            table.onIcmpError(packet);
+        }
         if (!headersOk || (transport != Layer.TCP && transport != Layer.UDP)) {
             ignoredPackets++;
             return;
@@ -78,7 +82,8 @@ public final class L4Tracker {
 
     public L4Stats stats() {
         return new L4Stats(tcpPackets, udpPackets, ignoredPackets, table.created(), table.size(), table.expired(),
-                table.evicted(), table.flushed(), table.portReuses(), table.records());
+                table.evicted(), table.flushed(), table.portReuses(), table.records(), table.icmpAttached(),
+                table.icmpUnmatched());
     }
 
     /** Builder; every setter may be called at most once. */

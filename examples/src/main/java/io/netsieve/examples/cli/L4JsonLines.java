@@ -98,6 +98,8 @@ final class L4JsonLines implements L4LogListener, AutoCloseable {
         m.put("tcp_rtt", log.tcpRtt() >= 0 ? log.tcpRtt() : null);
         m.put("conn_state", log.connState());
         m.put("history", log.history());
+        m.put("icmp_errors", log.icmpErrors());
+        m.put("icmp_last_error", log.icmpLastError());
         PacketSeries s = log.packets();
         List<Map<String, Object>> packets = new ArrayList<>(s.size());
         for (int i = 0; i < s.size(); i++) {

@@ -33,6 +33,9 @@ public final class Connection {
     /** Reassembled streams, when a stream handler factory is set and accepted this connection. */
     TcpStreams streams;
     boolean streamsDecided;
+    /** ICMP errors quoting this flow in the current chunk, and the last one. */
+    int icmpErrors;
+    String icmpLastError = "";
     public final boolean tcp;
     public final long traceHigh;
     public final long traceLow;
@@ -361,6 +364,8 @@ public final class Connection {
 
     /** Clears the chunk after it was emitted. */
     void resetChunk() {
+        icmpErrors = 0;
+        icmpLastError = "";
         chunkCount = 0;
         chunkId++;
         chunkSyn = false;

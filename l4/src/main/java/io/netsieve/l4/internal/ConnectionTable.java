@@ -70,6 +70,43 @@ public final class ConnectionTable {
                 config.reassemblyMaxBytesTotal());
     }
 
+    private final FlowKey quoted = new FlowKey();
+    private long icmpAttached;
+    private long icmpUnmatched;
+
+    public long icmpAttached() { return icmpAttached; }
+
+    public long icmpUnmatched() { return icmpUnmatched; }
+
+    /**
+     * An ICMP/ICMPv6 error quoting the header of a TCP or UDP packet: attached to the flow of that packet on the same
+     * capture point and segment, if we track it.
+     */
+    public void onIcmpError(DecodedPacket d) {
+        io.netsieve.core.packet.IcmpView icmp = d.icmp();
+        int proto = icmp.quotedProtocol();
+        if (proto != 6 && proto != 17) {
+            return;
+        }
+        io.netsieve.core.packet.LinkView link = d.link();
+        int outer = link.vlanCount() > 0 ? link.vlanId(0) : 0xffff;
+        int inner = link.vlanCount() > 1 ? link.vlanId(1) : 0xffff;
+        if (!quoted.set(d.packet().capturePointId(), (outer << 16) | inner, d.tunnel().vni(), icmp.quotedIpVersion(),
+                proto, icmp.quotedSrcHigh(), icmp.quotedSrcLow(), icmp.quotedSrcPort(), icmp.quotedDstHigh(),
+                icmp.quotedDstLow(), icmp.quotedDstPort())) {
+            icmpUnmatched++;
+            return;
+        }
+        Connection c = table.get(quoted);
+        if (c == null) {
+            icmpUnmatched++;
+            return;
+        }
+        c.icmpErrors++;
+        c.icmpLastError = (icmp.version() == 6 ? "icmp6 " : "icmp ") + icmp.type() + "/" + icmp.code();
+        icmpAttached++;
+    }
+
     public StreamStats streamStats() {
         return streamCounters.snapshot();
     }
@@ -353,6 +390,7 @@ public final class ConnectionTable {
                 c.chunkFin, c.closeReported ? -1 : c.closeCostMs,
                 c.lastRttMs,
                 c.connState(), c.history(),
+                c.icmpErrors, c.icmpLastError,
                 series);
         records++;
         c.resetChunk();
