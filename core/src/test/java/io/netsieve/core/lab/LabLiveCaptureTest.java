@@ -96,8 +96,24 @@ class LabLiveCaptureTest {
                         matchedAt = start;
                     }
                 }
-                assertTrue(matchedAt >= 0, where + ": tcpdump's " + theirs.size() + " packets are not a run of our "
-                        + mine.size());
+                if (matchedAt < 0) {
+                    StringBuilder diag = new StringBuilder();
+                    for (int i = 0; i < Math.min(theirs.size(), mine.size()); i++) {
+                        if (!Arrays.equals(theirs.get(i), mine.get(i))) {
+                            diag.append("\n  #").append(i).append(" tcpdump ").append(theirs.get(i).length)
+                                    .append(" B ").append(java.util.HexFormat.of().formatHex(theirs.get(i), 0,
+                                            Math.min(64, theirs.get(i).length)))
+                                    .append("\n  #").append(i).append(" ours    ").append(mine.get(i).length)
+                                    .append(" B ").append(java.util.HexFormat.of().formatHex(mine.get(i), 0,
+                                            Math.min(64, mine.get(i).length)));
+                            if (diag.length() > 2000) {
+                                break;
+                            }
+                        }
+                    }
+                    throw new AssertionError(where + ": tcpdump's " + theirs.size() + " packets are not a run of our "
+                            + mine.size() + diag);
+                }
                 CaptureStats s = stats.get(point.id());
                 assertEquals(0, s.queueDropped(), where);
                 assertEquals(0, s.kernelDropped(), where);
