@@ -128,7 +128,11 @@ public final class FilterCompiler {
             return this;
         }
 
-        /** The link type of the packets the program will see (a {@link LinkType} value). */
+        /**
+         * The link type of the packets the program will see: a {@link LinkType} value, or one of the link types
+         * only the filter compiler knows (SLIP 8, C_HDLC 104, ARCNET_LINUX 129, MTP2 140, BACNET_MS_TP 165,
+         * DSA_TAG_BRCM 281, DSA_TAG_DSA 284) for filtering captures netsieve does not otherwise decode.
+         */
         public Builder linkType(int linkType) {
             if (this.linkType != -1) {
                 throw new IllegalStateException("linkType was already set");
@@ -137,6 +141,8 @@ public final class FilterCompiler {
                 case LinkType.ETHERNET: case LinkType.RAW: case LinkType.DLT_RAW_12: case LinkType.DLT_RAW_14:
                 case LinkType.IPV4: case LinkType.IPV6: case LinkType.LINUX_SLL: case LinkType.LINUX_SLL2:
                 case LinkType.NULL: case LinkType.LOOP:
+                case CodeGen.DLT_SLIP: case CodeGen.DLT_C_HDLC: case CodeGen.DLT_ARCNET_LINUX: case CodeGen.DLT_MTP2:
+                case CodeGen.DLT_BACNET_MS_TP: case CodeGen.DLT_DSA_TAG_BRCM: case CodeGen.DLT_DSA_TAG_DSA:
                     break;
                 default:
                     throw new IllegalArgumentException("link type " + LinkType.name(linkType)

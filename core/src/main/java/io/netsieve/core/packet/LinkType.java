@@ -42,6 +42,14 @@ public final class LinkType {
             case IPV4: return "IPV4";
             case IPV6: return "IPV6";
             case LINUX_SLL2: return "LINUX_SLL2";
+            // link types only the filter compiler knows (netsieve does not decode them)
+            case 8: return "SLIP";
+            case 104: return "C_HDLC";
+            case 129: return "ARCNET_LINUX";
+            case 140: return "MTP2";
+            case 165: return "BACNET_MS_TP";
+            case 281: return "DSA_TAG_BRCM";
+            case 284: return "DSA_TAG_DSA";
             default: return "LINKTYPE_" + linkType;
         }
     }

@@ -103,6 +103,13 @@ final class LibpcapCorpus {
             case "LINUX_SLL2": return LinkType.LINUX_SLL2;
             case "NULL": return LinkType.NULL;
             case "LOOP": return LinkType.LOOP;
+            case "SLIP": return 8;
+            case "C_HDLC": return 104;
+            case "ARCNET_LINUX": return 129;
+            case "MTP2": return 140;
+            case "BACNET_MS_TP": return 165;
+            case "DSA_TAG_BRCM": return 281;
+            case "DSA_TAG_DSA": return 284;
             default: return -1;
         }
     }

@@ -31,6 +31,14 @@ class LibpcapDifferentialTest {
     private static final int EXPRESSIONS = Integer.getInteger("bpf.diff.expressions", 3000);
     private static final int NETMASK = 0xffffff00;
 
+    /**
+     * Link types whose code generation changed after the installed libpcap (1.10): DSA tags gained link-type and
+     * VLAN filtering, BACnet MS/TP lost IP filtering, ARCnet no longer matches the RFC 1051 type codes. The
+     * compiler follows libpcap's current expectations (filter-accept/apply/reject), so the installed library is
+     * no oracle for these.
+     */
+    private static final java.util.Set<Integer> VERSION_DEPENDENT = java.util.Set.of(129, 165, 281, 284);
+
     private record Frames(int linkType, List<byte[]> frames, List<Integer> wire) {
     }
 
@@ -180,7 +188,8 @@ class LibpcapDifferentialTest {
                         int n = 0;
                         while (n++ < 400 && r.next(v)) {
                             int lt = v.linkType();
-                            if (LibpcapCorpus.linkType(LinkType.name(lt)) < 0 || lt == LinkType.NULL) {
+                            if (LibpcapCorpus.linkType(LinkType.name(lt)) < 0 || lt == LinkType.NULL
+                                    || VERSION_DEPENDENT.contains(lt)) {
                                 // NULL frames depend on the writer's byte order: covered by filter-accept instead
                                 break;
                             }

@@ -84,7 +84,8 @@ final class FilterCommand implements Callable<Integer> {
 
     @Option(names = "--linktype", paramLabel = "NAME", converter = LinkTypeConverter.class,
             description = "link type to compile for, a tcpdump DLT name: EN10MB (default), RAW, IPV4, IPV6, "
-                    + "LINUX_SLL, LINUX_SLL2, NULL, LOOP (case-insensitive); not with --apply")
+                    + "LINUX_SLL, LINUX_SLL2, NULL, LOOP, SLIP, C_HDLC, ARCNET_LINUX, MTP2, BACNET_MS_TP, DSA_TAG_BRCM, "
+                    + "DSA_TAG_DSA (case-insensitive); not with --apply")
     Integer linkType;
 
     @Option(names = "--no-optimize", description = "do not run the optimiser (tcpdump -O)")
@@ -291,6 +292,10 @@ final class FilterCommand implements Callable<Integer> {
         m.put("LINUX_SLL2", LinkType.LINUX_SLL2);
         m.put("NULL", LinkType.NULL);
         m.put("LOOP", LinkType.LOOP);
+        // compiled for, not decoded by netsieve: see FilterCompiler.Builder#linkType
+        for (int lt : new int[] {8, 104, 129, 140, 165, 281, 284}) {
+            m.put(LinkType.name(lt), lt);
+        }
         return Collections.unmodifiableMap(m);
     }
 

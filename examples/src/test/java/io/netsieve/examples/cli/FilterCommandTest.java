@@ -71,13 +71,23 @@ class FilterCommandTest {
             new Object[] {"LOOP", 108, 1500, List.of("ip", "ip6", "tcp port 80", "udp dst port 53", "ip and udp",
                     "icmp", "ip6 and tcp", "ip proto 47", "ip6 and icmp6", "tcp")},
             new Object[] {"IPV4", 228, 262144, List.of("ip", "ip6")},
-            new Object[] {"IPv6", 229, 262144, List.of("ip", "ip6")});
+            new Object[] {"IPv6", 229, 262144, List.of("ip", "ip6")},
+            // link types netsieve compiles for but does not decode
+            new Object[] {"MTP2", 140, 262144, List.of("fisu", "lssu", "msu", "hmsu", "sio 0xd2",
+                    "opc (0x608 or 0x609)", "msu and sls 3")},
+            new Object[] {"C_HDLC", 104, 262144, List.of("ip", "ip6", "tcp port 80", "iso proto \\clnp")},
+            new Object[] {"SLIP", 8, 262144, List.of("ip", "ip6", "tcp port 80")});
 
     /** Link types whose programs changed between libpcap 1.10 and current libpcap (reported, not asserted). */
     static final List<Object[]> VERSION_DEPENDENT_LINK_TYPES = List.of(
             new Object[] {"NULL", 0, 262144, List.of("ip", "ip6", "tcp port 80")},
             new Object[] {"IPV4", 228, 262144, List.of("tcp", "ip proto 47")},
-            new Object[] {"IPV6", 229, 262144, List.of("tcp", "udp dst port 53")});
+            new Object[] {"IPV6", 229, 262144, List.of("tcp", "udp dst port 53")},
+            // current libpcap: DPC read as a half-word, '!=' honoured on MTP3 fields, SLIP direction at a
+            // constant offset, MPLS on C-HDLC
+            new Object[] {"MTP2", 140, 262144, List.of("dpc > 0x1273", "hsls != 10")},
+            new Object[] {"SLIP", 8, 262144, List.of("inbound", "outbound")},
+            new Object[] {"C_HDLC", 104, 262144, List.of("mpls 100 and ip")});
 
     static final String[][] DUMP_FLAGS = {{"-d", "-d"}, {"-dd", "-dd"}, {"-ddd", "-ddd"}};
 

@@ -39,6 +39,11 @@ public final class CodeGen {
             IPPROTO_HOPOPTS = 0;
     static final int ISO8473_CLNP = 0x81, ISO9542_ESIS = 0x82, ISO10589_ISIS = 0x83;
     static final int DLT_PPP = 9;
+    // link types the compiler supports beyond the decoder's (filters only)
+    public static final int DLT_SLIP = 8, DLT_C_HDLC = 104, DLT_ARCNET_LINUX = 129, DLT_MTP2 = 140,
+            DLT_BACNET_MS_TP = 165, DLT_DSA_TAG_BRCM = 281, DLT_DSA_TAG_DSA = 284;
+    private int offLi = OFFSET_NOT_SET, offLiHsl = OFFSET_NOT_SET, offSio = OFFSET_NOT_SET,
+            offOpc = OFFSET_NOT_SET, offDpc = OFFSET_NOT_SET, offSls = OFFSET_NOT_SET;
 
     /** Static behaviour of one compilation. */
     public record Options(int linkType, int snaplen, int netmask, boolean netmaskKnown, boolean linuxExtensions,
@@ -111,6 +116,43 @@ public final class CodeGen {
                 offLinktype.constantPart = 0;
                 offLinkpl.constantPart = 20;
                 break;
+            case DLT_SLIP:
+                offLinktype.constantPart = OFFSET_NOT_SET;
+                offLinkpl.constantPart = 16;
+                break;
+            case DLT_C_HDLC:
+                offLinktype.constantPart = 2;
+                offLinkpl.constantPart = 4;
+                break;
+            case DLT_ARCNET_LINUX:
+                offLinktype.constantPart = 4;
+                offLinkpl.constantPart = 8;
+                break;
+            case DLT_DSA_TAG_BRCM:
+            case DLT_DSA_TAG_DSA:
+                offLinktype.constantPart = 16;
+                offLinkpl.constantPart = 18;
+                offNl = 0;
+                offNlNosnap = 3;
+                break;
+            case DLT_MTP2:
+                offLi = 2;
+                offLiHsl = 4;
+                offSio = 3;
+                offOpc = 4;
+                offDpc = 4;
+                offSls = 7;
+                offLinktype.constantPart = OFFSET_NOT_SET;
+                offLinkpl.constantPart = OFFSET_NOT_SET;
+                offNl = OFFSET_NOT_SET;
+                offNlNosnap = OFFSET_NOT_SET;
+                break;
+            case DLT_BACNET_MS_TP:
+                offLinktype.constantPart = OFFSET_NOT_SET;
+                offLinkpl.constantPart = OFFSET_NOT_SET;
+                offNl = OFFSET_NOT_SET;
+                offNlNosnap = OFFSET_NOT_SET;
+                break;
             default:
                 throw new CompileError("unknown data link type " + options.linkType());
         }
@@ -140,6 +182,13 @@ public final class CodeGen {
             case LinkType.NULL: return "DLT_NULL (BSD loopback)";
             case LinkType.LOOP: return "DLT_LOOP (OpenBSD loopback)";
             case DLT_PPP: return "DLT_PPP (PPP)";
+            case DLT_SLIP: return "DLT_SLIP (SLIP)";
+            case DLT_C_HDLC: return "DLT_C_HDLC (Cisco HDLC)";
+            case DLT_ARCNET_LINUX: return "DLT_ARCNET_LINUX (Linux ARCNET)";
+            case DLT_MTP2: return "DLT_MTP2 (SS7 MTP2)";
+            case DLT_BACNET_MS_TP: return "DLT_BACNET_MS_TP (BACnet MS/TP)";
+            case DLT_DSA_TAG_BRCM: return "DLT_DSA_TAG_BRCM (Broadcom tag)";
+            case DLT_DSA_TAG_DSA: return "DLT_DSA_TAG_DSA (Marvell DSA)";
             default: return "DLT " + lt;
         }
     }
@@ -640,7 +689,30 @@ public final class CodeGen {
         }
         switch (linktype) {
             case LinkType.ETHERNET:
+            case DLT_DSA_TAG_BRCM:
+            case DLT_DSA_TAG_DSA:
                 return etherLinktype(llProto);
+            case DLT_C_HDLC:
+                assertMaxval("HDLC protocol", llProto, 0xffff);
+                return cmp(OffRel.LINKTYPE, 0, Bpf.H, llProto == LLCSAP_ISONS ? (LLCSAP_ISONS << 8) | LLCSAP_ISONS
+                        : llProto);
+            case DLT_SLIP:
+                if (llProto == ETHERTYPE_IP) {
+                    return ipVersion(OffRel.LINKHDR, 4);
+                }
+                if (llProto == ETHERTYPE_IPV6) {
+                    return ipVersion(OffRel.LINKHDR, 6);
+                }
+                return genFalse();
+            case DLT_ARCNET_LINUX:
+                switch (llProto) {
+                    case ETHERTYPE_IPV6: return cmp(OffRel.LINKTYPE, 0, Bpf.B, 0xc4);
+                    case ETHERTYPE_IP: return cmp(OffRel.LINKTYPE, 0, Bpf.B, 212);
+                    case ETHERTYPE_ARP: return cmp(OffRel.LINKTYPE, 0, Bpf.B, 213);
+                    case ETHERTYPE_REVARP: return cmp(OffRel.LINKTYPE, 0, Bpf.B, 214);
+                    case ETHERTYPE_ATALK: return cmp(OffRel.LINKTYPE, 0, Bpf.B, 221);
+                    default: return genFalse();
+                }
             case LinkType.LINUX_SLL:
                 return linuxSllLinktype(llProto);
             case LinkType.RAW:
@@ -817,7 +889,7 @@ public final class CodeGen {
         Block b1 = null;
         int srcOff;
         int dstOff;
-        if (linktype == LinkType.ETHERNET) {
+        if (linktype == LinkType.ETHERNET || linktype == DLT_DSA_TAG_BRCM || linktype == DLT_DSA_TAG_DSA) {
             b1 = prevlinkhdrCheck();
             srcOff = 6;
             dstOff = 0;
@@ -1022,13 +1094,19 @@ public final class CodeGen {
                 return and(b0, b1);
             case Q.ISO:
                 assertMaxval("ISO protocol", v, 255);
+                if (linktype == DLT_C_HDLC) {
+                    // Cisco HDLC carries OSI behind an EtherType look-alike (0xfefe) and a fudge byte
+                    b0 = linktype((LLCSAP_ISONS << 8) | LLCSAP_ISONS);
+                    b1 = cmp(OffRel.LINKPL_NOSNAP, 1, Bpf.B, v);
+                    return and(b0, b1);
+                }
                 b0 = linktype(LLCSAP_ISONS);
                 b1 = cmp(OffRel.LINKPL_NOSNAP, 0, Bpf.B, v);
                 return and(b0, b1);
             case Q.ISIS:
                 assertMaxval("IS-IS PDU type", v, 0x1f);
                 b0 = proto(ISO10589_ISIS, Q.ISO);
-                b1 = mcmp(OffRel.LINKPL_NOSNAP, 4, Bpf.B, v, 0x1f);
+                b1 = mcmp(OffRel.LINKPL_NOSNAP, linktype == DLT_C_HDLC ? 5 : 4, Bpf.B, v, 0x1f);
                 return and(b0, b1);
             default:
                 throw invalidQual(Q.protoKeyword(proto), "proto");
@@ -1493,6 +1571,12 @@ public final class CodeGen {
         switch (proto) {
             case Q.DEFAULT:
             case Q.LINK:
+                if (linktype == DLT_ARCNET_LINUX) {
+                    return mac8host(0, Q.DST, "broadcast");
+                }
+                if (linktype == DLT_BACNET_MS_TP) {
+                    return mac8host(0xff, Q.DST, "broadcast");
+                }
                 return mac48host(new byte[] {-1, -1, -1, -1, -1, -1}, Q.DST, "broadcast");
             case Q.IP: {
                 if (!options.netmaskKnown()) {
@@ -1513,7 +1597,10 @@ public final class CodeGen {
         switch (proto) {
             case Q.DEFAULT:
             case Q.LINK: {
-                if (linktype == LinkType.ETHERNET) {
+                if (linktype == DLT_ARCNET_LINUX) {
+                    return mac8host(0, Q.DST, "multicast");
+                }
+                if (linktype == LinkType.ETHERNET || linktype == DLT_DSA_TAG_BRCM || linktype == DLT_DSA_TAG_DSA) {
                     Block b1 = prevlinkhdrCheck();
                     Block b0 = jmpK(Bpf.JSET, 1, loadA(OffRel.LINKHDR, 0, Bpf.B));
                     return b1 != null ? and(b1, b0) : b0;
@@ -1546,6 +1633,12 @@ public final class CodeGen {
     public Block inboundOutbound(boolean outbound) {
         Block b0;
         switch (linktype) {
+            case DLT_SLIP:
+                return cmp(OffRel.LINKHDR, 0, Bpf.B, outbound ? 1 : 0);
+            case DLT_DSA_TAG_BRCM:
+                return mcmp(OffRel.LINKHDR, 12, Bpf.B, outbound ? 0x20 : 0x00, 0xe0);
+            case DLT_DSA_TAG_DSA:
+                return mcmp(OffRel.LINKHDR, 12, Bpf.B, outbound ? 0x40 : 0x00, outbound ? 0xc0 : 0x40);
             case LinkType.LINUX_SLL:
                 b0 = cmp(OffRel.LINKHDR, 0, Bpf.H, LINUX_SLL_OUTGOING);
                 return outbound ? b0 : not(b0);
@@ -1640,7 +1733,9 @@ public final class CodeGen {
             throw error("no VLAN match after MPLS");
         }
         Block b0;
-        if (linktype == LinkType.ETHERNET) {
+        if (linktype == DLT_DSA_TAG_BRCM || linktype == DLT_DSA_TAG_DSA) {
+            b0 = vlanNoBpfExtensions(vlanNum, hasTag);
+        } else if (linktype == LinkType.ETHERNET) {
             if (vlanStackDepth == 0 && !offLinkhdr.isVariable
                     && offLinkhdr.constantPart == offOutermostlinkhdr.constantPart && options.linuxExtensions()) {
                 b0 = vlanBpfExtensions(vlanNum, hasTag);
@@ -1661,6 +1756,9 @@ public final class CodeGen {
         } else {
             switch (linktype) {
                 case LinkType.ETHERNET:
+                case DLT_DSA_TAG_BRCM:
+                case DLT_DSA_TAG_DSA:
+                case DLT_C_HDLC:
                     b0 = linktype(ETHERTYPE_MPLS);
                     break;
                 case DLT_PPP:
@@ -1828,7 +1926,7 @@ public final class CodeGen {
     }
 
     public Block llc() {
-        if (linktype == LinkType.ETHERNET) {
+        if (linktype == LinkType.ETHERNET || linktype == DLT_DSA_TAG_BRCM || linktype == DLT_DSA_TAG_DSA) {
             Block b0 = cmpLe(OffRel.LINKTYPE, 0, Bpf.H, ETHERMTU);
             Block b1 = cmpNe(OffRel.LLC, 0, Bpf.H, 0xffff);
             return and(b0, b1);
@@ -1940,6 +2038,91 @@ public final class CodeGen {
             b2 = and(tmp, b2);
         }
         return or(b2, b1);
+    }
+
+    /** One-byte station addresses: ARCnet (src 0, dst 1) and BACnet MS/TP (src 4, dst 3). */
+    public Block mac8host(int mac8, int dir, String context) {
+        int srcOff;
+        int dstOff;
+        if (linktype == DLT_ARCNET_LINUX) {
+            srcOff = 0;
+            dstOff = 1;
+        } else if (linktype == DLT_BACNET_MS_TP) {
+            srcOff = 4;
+            dstOff = 3;
+        } else {
+            throw failKeywordOnDlt(context);
+        }
+        switch (dir) {
+            case Q.SRC:
+                return cmp(OffRel.LINKHDR, srcOff, Bpf.B, mac8);
+            case Q.DST:
+                return cmp(OffRel.LINKHDR, dstOff, Bpf.B, mac8);
+            case Q.AND:
+                return and(cmp(OffRel.LINKHDR, srcOff, Bpf.B, mac8), cmp(OffRel.LINKHDR, dstOff, Bpf.B, mac8));
+            case Q.DEFAULT:
+            case Q.OR:
+                return or(cmp(OffRel.LINKHDR, srcOff, Bpf.B, mac8), cmp(OffRel.LINKHDR, dstOff, Bpf.B, mac8));
+            default:
+                throw error("'" + Q.dirKeyword(dir) + "' is valid for 802.11 syntax only");
+        }
+    }
+
+    private void assertSs7(String kw) {
+        if (linktype != DLT_MTP2) {
+            throw error("'" + kw + "' supported only on SS7");
+        }
+    }
+
+    /** {@code fisu, lssu, msu, hfisu, hlssu, hmsu}: MTP2 message kinds by their length indicator. */
+    public Block mtp2type(String type) {
+        if (linktype != DLT_MTP2) {
+            throw error("'" + type + "' supported only on MTP2");
+        }
+        switch (type) {
+            case "fisu":
+                return ncmp(OffRel.PACKET, offLi, Bpf.B, 0x3f, Bpf.JEQ, false, 0);
+            case "lssu":
+                return and(ncmp(OffRel.PACKET, offLi, Bpf.B, 0x3f, Bpf.JGT, false, 0),
+                        ncmp(OffRel.PACKET, offLi, Bpf.B, 0x3f, Bpf.JGT, true, 2));
+            case "msu":
+                return ncmp(OffRel.PACKET, offLi, Bpf.B, 0x3f, Bpf.JGT, false, 2);
+            case "hfisu":
+                return ncmp(OffRel.PACKET, offLiHsl, Bpf.H, 0xff80, Bpf.JEQ, false, 0);
+            case "hlssu":
+                return and(ncmp(OffRel.PACKET, offLiHsl, Bpf.H, 0xff80, Bpf.JGT, false, 0),
+                        ncmp(OffRel.PACKET, offLiHsl, Bpf.H, 0xff80, Bpf.JGT, true, 0x0100));
+            default:
+                return ncmp(OffRel.PACKET, offLiHsl, Bpf.H, 0xff80, Bpf.JGT, false, 0x0100);
+        }
+    }
+
+    private static int swapLong(int v) {
+        return Integer.reverseBytes(v);
+    }
+
+    /** {@code sio, opc, dpc, sls} (and the {@code h…} high-speed variants) compared with a value. */
+    public Block mtp3field(String field, int jtype, boolean reverse, int value) {
+        assertSs7(field);
+        boolean high = field.startsWith("h");
+        String base = high ? field.substring(1) : field;
+        switch (base) {
+            case "sio":
+                assertMaxval(field, value, 0xff);
+                return ncmp(OffRel.PACKET, offSio + (high ? 3 : 0), Bpf.B, 0xffffffff, jtype, reverse, value);
+            case "opc":
+                assertMaxval(field, value, 0x3fff);
+                return ncmp(OffRel.PACKET, offOpc + (high ? 3 : 0), Bpf.W, swapLong(0x3fff << 14), jtype, reverse,
+                        swapLong(value << 14));
+            case "dpc":
+                assertMaxval(field, value, 0x3fff);
+                // DPC: 14 bits little-endian at the start of the routing label, read as a big-endian half-word
+                return ncmp(OffRel.PACKET, offDpc + (high ? 3 : 0), Bpf.H, 0xff3f, jtype, reverse,
+                        ((value & 0xff) << 8) | ((value >>> 8) & 0x3f));
+            default:
+                assertMaxval(field, value, 0xf);
+                return ncmp(OffRel.PACKET, offSls + (high ? 3 : 0), Bpf.B, 0xf << 4, jtype, reverse, value << 4);
+        }
     }
 
     public int labelStackDepth() {

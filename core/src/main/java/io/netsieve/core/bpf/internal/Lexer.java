@@ -18,7 +18,7 @@ public final class Lexer {
             "not", "len", "length", "inbound", "outbound", "ifindex", "vlan", "mpls", "pppoed", "pppoes", "geneve",
             "vxlan", "lane", "llc", "metac", "bcc", "oam", "oamf4", "oamf4ec", "oamf4sc", "sc", "ilmic", "vpi", "vci",
             "connectmsg", "metaconnect", "on", "ifname", "rnr", "rulenum", "reason", "rset", "ruleset", "srnr",
-            "subrulenum", "action", "fisu", "lssu", "msu", "hfisu", "hlssu", "hmsu", "sio", "opc", "dpc", "sls",
+            "subrulenum", "action", "fisu", "lssu", "lsu", "msu", "hfisu", "hlssu", "hmsu", "sio", "opc", "dpc", "sls",
             "hsio", "hopc", "hdpc", "hsls");
 
     /** Named constants that the scanner turns into numbers. */

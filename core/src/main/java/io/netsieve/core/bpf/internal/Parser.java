@@ -340,8 +340,7 @@ public final class Parser {
                 return new Node(at(start, () -> ecode(t.text(), q)), q);
             case AID:
                 advance();
-                throw new CompileError("'link host $XX' not supported on " + CodeGen.dltString(cg.linktype))
-                        .at(start);
+                return new Node(at(start, () -> acode(t.text(), q)), q);
             default:
                 throw syntax();
         }
@@ -470,6 +469,14 @@ public final class Parser {
                     return at(start, () -> cg.llcSubtype(sub));
                 }
                 return at(start, cg::llc);
+            case "fisu": case "lssu": case "lsu": case "msu": case "hfisu": case "hlssu": case "hmsu": {
+                advance();
+                String type = t.text().equals("lsu") ? "lssu" : t.text();
+                return at(start, () -> cg.mtp2type(type));
+            }
+            case "sio": case "opc": case "dpc": case "sls": case "hsio": case "hopc": case "hdpc": case "hsls":
+                advance();
+                return mtp3FieldValue(t.text(), start);
             default:
                 if (t.kind() == Token.Kind.KEYWORD) {
                     throw new CompileError("'" + t.text() + "' is not supported by netsieve's filter compiler on "
@@ -477,6 +484,46 @@ public final class Parser {
                 }
                 throw syntax();
         }
+    }
+
+    /**
+     * After an MTP3 field keyword: {@code NUM}, {@code relop NUM}, or {@code ( NUM [or|and NUM]... )}
+     * (each list value compared for equality, combined left to right).
+     */
+    private Block mtp3FieldValue(String field, int start) {
+        Token op = peek();
+        if (op.isOp("(")) {
+            advance();
+            Block b = mtp3Eq(field, start);
+            while (isAndOr(peek())) {
+                boolean isAnd = advance().isKeyword("and");
+                Block n = mtp3Eq(field, start);
+                b = isAnd ? CodeGen.and(b, n) : CodeGen.or(b, n);
+            }
+            expectOp(")");
+            return b;
+        }
+        if (op.kind() == Token.Kind.OP && RELOPS.contains(op.text())) {
+            advance();
+            int code;
+            boolean reversed;
+            switch (op.text()) {
+                case ">": code = Bpf.JGT; reversed = false; break;
+                case ">=": code = Bpf.JGE; reversed = false; break;
+                case "=": case "==": code = Bpf.JEQ; reversed = false; break;
+                case "<=": code = Bpf.JGT; reversed = true; break;
+                case "<": code = Bpf.JGE; reversed = true; break;
+                default: code = Bpf.JEQ; reversed = true; break;
+            }
+            int v = pnumStrict();
+            return at(start, () -> cg.mtp3field(field, code, reversed, v));
+        }
+        return mtp3Eq(field, start);
+    }
+
+    private Block mtp3Eq(String field, int start) {
+        int v = pnumStrict();
+        return at(start, () -> cg.mtp3field(field, Bpf.JEQ, false, v));
     }
 
     private int pnumStrict() {
@@ -746,6 +793,15 @@ public final class Parser {
         }
     }
 
+    /** {@code $XX}: a one-byte link-layer station address (ARCnet, BACnet MS/TP). */
+    private Block acode(String s, Q.Qual q) {
+        if (!((q.addr() == Q.HOST || q.addr() == Q.DEFAULT) && q.proto() == Q.LINK)) {
+            throw CodeGen.error("ARCnet address used in non-arc expression");
+        }
+        int v = Integer.parseInt(s.substring(1), 16);
+        return cg.mac8host(v, q.dir(), "link host $XX");
+    }
+
     private Block ecode(String s, Q.Qual q) {
         if (!((q.addr() == Q.HOST || q.addr() == Q.DEFAULT) && q.proto() == Q.LINK)) {
             throw CodeGen.error("Ethernet address used in non-ether expression");
@@ -997,7 +1053,8 @@ public final class Parser {
         if (cg.isEncap()) {
             throw CodeGen.error("'gateway' cannot be used within VXLAN or Geneve");
         }
-        if (cg.linktype != io.netsieve.core.packet.LinkType.ETHERNET) {
+        if (cg.linktype != io.netsieve.core.packet.LinkType.ETHERNET && cg.linktype != CodeGen.DLT_DSA_TAG_BRCM
+                && cg.linktype != CodeGen.DLT_DSA_TAG_DSA) {
             throw cg.failKeywordOnDlt("gateway");
         }
         byte[] mac = resolver.ethernet(name);
