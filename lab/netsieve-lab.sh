@@ -222,10 +222,17 @@ for pid in "${cap_pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
 for pid in "${cap_pids[@]}"; do wait "$pid" 2>/dev/null || true; done
 
 mac() { n "$1" ip -o link show dev "$2" | grep -o 'link/ether [0-9a-f:]*' | cut -d' ' -f2; }
+# the namespace's server sockets as the kernel lists them (TCP LISTEN, unconnected UDP), in the manifest's
+# "listening" form: tcp/0.0.0.0:8080, udp/[::]:53 (a "%iface" scope is dropped, "*" means every address)
+listening() {
+  { n "$1" ss -Hltn | awk '{print "tcp/" $4}'; n "$1" ss -Hlun | awk '{print "udp/" $4}'; } \
+    | sed -E 's/%[^:]*:/:/; s#/\*:#/#' | sort -u | paste -sd, -
+}
 {
-  printf 'file\thost\tnic_name\tnic_kind\tpod_name\tk8s_namespace\tk8s_container_name\tip\tnic_mac\tnetns\n'
+  printf 'file\thost\tnic_name\tnic_kind\tpod_name\tk8s_namespace\tk8s_container_name\tip\tnic_mac\tnetns\tlistening\n'
   row() { # file host nic kind pod container ip ns iface netns-label
-    printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$1" "$2" "$3" "$4" "$5" "${5:+lab}" "$6" "$7" "$(mac "$8" "$9")" "${10}"
+    printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$1" "$2" "$3" "$4" "$5" "${5:+lab}" "$6" "$7" \
+      "$(mac "$8" "$9")" "${10}" "$(listening "$8")"
   }
   row pod-a-eth0.pcap node1 eth0 virtual pod-a client 198.18.1.10,fd00:198:18:1::10 "$A" eth0 pod-a
   row pod-b-eth0.pcap node1 eth0 virtual pod-b client 198.18.1.11,fd00:198:18:1::11 "$B" eth0 pod-b

@@ -67,8 +67,39 @@ class L4LabTest {
                 }
             }
         }
+        // UDP has no handshake: on the server's NIC its bound socket (the manifest's "listening" column, read
+        // from the namespace's socket table) makes the flow incoming; on the client's NIC it stays unknown
+        // until an L7 rule applies
+        int udpToServers = 0;
+        int udpUnknownOnServers = 0;
+        int udpAll = 0;
+        int udpUnknown = 0;
+        for (L4Log log : logs) {
+            boolean endpoint = !log.nic().podName().isEmpty() || log.nic().host().equals("ext");
+            if (!endpoint || !log.l4Proto().equals("udp")) {
+                continue;
+            }
+            udpAll++;
+            if (log.direction() == Direction.UNKNOWN) {
+                udpUnknown++;
+            }
+            if (log.nic().podName().equals("pod-d") && (log.srcPort() == 53 || log.dstPort() == 53)) {
+                udpToServers++;
+                if (log.direction() != Direction.INCOMING) {
+                    udpUnknownOnServers++;
+                } else {
+                    assertEquals(255, log.directionScore());
+                    assertEquals(53, log.serverPort());
+                    assertTrue(log.clientIp().startsWith("198.18.1."), log.clientIp());
+                }
+            }
+        }
         System.out.println("[l4 lab] direction unknown for " + unknown + " of " + endpointConnections
-                + " TCP connections with a handshake on endpoint NICs");
+                + " TCP connections with a handshake on endpoint NICs; UDP on endpoint NICs: " + udpUnknown
+                + " of " + udpAll + " unknown (the DNS clients' side), " + udpUnknownOnServers + " of "
+                + udpToServers + " on the DNS server's NIC");
+        assertTrue(udpToServers >= 2, "DNS flows on pod-d: " + udpToServers);
+        assertEquals(0, udpUnknownOnServers);
         assertTrue(endpointConnections >= 12, "connections: " + endpointConnections);
         assertEquals(0, unknown);
         // pod-a -> pod-c: 8 NICs on the path (pod-a eth0, veth-a, br0, node1 eth0, node2 eth0, br0, veth-c, pod-c eth0)

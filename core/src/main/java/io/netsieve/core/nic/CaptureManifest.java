@@ -18,7 +18,9 @@ import java.util.Map;
  * The manifest of an offline capture set: a UTF-8 TSV file with a header line naming the columns.
  *
  * <p>Required columns: {@code file host nic_name nic_kind pod_name k8s_namespace k8s_container_name ip}. Optional
- * columns: {@code nic_mac} ({@code aa:bb:cc:dd:ee:ff}) and {@code netns}. Column order is free; unknown columns are
+ * columns: {@code nic_mac} ({@code aa:bb:cc:dd:ee:ff}), {@code netns} and {@code listening} (the capture point's
+ * server sockets, comma-separated {@code tcp/8080}, {@code udp/198.18.2.11:53}, {@code tcp/[fd00::1]:443}: see
+ * {@link ListeningSockets#parse}; they decide the direction of connections whose handshake was not seen). Column order is free; unknown columns are
  * an error (a typo must not silently drop metadata). Cells may be empty. {@code file} is relative to the manifest's
  * folder (or absolute); {@code ip} is a comma-separated list of numeric IPv4/IPv6 addresses (names are refused: a
  * manifest never triggers a DNS lookup). Blank lines and lines starting with {@code #} are ignored.
@@ -28,7 +30,7 @@ public final class CaptureManifest {
     public static final List<String> REQUIRED_COLUMNS = List.of(
             "file", "host", "nic_name", "nic_kind", "pod_name", "k8s_namespace", "k8s_container_name", "ip");
     /** Optional columns. */
-    public static final List<String> OPTIONAL_COLUMNS = List.of("nic_mac", "netns");
+    public static final List<String> OPTIONAL_COLUMNS = List.of("nic_mac", "netns", "listening");
 
     private CaptureManifest() {
     }
@@ -67,6 +69,10 @@ public final class CaptureManifest {
                         .k8sContainerName(cell(cells, columns, "k8s_container_name"))
                         .localAddresses(parseAddresses(cell(cells, columns, "ip")))
                         .netns(cell(cells, columns, "netns"));
+                String listening = cell(cells, columns, "listening");
+                if (!listening.isEmpty()) {
+                    nic.listeningSockets(ListeningSockets.parse(Arrays.asList(listening.split("\\s*,\\s*"))));
+                }
                 String mac = cell(cells, columns, "nic_mac");
                 if (!mac.isEmpty()) {
                     nic.mac(Nic.parseMac(mac));
@@ -98,8 +104,13 @@ public final class CaptureManifest {
                 String fileCell = file.startsWith(base) ? base.relativize(file).toString() : file.toString();
                 List<String> ips = new ArrayList<>();
                 for (InetAddress a : n.localAddresses()) ips.add(a.getHostAddress());
+                List<String> listening = new ArrayList<>();
+                if (n.listeningSockets() instanceof ListeningSockets.Snapshot snapshot) {
+                    for (ListeningSockets.Endpoint e : snapshot.endpoints()) listening.add(e.toString());
+                }
                 w.write(String.join("\t", fileCell, n.host(), n.nicName(), n.kind().label(), n.podName(),
-                        n.k8sNamespace(), n.k8sContainerName(), String.join(",", ips), n.macString(), n.netns()));
+                        n.k8sNamespace(), n.k8sContainerName(), String.join(",", ips), n.macString(), n.netns(),
+                        String.join(",", listening)));
                 w.newLine();
             }
         }

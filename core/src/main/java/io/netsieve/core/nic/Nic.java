@@ -24,6 +24,7 @@ public final class Nic {
     private final String podName;
     private final String k8sNamespace;
     private final String k8sContainerName;
+    private final ListeningSockets listeningSockets;
 
     private Nic(Builder b) {
         this.host = b.host == null ? "" : b.host;
@@ -35,6 +36,7 @@ public final class Nic {
         this.podName = b.podName == null ? "" : b.podName;
         this.k8sNamespace = b.k8sNamespace == null ? "" : b.k8sNamespace;
         this.k8sContainerName = b.k8sContainerName == null ? "" : b.k8sContainerName;
+        this.listeningSockets = b.listeningSockets == null ? ListeningSockets.none() : b.listeningSockets;
     }
 
     public static Builder builder() {
@@ -57,6 +59,12 @@ public final class Nic {
     public String podName() { return podName; }
     public String k8sNamespace() { return k8sNamespace; }
     public String k8sContainerName() { return k8sContainerName; }
+    /**
+     * The server sockets of this capture point's host or namespace (direction rule 1: a connection to one of them
+     * is incoming when this NIC is its endpoint); {@link ListeningSockets#none()} unless set. Not part of
+     * {@link #equals}: a live table changes while the capture point stays the same.
+     */
+    public ListeningSockets listeningSockets() { return listeningSockets; }
     /** True for virtual NICs (veth, tap). */
     public boolean isVirtual() { return kind == NicKind.VIRTUAL; }
 
@@ -141,6 +149,7 @@ public final class Nic {
         private String podName;
         private String k8sNamespace;
         private String k8sContainerName;
+        private ListeningSockets listeningSockets;
 
         private Builder() {
         }
@@ -181,6 +190,13 @@ public final class Nic {
             List<InetAddress> copy = new ArrayList<>(addresses.size());
             for (InetAddress a : addresses) copy.add(Objects.requireNonNull(a, "address"));
             this.localAddresses = copy;
+            return this;
+        }
+
+        /** Server sockets: {@link ListeningSockets#parse} offline, {@link ListeningSockets#live} on live capture. */
+        public Builder listeningSockets(ListeningSockets sockets) {
+            once(this.listeningSockets, "listeningSockets");
+            this.listeningSockets = Objects.requireNonNull(sockets, "sockets");
             return this;
         }
 

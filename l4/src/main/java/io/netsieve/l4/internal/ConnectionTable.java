@@ -1,5 +1,6 @@
 package io.netsieve.l4.internal;
 
+import io.netsieve.core.nic.ListeningSockets;
 import io.netsieve.core.nic.Nic;
 import io.netsieve.core.packet.DecodedPacket;
 import io.netsieve.core.packet.Layer;
@@ -51,6 +52,7 @@ public final class ConnectionTable {
     private long portReuses;
     private long flushed;
     private long records;
+    private long listeningDecided;
 
     private final StreamHandlerFactory streamFactory;
     private final StreamCounters streamCounters;
@@ -212,6 +214,7 @@ public final class ConnectionTable {
             int vlan = d.link().vlanCount() > 0 ? d.link().vlanId(0) : -1;
             c = new Connection(key, tcp, random.nextLong(), random.nextLong(), vlan, now, side);
             c.localSide = localSide(d.packet().capturePointId(), key);
+            applyListeningSockets(c, d, side);
             table.put(key, c);
             created++;
         } else {
@@ -299,6 +302,48 @@ public final class ConnectionTable {
         return a ? 2 : -1; // 2: both ends local (loopback): decided by the client later
     }
 
+    /**
+     * Rule 1 of the record model's direction rules: an endpoint that is a server socket of the capture point's
+     * host or namespace is the server, and the connection is incoming, whether or not its handshake is seen (and
+     * for UDP, which has none). Only when this NIC is that endpoint: the endpoint's frames carry the NIC's MAC, or,
+     * where MACs are unknown, the endpoint's address is one of the NIC's; a bridge or forwarding hop that merely
+     * shares the host's port numbers is left to the other rules.
+     */
+    private void applyListeningSockets(Connection c, DecodedPacket d, int side) {
+        Nic nic = nic(key.capturePointId());
+        ListeningSockets sockets = nic.listeningSockets();
+        int proto = c.tcp ? ListeningSockets.TCP : ListeningSockets.UDP;
+        boolean a = sockets.isListening(proto, key.aHigh(), key.aLow(), key.aPort())
+                && isThisNic(nic, d, side == 0, key.capturePointId(), key.aHigh(), key.aLow());
+        boolean b = sockets.isListening(proto, key.bHigh(), key.bLow(), key.bPort())
+                && isThisNic(nic, d, side == 1, key.capturePointId(), key.bHigh(), key.bLow());
+        if (a == b) {
+            return; // neither, or both (a connection between two local servers): the handshake decides
+        }
+        int server = a ? 0 : 1;
+        c.clientSide = 1 - server;
+        if (c.localSide != 2) {
+            c.localSide = server;
+        }
+        c.directionScore = 255;
+        listeningDecided++;
+    }
+
+    private boolean isThisNic(Nic nic, DecodedPacket d, boolean sender, int capturePointId, long high, long low) {
+        long frameMac = sender ? d.link().srcMac() : d.link().dstMac();
+        if (nic.mac() != Nic.NO_MAC && frameMac >= 0) {
+            return frameMac == nic.mac();
+        }
+        long[] local = localAddresses.computeIfAbsent(capturePointId, this::addressesOf);
+        // no MAC and no address to check against: the user's listening sockets are taken at their word
+        return local.length == 0 || contains(local, high, low);
+    }
+
+    /** Connections whose direction came from a listening socket (rule 1). */
+    public long listeningDecided() {
+        return listeningDecided;
+    }
+
     private long[] addressesOf(int capturePointId) {
         Nic nic = nic(capturePointId);
         List<InetAddress> list = nic.localAddresses();
@@ -348,7 +393,7 @@ public final class ConnectionTable {
         int score;
         if (local >= 0 && c.clientSide >= 0) {
             direction = local == c.clientSide ? Direction.OUTGOING : Direction.INCOMING;
-            score = c.synSeen || c.synAckSeen ? 255 : 200;
+            score = c.directionScore > 0 ? c.directionScore : c.synSeen || c.synAckSeen ? 255 : 200;
         } else {
             direction = Direction.UNKNOWN;
             score = 0;
