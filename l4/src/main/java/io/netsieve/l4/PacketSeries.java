@@ -1,14 +1,29 @@
 package io.netsieve.l4;
 
+import io.netsieve.l4.internal.Connection;
+
 import java.util.Arrays;
 
 /**
  * The packets of one L4 log chunk, one row per packet (reference §3), in columns of primitives. Sequence and
  * acknowledgment numbers are relative: absolute = relative + {@link L4Log#txSeqPos()} (for tx rows) or
  * {@link L4Log#rxSeqPos()} (for rx rows) for seq, the other side's position for ack. Immutable.
+ *
+ * <p>The tracker's series hold one packed {@code long[]} (5 longs per packet, handed over by the connection without
+ * a copy); a series built with the public constructor keeps copies of the given columns.
  */
 public final class PacketSeries {
+    static {
+        Connection.installSeriesFactory(PacketSeries::new);
+    }
+
+    private static final int ROW = 5;
+
     private final int count;
+    /** Packed rows (the tracker's layout, see Connection#appendRow), or null with the columns below. */
+    private final long[] rows;
+    /** Packed rows: tx = the row was sent by side A == srcIsA. */
+    private final boolean srcIsA;
     private final boolean[] tx;
     private final byte[] srcMacId;
     private final byte[] dstMacId;
@@ -26,6 +41,8 @@ public final class PacketSeries {
                         long[] ack, int[] payloadSize, long[] window, long[] tsOffset, int[] analysis,
                         long[] ackRtt) {
         this.count = count;
+        this.rows = null;
+        this.srcIsA = false;
         this.tx = Arrays.copyOf(tx, count);
         this.srcMacId = Arrays.copyOf(srcMacId, count);
         this.dstMacId = Arrays.copyOf(dstMacId, count);
@@ -39,33 +56,90 @@ public final class PacketSeries {
         this.ackRtt = Arrays.copyOf(ackRtt, count);
     }
 
+    /** Takes over packed rows (no copy): only for the tracker, through {@link Connection.SeriesFactory}. */
+    private PacketSeries(int count, long[] rows, boolean srcIsA) {
+        if (rows.length < ROW * count) {
+            throw new IllegalArgumentException("rows");
+        }
+        this.count = count;
+        this.rows = rows;
+        this.srcIsA = srcIsA;
+        this.tx = null;
+        this.srcMacId = null;
+        this.dstMacId = null;
+        this.flags = null;
+        this.seq = null;
+        this.ack = null;
+        this.payloadSize = null;
+        this.window = null;
+        this.tsOffset = null;
+        this.analysis = null;
+        this.ackRtt = null;
+    }
+
     /** Number of packets. */
     public int size() { return count; }
     /** True when packet {@code i} was sent by the local side ({@code txrx = tx}). */
-    public boolean isTx(int i) { return tx[check(i)]; }
+    public boolean isTx(int i) {
+        check(i);
+        return rows != null ? ((rows[ROW * i + 2] & (1L << 22)) != 0) == srcIsA : tx[i];
+    }
     /** Small per-connection id of the source MAC (0, 1, 2… in order of appearance; -1 without a MAC). */
-    public int srcMacId(int i) { return srcMacId[check(i)]; }
+    public int srcMacId(int i) {
+        check(i);
+        return rows != null ? (byte) (rows[ROW * i + 2] >>> 24) : srcMacId[i];
+    }
     /** Small per-connection id of the destination MAC. */
-    public int dstMacId(int i) { return dstMacId[check(i)]; }
+    public int dstMacId(int i) {
+        check(i);
+        return rows != null ? (byte) (rows[ROW * i + 2] >>> 32) : dstMacId[i];
+    }
     /** TCP flag bits (io.netsieve.core.packet.TcpView constants), 0 for UDP. */
-    public int flags(int i) { return flags[check(i)]; }
+    public int flags(int i) {
+        check(i);
+        return rows != null ? (short) rows[ROW * i + 1] : flags[i];
+    }
     /** Relative sequence number (0 for UDP). */
-    public long seq(int i) { return seq[check(i)]; }
+    public long seq(int i) {
+        check(i);
+        return rows != null ? rows[ROW * i] >>> 32 : seq[i];
+    }
     /** Relative acknowledgment number (0 without ACK). */
-    public long ack(int i) { return ack[check(i)]; }
+    public long ack(int i) {
+        check(i);
+        return rows != null ? rows[ROW * i] & 0xFFFF_FFFFL : ack[i];
+    }
     /** TCP/UDP payload bytes. */
-    public int payloadSize(int i) { return payloadSize[check(i)]; }
+    public int payloadSize(int i) {
+        check(i);
+        return rows != null ? (int) (rows[ROW * i + 1] >> 32) : payloadSize[i];
+    }
     /** Receive window, scaled by the negotiated window scale when the handshake was seen. */
-    public long window(int i) { return window[check(i)]; }
+    public long window(int i) {
+        check(i);
+        if (rows == null) {
+            return window[i];
+        }
+        long w = rows[ROW * i + 2];
+        return (w & 0xFFFFL) << ((int) (w >>> 16) & 63);
+    }
     /** Nanoseconds since the chunk's first packet. */
-    public long tsOffset(int i) { return tsOffset[check(i)]; }
+    public long tsOffset(int i) {
+        check(i);
+        return rows != null ? rows[ROW * i + 3] : tsOffset[i];
+    }
 
     /** {@link TcpAnalysisFlag} bits of packet {@code i}. */
-    public int analysis(int i) { return analysis[check(i)]; }
+    public int analysis(int i) {
+        check(i);
+        return rows != null ? (int) (rows[ROW * i + 1] >>> 16) & 0xFFFF : analysis[i];
+    }
     /** ACK RTT of packet {@code i} (time since the segment it acknowledges exactly), ns, or -1. */
-    public long ackRttNanos(int i) { return ackRtt[check(i)]; }
+    public long ackRttNanos(int i) {
+        check(i);
+        return rows != null ? rows[ROW * i + 4] : ackRtt[i];
+    }
 
-    /** Flags as text, e.g. {@code SYN|ACK}. */
     /**
      * The first packet of this chunk sent by the given side ({@code tx} = by the record's src) whose payload
      * covers relative sequence number {@code relativeSeq}; if none carries it, the first packet without payload
@@ -76,12 +150,13 @@ public final class PacketSeries {
         long target = relativeSeq & 0xffffffffL;
         int empty = -1;
         for (int i = 0; i < count; i++) {
-            if (tx[i] != fromTx) {
+            if (isTx(i) != fromTx) {
                 continue;
             }
-            long offset = (target - (seq[i] & 0xffffffffL)) & 0xffffffffL;
-            if (payloadSize[i] > 0) {
-                if (offset < payloadSize[i]) {
+            long offset = (target - (seq(i) & 0xffffffffL)) & 0xffffffffL;
+            int payload = payloadSize(i);
+            if (payload > 0) {
+                if (offset < payload) {
                     return i;
                 }
             } else if (offset == 0 && empty < 0) {
@@ -91,6 +166,7 @@ public final class PacketSeries {
         return empty;
     }
 
+    /** Flags as text, e.g. {@code SYN|ACK}. */
     public static String flagText(int flags) {
         if (flags == 0) {
             return "";

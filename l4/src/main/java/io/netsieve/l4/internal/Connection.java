@@ -6,6 +6,8 @@ import io.netsieve.core.packet.TcpView;
 import io.netsieve.l4.TcpAnalysisFlag;
 import io.netsieve.l4.flow.FlowKey;
 
+import io.netsieve.l4.PacketSeries;
+
 import java.util.Arrays;
 
 /**
@@ -13,8 +15,13 @@ import java.util.Arrays;
  * fields of the records (inner/nic trace ids), Zeek history, and the chunk being accumulated. Sides are indexed
  * 0 = endpoint A, 1 = endpoint B of the {@link FlowKey}.
  *
- * <p>One object per connection (allocated when the flow starts); nothing is allocated per packet except when the
- * chunk's column arrays grow (doubling, up to the chunk's packet bound, then reused for later chunks).
+ * <p>Compact: one object per connection (allocated when the flow starts) holds the identity, handshake and Zeek
+ * state in primitive fields; each side's sequence and analysis state ({@link Half}) is allocated when that side first
+ * sends or is acknowledged, the list of its unacknowledged segments on its first segment. The chunk's packet series
+ * is one packed {@code long[]} ({@link #ROW} longs per packet, see {@link #appendRow}) that starts with one row and
+ * doubles up to the chunk's packet bound; a full chunk hands its array to the record's {@link PacketSeries} (no
+ * copy) and the next chunk starts at the same capacity, a partial one is copied and the array reused. So a known
+ * flow allocates nothing per packet except that array (about 40 B per packet).
  */
 public final class Connection {
     public enum State { SYN_SENT, SYN_RECEIVED, ESTABLISHED, CLOSING, CLOSED }
@@ -40,8 +47,11 @@ public final class Connection {
     public final long traceHigh;
     public final long traceLow;
     public final int vlanId;
-    final Half[] half = {new Half(), new Half()};
-    final TcpAnalyzer analyzer;
+    /** Side 0 / side 1 state, null until needed (read through {@link #half(int)}). */
+    private Half half0;
+    private Half half1;
+    /** Chunk packet bound (rows). */
+    private final int maxRows;
 
     public State state;
     public int firstSide;
@@ -66,19 +76,27 @@ public final class Connection {
     double closeCostMs = -1;
     boolean closeReported;
     double lastRttMs = -1;
+    /** Handshake RTT (SYN -> the ACK of the SYN-ACK), ns; 0 while unknown (Wireshark's out-of-order threshold). */
+    private long firstRttNanos;
 
-    // Zeek flags
-    private final boolean[] sentSyn = new boolean[2];
-    private final boolean[] sentSynAck = new boolean[2];
-    private final boolean[] sentFin = new boolean[2];
-    private final boolean[] sentRst = new boolean[2];
-    private final int[] historyEvents = new int[2 * LETTERS.length()];
-    private int historyCount;
-    private int historySeen;
+    // Zeek flags: bit (flag * 2 + side) with the flags below; everSent bits 8, 9
+    private static final int SENT_SYN = 0;
+    private static final int SENT_SYN_ACK = 2;
+    private static final int SENT_FIN = 4;
+    private static final int SENT_RST = 6;
+    private static final int EVER_SENT = 8;
+    private short sent;
+    // history: events (letter * 2 + side, 4 bits each) in order of first occurrence
+    private long historyEvents;
+    private short historySeen;
+    private byte historyCount;
 
-    // MACs seen, for small ids in the packet series
-    private final long[] macs = new long[8];
-    private int macCount;
+    // MACs seen, for small ids in the packet series: the first two inline, up to 6 more on demand
+    private static final int MAX_MACS = 8;
+    private byte macCount;
+    private long mac0;
+    private long mac1;
+    private long[] moreMacs;
 
     // chunk
     public int chunkId;
@@ -86,24 +104,23 @@ public final class Connection {
     public long chunkStartNanos;
     boolean chunkSyn;
     boolean chunkFin;
-    boolean[] colFromA = new boolean[8];
-    byte[] colSrcMac = new byte[8];
-    byte[] colDstMac = new byte[8];
-    short[] colFlags = new short[8];
-    long[] colSeq = new long[8];
-    long[] colAck = new long[8];
-    int[] colPayload = new int[8];
-    long[] colWindow = new long[8];
-    long[] colTs = new long[8];
-    int[] colAnalysis = new int[8];
-    long[] colAckRtt = new long[8];
+    /** Packed packet series of the chunk, {@link #ROW} longs per packet; null until the chunk's first packet. */
+    private long[] rows;
+    /** Capacity (rows) to start the next chunk's array with: 0 (one row), or that of a chunk that filled up. */
+    private int rowHint;
 
-    // eviction list (least recently seen first)
+        // eviction list (least recently seen first)
     Connection lruPrev;
     Connection lruNext;
 
     Connection(FlowKey key, boolean tcp, long traceHigh, long traceLow, int vlanId, long now, int firstSide) {
+        this(key, tcp, traceHigh, traceLow, vlanId, now, firstSide, 65_536);
+    }
+
+    Connection(FlowKey key, boolean tcp, long traceHigh, long traceLow, int vlanId, long now, int firstSide,
+               int maxRows) {
         this.key.copyFrom(key);
+        this.maxRows = Math.max(1, maxRows);
         this.tcp = tcp;
         this.traceHigh = traceHigh;
         this.traceLow = traceLow;
@@ -111,7 +128,26 @@ public final class Connection {
         this.firstSeenNanos = now;
         this.lastSeenNanos = now;
         this.firstSide = firstSide;
-        this.analyzer = tcp ? new TcpAnalyzer() : null;
+    }
+
+    /** The state of {@code side} ({@link Half#EMPTY}, read-only, while that side has not been seen). */
+    Half half(int side) {
+        Half h = side == 0 ? half0 : half1;
+        return h != null ? h : Half.EMPTY;
+    }
+
+    /** The state of {@code side}, allocated if needed, for writing. */
+    private Half halfForWrite(int side) {
+        if (side == 0) {
+            if (half0 == null) {
+                half0 = new Half();
+            }
+            return half0;
+        }
+        if (half1 == null) {
+            half1 = new Half();
+        }
+        return half1;
     }
 
     public boolean chunkEmpty() {
@@ -129,9 +165,8 @@ public final class Connection {
      * @return true when this packet ended the connection (RST, or the ACK of the second FIN)
      */
     boolean onPacket(DecodedPacket d, int side, long now) {
-        Half me = half[side];
-        Half peer = half[1 - side];
-        everSent[side] = true;
+        Half me = halfForWrite(side);
+        sent |= 1 << (EVER_SENT + side);
         lastSeenNanos = now;
         if (chunkCount == 0) {
             chunkStartNanos = now;
@@ -153,6 +188,8 @@ public final class Connection {
             boolean ackFlag = (flags & TcpView.ACK) != 0;
             boolean fin = (flags & TcpView.FIN) != 0;
             boolean rst = (flags & TcpView.RST) != 0;
+            // The peer's state is written only when this packet acknowledges something; else it is only read.
+            Half peer = ackFlag ? halfForWrite(1 - side) : half(1 - side);
 
             if (!me.seqKnown) {
                 me.seqKnown = true;
@@ -166,7 +203,7 @@ public final class Connection {
 
             if (syn) {
                 if (t.windowScale() >= 0) {
-                    me.windowScale = t.windowScale();
+                    me.wscale = (short) t.windowScale();
                 }
                 if (!ackFlag) {
                     if (synSeen && me.syn && me.isn == seq) {
@@ -181,7 +218,7 @@ public final class Connection {
                     }
                     me.syn = true;
                     me.isn = seq;
-                    sentSyn[side] = true;
+                    sent |= 1 << (SENT_SYN + side);
                     if (clientSide < 0) {
                         clientSide = side;
                     }
@@ -199,7 +236,7 @@ public final class Connection {
                     }
                     me.syn = true;
                     me.isn = seq;
-                    sentSynAck[side] = true;
+                    sent |= 1 << (SENT_SYN_ACK + side);
                     if (clientSide < 0) {
                         clientSide = 1 - side;
                     }
@@ -213,18 +250,15 @@ public final class Connection {
             }
 
             if (syn) {
-                analyzer.onSynOptions(side, t.windowScale(), ackFlag);
+                TcpAnalyzer.onSynOptions(me, peer, t.windowScale(), ackFlag);
             }
-            analysis = analyzer.analyse(side, seq, ack, payload, flags, t.window(), now);
+            long ackRtt = TcpAnalyzer.analyse(me, peer, firstRttNanos, seq, ack, payload, flags, t.window(), now);
+            analysis = me.lastSegmentFlags;
             if (TcpAnalysisFlag.isRetransmission(analysis)) {
                 retrans = true;
             }
             long segLen = payload + (syn ? 1 : 0) + (fin ? 1 : 0);
             long end = Seq.add(seq, segLen);
-            if (!me.maxKnown || Seq.gt(end, me.maxSeqEnd)) {
-                me.maxKnown = true;
-                me.maxSeqEnd = end;
-            }
 
             // Handshake completion: the client's first ACK of the server's SYN.
             if (ackFlag && !syn && state == State.SYN_RECEIVED && side == clientSide && synAckSeen
@@ -232,7 +266,7 @@ public final class Connection {
                 state = State.ESTABLISHED;
                 if (synSeen) {
                     handshakeCostMs = (now - synTs) / 1e6;
-                    analyzer.firstRttNanos = now - synTs;
+                    firstRttNanos = now - synTs;
                 }
             }
 
@@ -253,7 +287,7 @@ public final class Connection {
                 history(retrans ? LETTER_T : LETTER_D, side);
                 if (!retrans) {
                     me.rttPending = true;
-                    me.rttDataEnd = end;
+                    me.rttDataEnd = (int) end;
                     me.rttDataTs = now;
                 }
             }
@@ -262,10 +296,10 @@ public final class Connection {
             }
             if (fin) {
                 history(LETTER_F, side);
-                sentFin[side] = true;
+                sent |= 1 << (SENT_FIN + side);
                 if (!me.fin) {
                     me.fin = true;
-                    me.finSeqEnd = end;
+                    me.finSeqEnd = (int) end;
                     if (firstFinTs < 0) {
                         firstFinTs = now;
                     }
@@ -278,7 +312,7 @@ public final class Connection {
             boolean ended = false;
             if (rst) {
                 history(LETTER_R, side);
-                sentRst[side] = true;
+                sent |= 1 << (SENT_RST + side);
                 ended = state != State.CLOSED;
                 state = State.CLOSED;
             } else if (me.fin && peer.fin && me.finAcked && peer.finAcked && state == State.CLOSING) {
@@ -286,11 +320,9 @@ public final class Connection {
                 closeCostMs = (now - firstFinTs) / 1e6;
                 ended = true;
             }
-            int scale = half[0].windowScale >= 0 && half[1].windowScale >= 0 && !syn ? me.windowScale : 0;
-            window = (long) t.window() << scale;
-            me.lastWindow = t.window();
-            appendRow(d, side, flags, relSeq(me, seq), ackFlag ? relSeq(peer, ack) : 0, payload, window, now,
-                    analysis, analyzer.ackRttNanos);
+            int scale = half(0).wscale >= 0 && half(1).wscale >= 0 && !syn ? me.wscale : 0;
+            appendRow(d, side, flags, relSeq(me, seq), ackFlag ? relSeq(peer, ack) : 0, payload, t.window(), scale,
+                    now, analysis, ackRtt);
             me.noteSeq(seq);
             me.packets++;
             me.bytes += payload;
@@ -304,7 +336,7 @@ public final class Connection {
             return ended;
         }
         payload = d.udp().payloadLength();
-        appendRow(d, side, 0, 0, 0, payload, 0, now, 0, -1);
+        appendRow(d, side, 0, 0, 0, payload, 0, 0, now, 0, -1);
         me.packets++;
         me.bytes += payload;
         return false;
@@ -314,52 +346,114 @@ public final class Connection {
         return h.seqKnown ? Seq.sub(seq, h.seqPos) : 0;
     }
 
-    private void appendRow(DecodedPacket d, int side, int flags, long seq, long ack, int payload, long window,
-                           long now, int analysis, long ackRtt) {
+    // Packed row (ROW longs per packet):
+    //   0: relative seq << 32 | relative ack (both 32-bit)
+    //   1: payload << 32 | analysis bits (16) << 16 | TCP flags (16)
+    //   2: raw window (16) | window shift (6) << 16 | from A << 22 | src MAC id (8) << 24 | dst MAC id (8) << 32
+    //   3: ns since the chunk's first packet
+    //   4: ACK RTT, ns, or -1
+    // Window = raw << shift exactly as computed before packing; the series unpacks (PacketSeries).
+    static final int ROW = 5;
+
+    private void appendRow(DecodedPacket d, int side, int flags, long seq, long ack, int payload, int rawWindow,
+                           int shift, long now, int analysis, long ackRtt) {
         int i = chunkCount;
-        if (i == colFlags.length) {
-            int n = i * 2;
-            colFromA = Arrays.copyOf(colFromA, n);
-            colSrcMac = Arrays.copyOf(colSrcMac, n);
-            colDstMac = Arrays.copyOf(colDstMac, n);
-            colFlags = Arrays.copyOf(colFlags, n);
-            colSeq = Arrays.copyOf(colSeq, n);
-            colAck = Arrays.copyOf(colAck, n);
-            colPayload = Arrays.copyOf(colPayload, n);
-            colWindow = Arrays.copyOf(colWindow, n);
-            colTs = Arrays.copyOf(colTs, n);
-            colAnalysis = Arrays.copyOf(colAnalysis, n);
-            colAckRtt = Arrays.copyOf(colAckRtt, n);
+        long[] r = rows;
+        if (r == null) {
+            r = rows = new long[ROW * Math.max(1, rowHint)];
+        } else if (ROW * i == r.length) {
+            r = rows = Arrays.copyOf(r, ROW * Math.min(maxRows, i * 2));
         }
         LinkView link = d.link();
-        colFromA[i] = side == 0;
-        colSrcMac[i] = macId(link.srcMac());
-        colDstMac[i] = macId(link.dstMac());
-        colFlags[i] = (short) flags;
-        colSeq[i] = seq;
-        colAck[i] = ack;
-        colPayload[i] = payload;
-        colWindow[i] = window;
-        colTs[i] = now - chunkStartNanos;
-        colAnalysis[i] = analysis;
-        colAckRtt[i] = ackRtt;
+        int o = ROW * i;
+        r[o] = (seq << 32) | (ack & 0xFFFF_FFFFL);
+        r[o + 1] = ((long) payload << 32) | ((analysis & 0xFFFFL) << 16) | (flags & 0xFFFFL);
+        r[o + 2] = (rawWindow & 0xFFFFL) | ((long) (shift & 63) << 16) | (side == 0 ? 1L << 22 : 0)
+                | ((macId(link.srcMac()) & 0xFFL) << 24) | ((macId(link.dstMac()) & 0xFFL) << 32);
+        r[o + 3] = now - chunkStartNanos;
+        r[o + 4] = ackRtt;
         chunkCount = i + 1;
+    }
+
+    /**
+     * The chunk's packet series, {@code tx} = sent by side {@code srcSide}. A full array is handed over (the next
+     * chunk allocates a new one of the same capacity), a partial one is copied and kept for the next chunk.
+     */
+    PacketSeries series(int srcSide) {
+        long[] r = rows;
+        int n = chunkCount;
+        long[] out;
+        if (r == null) {
+            out = new long[0];
+        } else if (ROW * n == r.length) {
+            out = r;
+            rows = null;
+            rowHint = n;
+        } else {
+            out = Arrays.copyOf(r, ROW * n);
+        }
+        return seriesFactory().create(n, out, srcSide == 0);
+    }
+
+    /** Builds a {@link PacketSeries} on packed rows it takes over (implemented in the API package). */
+    public interface SeriesFactory {
+        PacketSeries create(int count, long[] rows, boolean srcIsA);
+    }
+
+    private static volatile SeriesFactory seriesFactory;
+
+    /** Called once by {@link PacketSeries}' static initialiser. */
+    public static void installSeriesFactory(SeriesFactory factory) {
+        synchronized (Connection.class) {
+            if (seriesFactory != null) {
+                throw new IllegalStateException("series factory already installed");
+            }
+            seriesFactory = factory;
+        }
+    }
+
+    private static SeriesFactory seriesFactory() {
+        SeriesFactory f = seriesFactory;
+        if (f == null) {
+            try {
+                Class.forName(PacketSeries.class.getName(), true, PacketSeries.class.getClassLoader());
+            } catch (ClassNotFoundException e) {
+                throw new AssertionError(e);
+            }
+            f = seriesFactory;
+        }
+        return f;
     }
 
     private byte macId(long mac) {
         if (mac < 0) {
             return -1;
         }
-        for (int i = 0; i < macCount; i++) {
-            if (macs[i] == mac) {
+        int n = macCount;
+        for (int i = 0; i < n; i++) {
+            if (macAt(i) == mac) {
                 return (byte) i;
             }
         }
-        if (macCount == macs.length) {
-            return (byte) (macs.length - 1); // more distinct MACs than a connection should ever show: clamp
+        if (n == MAX_MACS) {
+            return (byte) (MAX_MACS - 1); // more distinct MACs than a connection should ever show: clamp
         }
-        macs[macCount] = mac;
-        return (byte) macCount++;
+        if (n == 0) {
+            mac0 = mac;
+        } else if (n == 1) {
+            mac1 = mac;
+        } else {
+            if (moreMacs == null) {
+                moreMacs = new long[MAX_MACS - 2];
+            }
+            moreMacs[n - 2] = mac;
+        }
+        macCount = (byte) (n + 1);
+        return (byte) n;
+    }
+
+    private long macAt(int i) {
+        return i == 0 ? mac0 : i == 1 ? mac1 : moreMacs[i - 2];
     }
 
     /** Clears the chunk after it was emitted. */
@@ -370,8 +464,12 @@ public final class Connection {
         chunkId++;
         chunkSyn = false;
         chunkFin = false;
-        half[0].resetChunk();
-        half[1].resetChunk();
+        if (half0 != null) {
+            half0.resetChunk();
+        }
+        if (half1 != null) {
+            half1.resetChunk();
+        }
         if (handshakeCostMs >= 0) {
             handshakeReported = true;
         }
@@ -382,10 +480,12 @@ public final class Connection {
     }
 
     private void history(int letter, int side) {
-        int bit = 1 << (letter * 2 + side);
+        int e = letter * 2 + side;
+        int bit = 1 << e;
         if ((historySeen & bit) == 0) {
-            historySeen |= bit;
-            historyEvents[historyCount++] = letter * 2 + side;
+            historySeen |= (short) bit;
+            historyEvents |= (long) e << (4 * historyCount);
+            historyCount++;
         }
     }
 
@@ -394,7 +494,7 @@ public final class Connection {
         int orig = originator();
         char[] out = new char[historyCount];
         for (int i = 0; i < historyCount; i++) {
-            int e = historyEvents[i];
+            int e = (int) (historyEvents >>> (4 * i)) & 0xF;
             char c = LETTERS.charAt(e >> 1);
             out[i] = (e & 1) == orig ? Character.toUpperCase(c) : c;
         }
@@ -404,29 +504,29 @@ public final class Connection {
     /** Zeek conn_state from what both sides sent so far. */
     public String connState() {
         if (!tcp) {
-            return half[0].packets + half[1].packets > 0 && bothSidesSent() ? "SF" : "S0";
+            return half(0).packets + half(1).packets > 0 && bothSidesSent() ? "SF" : "S0";
         }
         int o = originator();
         int r = 1 - o;
-        boolean origSyn = sentSyn[o];
-        boolean respSynAck = sentSynAck[r];
+        boolean origSyn = sent(SENT_SYN, o);
+        boolean respSynAck = sent(SENT_SYN_ACK, r);
         if (origSyn && !respSynAck) {
-            if (sentRst[r]) {
+            if (sent(SENT_RST, r)) {
                 return "REJ";
             }
-            if (sentRst[o]) {
+            if (sent(SENT_RST, o)) {
                 return "RSTOS0";
             }
-            if (sentFin[o]) {
+            if (sent(SENT_FIN, o)) {
                 return "SH";
             }
             return "S0";
         }
         if (!origSyn && respSynAck) {
-            if (sentRst[r]) {
+            if (sent(SENT_RST, r)) {
                 return "RSTRH";
             }
-            if (sentFin[r]) {
+            if (sent(SENT_FIN, r)) {
                 return "SHR";
             }
             return "OTH";
@@ -434,27 +534,29 @@ public final class Connection {
         if (!origSyn) {
             return "OTH";
         }
-        if (sentRst[o]) {
+        if (sent(SENT_RST, o)) {
             return "RSTO";
         }
-        if (sentRst[r]) {
+        if (sent(SENT_RST, r)) {
             return "RSTR";
         }
-        if (sentFin[o] && sentFin[r]) {
+        if (sent(SENT_FIN, o) && sent(SENT_FIN, r)) {
             return "SF";
         }
-        if (sentFin[o]) {
+        if (sent(SENT_FIN, o)) {
             return "S2";
         }
-        if (sentFin[r]) {
+        if (sent(SENT_FIN, r)) {
             return "S3";
         }
         return "S1";
     }
 
-    private boolean bothSidesSent() {
-        return everSent[0] && everSent[1];
+    private boolean sent(int flag, int side) {
+        return (sent & (1 << (flag + side))) != 0;
     }
 
-    final boolean[] everSent = new boolean[2];
+    private boolean bothSidesSent() {
+        return sent(EVER_SENT, 0) && sent(EVER_SENT, 1);
+    }
 }

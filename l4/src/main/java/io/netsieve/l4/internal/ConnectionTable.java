@@ -193,7 +193,7 @@ public final class ConnectionTable {
         int side = key.packetFromA() ? 0 : 1;
         Connection c = table.get(key);
         if (c != null && tcp && (d.tcp().flags() & (TcpView.SYN | TcpView.ACK)) == TcpView.SYN) {
-            Half sender = c.half[side];
+            Half sender = c.half(side);
             boolean newIsn = sender.syn && sender.isn != d.tcp().seq();
             if (c.closed || (newIsn && c.synSeen)) {
                 // Port reuse: a new SYN on a closed tuple, or one with a new ISN, starts a new connection.
@@ -212,7 +212,8 @@ public final class ConnectionTable {
                 evictOldest();
             }
             int vlan = d.link().vlanCount() > 0 ? d.link().vlanId(0) : -1;
-            c = new Connection(key, tcp, random.nextLong(), random.nextLong(), vlan, now, side);
+            c = new Connection(key, tcp, random.nextLong(), random.nextLong(), vlan, now, side,
+                    config.chunkMaxPackets());
             c.localSide = localSide(d.packet().capturePointId(), key);
             applyListeningSockets(c, d, side);
             table.put(key, c);
@@ -405,14 +406,9 @@ public final class ConnectionTable {
         int srcPort = src == 0 ? k.aPort() : k.bPort();
         int dstPort = dst == 0 ? k.aPort() : k.bPort();
         boolean clientIsSrc = direction != Direction.INCOMING;
-        Half tx = c.half[src];
-        Half rx = c.half[dst];
-        boolean[] txRows = new boolean[c.chunkCount];
-        for (int i = 0; i < c.chunkCount; i++) {
-            txRows[i] = c.colFromA[i] == (src == 0);
-        }
-        PacketSeries series = new PacketSeries(c.chunkCount, txRows, c.colSrcMac, c.colDstMac, c.colFlags,
-                c.colSeq, c.colAck, c.colPayload, c.colWindow, c.colTs, c.colAnalysis, c.colAckRtt);
+        Half tx = c.half(src);
+        Half rx = c.half(dst);
+        PacketSeries series = c.series(src);
         String nicTraceId = c.synSeen || c.synAckSeen ? (c.synSeen ? c.synSeq : 0) + "_" + (c.synAckSeen ? c.synAckSeq : 0)
                 : "0_0";
         L4Log log = new L4Log(

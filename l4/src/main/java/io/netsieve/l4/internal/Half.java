@@ -1,33 +1,39 @@
 package io.netsieve.l4.internal;
 
-/** What one side of a connection has sent (sequence space, window scale, FIN, RTT probe) and its chunk counters. */
-final class Half {
+/**
+ * What one side of a connection has sent (sequence space, window scale, FIN, RTT probe), its chunk counters, and
+ * (inherited) its Wireshark analysis state: one object per side that has sent or been acknowledged, allocated when
+ * first needed. {@link #EMPTY} stands for a side not seen yet; it is only read, never written.
+ */
+final class Half extends TcpAnalyzer.Side {
+    /** The state of a side that has neither sent nor been acknowledged (shared, read-only). */
+    static final Half EMPTY = new Half();
+
     boolean seqKnown;
     long seqPos;
-    boolean maxKnown;
-    long maxSeqEnd;
-    int windowScale = -1;
+    /** Window-scale option of this side's SYN, -1 without one. */
+    short wscale = -1;
     boolean syn;
     long isn;
     boolean fin;
-    long finSeqEnd;
+    int finSeqEnd; // 32-bit sequence numbers, compared with Seq (low 32 bits)
     boolean finAcked;
     boolean rttPending;
-    long rttDataEnd;
+    int rttDataEnd;
     long rttDataTs;
-    int lastWindow = -1;
-    long lastAck = -1;
 
     // chunk counters
-    long packets;
+    int packets;
     long bytes;
-    long retrans;
+    int retrans;
     boolean seqRangeKnown;
     long seqMin;
     long seqMax;
 
     void resetChunk() {
-        packets = bytes = retrans = 0;
+        packets = 0;
+        bytes = 0;
+        retrans = 0;
         seqRangeKnown = false;
     }
 

@@ -34,8 +34,11 @@ final class TcpAnalyzer {
     private static final int RST = TcpView.RST;
     private static final int ACK = TcpView.ACK;
 
-    /** One direction's analysis state (the side that sends). */
-    static final class Side {
+    /**
+     * One direction's analysis state (the side that sends). {@link Half} extends it, so a connection keeps one object
+     * per direction; the unacknowledged-segment list is allocated on the first segment that needs it and grows.
+     */
+    static class Side {
         long nextSeq; // 0: unknown (Wireshark's convention)
         long nextSeqTime;
         long maxSeqToBeAcked;
@@ -46,56 +49,49 @@ final class TcpAnalyzer {
         int windowScale = -1; // -1 unknown, -2 no scaling in effect
         boolean firstAck = true;
         int lastSegmentFlags;
-        // unacknowledged segments: seq, next seq, time
-        long[] unSeq = new long[8];
-        long[] unNext = new long[8];
-        long[] unTime = new long[8];
+        // unacknowledged segments, two longs each: seq << 32 | next seq, time
+        long[] unacked;
         int unCount;
 
         void addUnacked(long seq, long next, long time) {
             if (unCount == MAX_UNACKED) {
                 return;
             }
-            if (unCount == unSeq.length) {
-                int n = Math.min(MAX_UNACKED, unCount * 2);
-                unSeq = Arrays.copyOf(unSeq, n);
-                unNext = Arrays.copyOf(unNext, n);
-                unTime = Arrays.copyOf(unTime, n);
+            if (unacked == null) {
+                unacked = new long[4];
+            } else if (2 * unCount == unacked.length) {
+                unacked = Arrays.copyOf(unacked, 2 * Math.min(MAX_UNACKED, unCount * 2));
             }
-            unSeq[unCount] = seq;
-            unNext[unCount] = next;
-            unTime[unCount] = time;
+            unacked[2 * unCount] = (seq << 32) | next;
+            unacked[2 * unCount + 1] = time;
             unCount++;
         }
     }
 
-    final Side[] sides = {new Side(), new Side()};
-    /** Handshake RTT (SYN -> the ACK of the SYN-ACK), ns; 0 while unknown (out-of-order threshold 3 ms then). */
-    long firstRttNanos;
-    /** ACK RTT of the last analysed segment, ns, or -1. */
-    long ackRttNanos;
+    private TcpAnalyzer() {
+    }
 
-    /** Remembers a window-scale option seen on a SYN. */
-    void onSynOptions(int side, int windowScale, boolean synAck) {
-        Side s = sides[side];
+    /** Remembers a window-scale option seen on a SYN sent by {@code s} ({@code other}: the peer). */
+    static void onSynOptions(Side s, Side other, int windowScale, boolean synAck) {
         s.windowScale = windowScale >= 0 ? windowScale : -2;
-        if (synAck && sides[1 - side].windowScale == -2) {
+        if (synAck && other.windowScale == -2) {
             s.windowScale = -2; // the SYN had no option: nobody scales
-        } else if (synAck && windowScale < 0 && sides[1 - side].windowScale >= 0) {
-            sides[1 - side].windowScale = -2;
+        } else if (synAck && windowScale < 0 && other.windowScale >= 0) {
+            other.windowScale = -2;
         }
     }
 
     /**
-     * Analyses one segment sent by {@code side}.
+     * Analyses one segment sent by {@code fwd} to {@code rev}. {@code firstRttNanos}: the handshake RTT (SYN -> the
+     * ACK of the SYN-ACK), 0 while unknown (out-of-order threshold 3 ms then).
      *
-     * @return the {@link TcpAnalysisFlag} bits; {@link #ackRttNanos} holds the ACK RTT (or -1)
+     * @return the ACK RTT (time since the segment this packet acknowledges exactly), ns, or -1; the
+     *         {@link TcpAnalysisFlag} bits of the segment are left in {@code fwd.lastSegmentFlags}
      */
-    int analyse(int side, long seq, long ack, int seglen, int flags, int rawWindow, long now) {
-        Side fwd = sides[side];
-        Side rev = sides[1 - side];
+    static long analyse(Side fwd, Side rev, long firstRttNanos, long seq, long ack, int seglen, int flags,
+                        int rawWindow, long now) {
         int ta = 0;
-        ackRttNanos = -1;
+        long ackRttNanos = -1;
         long window = rawWindow;
 
         block:
@@ -195,13 +191,17 @@ final class TcpAnalyzer {
         fwd.lastSegmentFlags = ta;
 
         // Segments of the other side this packet acknowledges: exact match gives the ACK RTT.
+        if (rev.unCount == 0) {
+            return ackRttNanos;
+        }
+        long[] un = rev.unacked;
         int kept = 0;
         for (int i = 0; i < rev.unCount; i++) {
-            long s = rev.unSeq[i];
-            long n = rev.unNext[i];
+            long s = un[2 * i] >>> 32;
+            long n = un[2 * i] & 0xFFFF_FFFFL;
             if (ack == n) {
                 if (ackRttNanos < 0) {
-                    ackRttNanos = now - rev.unTime[i]; // the oldest copy, as Wireshark reports it
+                    ackRttNanos = now - un[2 * i + 1]; // the oldest copy, as Wireshark reports it
                 }
                 continue; // acknowledged: dropped
             }
@@ -210,12 +210,11 @@ final class TcpAnalyzer {
             } else if (!Seq.gt(n, ack)) {
                 continue; // old: dropped
             }
-            rev.unSeq[kept] = s;
-            rev.unNext[kept] = n;
-            rev.unTime[kept] = rev.unTime[i];
+            un[2 * kept] = (s << 32) | n;
+            un[2 * kept + 1] = un[2 * i + 1];
             kept++;
         }
         rev.unCount = kept;
-        return ta;
+        return ackRttNanos;
     }
 }
