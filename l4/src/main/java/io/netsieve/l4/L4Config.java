@@ -11,7 +11,10 @@ import java.time.Duration;
  *       60 s, {@code timeWaitTimeout} 30 s (a closed connection stays to absorb late packets and to recognise
  *       port reuse);</li>
  *   <li>{@code maxFlows} 65 536 (the flow table's bound: about 10 MB of table; when full the least recently seen
- *       flow is evicted, emitted with {@code evicted = true}, and counted).</li>
+ *       flow is evicted, emitted with {@code evicted = true}, and counted);</li>
+ *   <li>IP fragment reassembly: {@code fragmentMaxDatagrams} 1024 datagrams in flight, {@code fragmentMaxBytes}
+ *       4 MiB buffered, {@code fragmentTimeout} 30 s from the first fragment (Linux {@code ipfrag_time}); when a
+ *       bound is reached the oldest datagram is evicted and counted ({@link FragmentStats}).</li>
  * </ul>
  */
 public final class L4Config {
@@ -24,8 +27,14 @@ public final class L4Config {
     private final int maxFlows;
     private final long reassemblyMaxBytesPerFlow;
     private final long reassemblyMaxBytesTotal;
+    private final int fragmentMaxDatagrams;
+    private final long fragmentMaxBytes;
+    private final long fragmentTimeoutNanos;
 
     private L4Config(Builder b) {
+        fragmentMaxDatagrams = b.fragmentMaxDatagrams > 0 ? b.fragmentMaxDatagrams : 1024;
+        fragmentMaxBytes = b.fragmentMaxBytes > 0 ? b.fragmentMaxBytes : 4L << 20;
+        fragmentTimeoutNanos = b.fragmentTimeout != null ? b.fragmentTimeout.toNanos() : 30_000_000_000L;
         reassemblyMaxBytesPerFlow = b.reassemblyPerFlow > 0 ? b.reassemblyPerFlow : 1L << 20;
         reassemblyMaxBytesTotal = b.reassemblyTotal > 0 ? b.reassemblyTotal : 64L << 20;
         chunkMaxPackets = b.chunkMaxPackets > 0 ? b.chunkMaxPackets : 256;
@@ -57,6 +66,12 @@ public final class L4Config {
     public long udpIdleNanos() { return udpIdleNanos; }
     public long timeWaitNanos() { return timeWaitNanos; }
     public int maxFlows() { return maxFlows; }
+    /** IP datagrams being reassembled at once (default 1024). */
+    public int fragmentMaxDatagrams() { return fragmentMaxDatagrams; }
+    /** Bytes held by IP fragment reassembly in total (default 4 MiB). */
+    public long fragmentMaxBytes() { return fragmentMaxBytes; }
+    /** Packet time from a datagram's first fragment after which an incomplete datagram is dropped (default 30 s). */
+    public long fragmentTimeoutNanos() { return fragmentTimeoutNanos; }
 
     /** Builder; every setter may be called at most once. */
     public static final class Builder {
@@ -69,6 +84,9 @@ public final class L4Config {
         private Duration udpIdle;
         private Duration timeWait;
         private int maxFlows;
+        private int fragmentMaxDatagrams;
+        private long fragmentMaxBytes;
+        private Duration fragmentTimeout;
 
         private Builder() {
         }
@@ -140,6 +158,33 @@ public final class L4Config {
                 throw new IllegalArgumentException("reassemblyMaxBytesTotal must be positive: " + bytes);
             }
             reassemblyTotal = bytes;
+            return this;
+        }
+
+        /** IP datagrams being reassembled at once, 1..2^20 (default 1024). */
+        public Builder fragmentMaxDatagrams(int datagrams) {
+            once(fragmentMaxDatagrams != 0, "fragmentMaxDatagrams");
+            if (datagrams < 1 || datagrams > (1 << 20)) {
+                throw new IllegalArgumentException("fragmentMaxDatagrams must be in [1, 2^20]: " + datagrams);
+            }
+            fragmentMaxDatagrams = datagrams;
+            return this;
+        }
+
+        /** Bytes held by IP fragment reassembly in total (default 4 MiB). */
+        public Builder fragmentMaxBytes(long bytes) {
+            once(fragmentMaxBytes != 0, "fragmentMaxBytes");
+            if (bytes < 1) {
+                throw new IllegalArgumentException("fragmentMaxBytes must be positive: " + bytes);
+            }
+            fragmentMaxBytes = bytes;
+            return this;
+        }
+
+        /** How long an incomplete IP datagram waits for its fragments, from its first one (default 30 s). */
+        public Builder fragmentTimeout(Duration timeout) {
+            once(fragmentTimeout != null, "fragmentTimeout");
+            fragmentTimeout = positive(timeout, "fragmentTimeout");
             return this;
         }
 

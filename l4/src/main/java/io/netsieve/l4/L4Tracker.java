@@ -6,6 +6,7 @@ import io.netsieve.core.packet.DecodedPacket;
 import io.netsieve.core.packet.Layer;
 import io.netsieve.core.packet.MalformedReason;
 import io.netsieve.l4.internal.ConnectionTable;
+import io.netsieve.l4.internal.FragmentReassembler;
 import io.netsieve.l4.stream.StreamHandler;
 import io.netsieve.l4.stream.StreamHandlerFactory;
 import io.netsieve.l4.stream.StreamStats;
@@ -25,16 +26,24 @@ import java.util.function.IntFunction;
  * point's {@link Nic#localAddresses()}; the client is the sender of the bare SYN (or the receiver of the SYN-ACK).
  * With both known the direction is incoming/outgoing with score 255 (handshake seen) or 200; otherwise unknown.
  *
+ * <p>IP fragments (IPv4 and IPv6) are reassembled first, bounded by {@link L4Config#fragmentMaxDatagrams()},
+ * {@link L4Config#fragmentMaxBytes()} and {@link L4Config#fragmentTimeoutNanos()}; the rebuilt datagram is tracked
+ * like any packet, on the arrival of the fragment that completed it (that fragment is counted by the datagram's
+ * transport in {@link L4Stats}, the other fragments as ignored). Counters: {@link #fragmentStats()}.
+ *
  * <p>Not thread-safe: one tracker per pipeline thread; the listener is called on that thread.
  */
 public final class L4Tracker {
     private final ConnectionTable table;
+    private final FragmentReassembler fragments;
     private long tcpPackets;
     private long udpPackets;
     private long ignoredPackets;
 
     private L4Tracker(Builder b) {
         this.table = new ConnectionTable(b.config, b.nics, b.listener, b.streams);
+        this.fragments = new FragmentReassembler(b.config.fragmentMaxDatagrams(), b.config.fragmentMaxBytes(),
+                b.config.fragmentTimeoutNanos());
     }
 
     public static Builder builder() {
@@ -45,6 +54,17 @@ public final class L4Tracker {
     public void onPacket(DecodedPacket packet) {
         long now = packet.packet().timestampNanos();
         table.advance(now);
+        if (fragments.inFlight() != 0) {
+            fragments.expire(now);
+        }
+        if (FragmentReassembler.isFragment(packet)) {
+            DecodedPacket datagram = fragments.onFragment(packet);
+            if (datagram == null) {
+                ignoredPackets++;
+                return;
+            }
+            packet = datagram;
+        }
         boolean headersOk = packet.outcome() == DecodeOutcome.DECODED
                 || (packet.outcome() == DecodeOutcome.MALFORMED
                     && packet.malformedReason() == MalformedReason.TCP_BAD_OPTION);
@@ -68,11 +88,24 @@ public final class L4Tracker {
     /** Advances the clock without a packet (live capture on a quiet link): runs due timeouts. */
     public void advanceTime(long nowNanos) {
         table.advance(nowNanos);
+        fragments.expire(nowNanos);
     }
 
-    /** Ends every connection: emits each pending chunk as its last and empties the table. */
+    /**
+     * Ends every connection: emits each pending chunk as its last and empties the table. Incomplete IP datagrams are
+     * dropped ({@link FragmentStats#flushed()}).
+     */
     public void flush() {
+        fragments.flush();
         table.flush();
+    }
+
+    /** IP fragment reassembly counters. */
+    public FragmentStats fragmentStats() {
+        FragmentReassembler f = fragments;
+        return new FragmentStats(f.fragments(), f.datagrams(), f.reassembledFragments(), f.duplicates(),
+                f.overlaps(), f.timedOut(), f.evicted(), f.oversize(), f.malformed(), f.flushed(), f.pending(),
+                f.atomic(), f.inFlight(), f.bytesBuffered());
     }
 
     /** Reassembly counters (all zero without a stream handler factory). */
