@@ -7,6 +7,7 @@ import io.netsieve.core.bpf.internal.Lexer;
 import io.netsieve.core.bpf.internal.Linearizer;
 import io.netsieve.core.bpf.internal.Optimizer;
 import io.netsieve.core.bpf.internal.Parser;
+import io.netsieve.core.bpf.internal.RejectsAllCheck;
 import io.netsieve.core.packet.LinkType;
 import java.util.Objects;
 
@@ -82,6 +83,12 @@ public final class FilterCompiler {
                 if (root.code == (Bpf.RET | Bpf.K) && root.k == 0) {
                     throw new FilterCompileException("expression rejects all packets", expression, -1);
                 }
+                BpfProgram program = Linearizer.linearize(root);
+                if (RejectsAllCheck.provablyRejectsAll(program)) {
+                    // contradictions libpcap's reordering optimiser finds and ours leaves in place
+                    throw new FilterCompileException("expression rejects all packets", expression, -1);
+                }
+                return program;
             }
             return Linearizer.linearize(root);
         } catch (CompileError e) {
@@ -131,7 +138,9 @@ public final class FilterCompiler {
         /**
          * The link type of the packets the program will see: a {@link LinkType} value, or one of the link types
          * only the filter compiler knows (SLIP 8, C_HDLC 104, ARCNET_LINUX 129, MTP2 140, BACNET_MS_TP 165,
-         * DSA_TAG_BRCM 281, DSA_TAG_DSA 284) for filtering captures netsieve does not otherwise decode.
+         * DSA_TAG_BRCM 281, DSA_TAG_DSA 284, and the 802.11 family IEEE802_11 105, PRISM_HEADER 119,
+         * IEEE802_11_RADIO 127, IEEE802_11_RADIO_AVS 163, PPI 192) for filtering captures netsieve does not
+         * otherwise decode.
          */
         public Builder linkType(int linkType) {
             if (this.linkType != -1) {
@@ -143,6 +152,8 @@ public final class FilterCompiler {
                 case LinkType.NULL: case LinkType.LOOP:
                 case CodeGen.DLT_SLIP: case CodeGen.DLT_C_HDLC: case CodeGen.DLT_ARCNET_LINUX: case CodeGen.DLT_MTP2:
                 case CodeGen.DLT_BACNET_MS_TP: case CodeGen.DLT_DSA_TAG_BRCM: case CodeGen.DLT_DSA_TAG_DSA:
+                case CodeGen.DLT_IEEE802_11: case CodeGen.DLT_PRISM_HEADER: case CodeGen.DLT_IEEE802_11_RADIO:
+                case CodeGen.DLT_IEEE802_11_RADIO_AVS: case CodeGen.DLT_PPI:
                     break;
                 default:
                     throw new IllegalArgumentException("link type " + LinkType.name(linkType)
