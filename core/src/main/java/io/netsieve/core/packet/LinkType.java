@@ -50,6 +50,11 @@ public final class LinkType {
             case 165: return "BACNET_MS_TP";
             case 281: return "DSA_TAG_BRCM";
             case 284: return "DSA_TAG_DSA";
+            case 105: return "IEEE802_11";
+            case 119: return "PRISM_HEADER";
+            case 127: return "IEEE802_11_RADIO";
+            case 163: return "IEEE802_11_RADIO_AVS";
+            case 192: return "PPI";
             default: return "LINKTYPE_" + linkType;
         }
     }

@@ -110,6 +110,11 @@ final class LibpcapCorpus {
             case "BACNET_MS_TP": return 165;
             case "DSA_TAG_BRCM": return 281;
             case "DSA_TAG_DSA": return 284;
+            case "IEEE802_11": return 105;
+            case "PRISM_HEADER": return 119;
+            case "IEEE802_11_RADIO": return 127;
+            case "IEEE802_11_RADIO_AVS": return 163;
+            case "PPI": return 192;
             default: return -1;
         }
     }

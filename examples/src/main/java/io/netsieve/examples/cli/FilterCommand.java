@@ -85,7 +85,8 @@ final class FilterCommand implements Callable<Integer> {
     @Option(names = "--linktype", paramLabel = "NAME", converter = LinkTypeConverter.class,
             description = "link type to compile for, a tcpdump DLT name: EN10MB (default), RAW, IPV4, IPV6, "
                     + "LINUX_SLL, LINUX_SLL2, NULL, LOOP, SLIP, C_HDLC, ARCNET_LINUX, MTP2, BACNET_MS_TP, DSA_TAG_BRCM, "
-                    + "DSA_TAG_DSA (case-insensitive); not with --apply")
+                    + "DSA_TAG_DSA, IEEE802_11, IEEE802_11_RADIO, IEEE802_11_RADIO_AVS, PRISM_HEADER, PPI "
+                    + "(case-insensitive); not with --apply")
     Integer linkType;
 
     @Option(names = "--no-optimize", description = "do not run the optimiser (tcpdump -O)")
@@ -293,7 +294,7 @@ final class FilterCommand implements Callable<Integer> {
         m.put("NULL", LinkType.NULL);
         m.put("LOOP", LinkType.LOOP);
         // compiled for, not decoded by netsieve: see FilterCompiler.Builder#linkType
-        for (int lt : new int[] {8, 104, 129, 140, 165, 281, 284}) {
+        for (int lt : new int[] {8, 104, 129, 140, 165, 281, 284, 105, 127, 163, 119, 192}) {
             m.put(LinkType.name(lt), lt);
         }
         return Collections.unmodifiableMap(m);

@@ -42,6 +42,13 @@ public final class CodeGen {
     // link types the compiler supports beyond the decoder's (filters only)
     public static final int DLT_SLIP = 8, DLT_C_HDLC = 104, DLT_ARCNET_LINUX = 129, DLT_MTP2 = 140,
             DLT_BACNET_MS_TP = 165, DLT_DSA_TAG_BRCM = 281, DLT_DSA_TAG_DSA = 284;
+    // the 802.11 family: bare 802.11, and 802.11 behind a Prism, radiotap, AVS or PPI radio header
+    public static final int DLT_IEEE802_11 = 105, DLT_PRISM_HEADER = 119, DLT_IEEE802_11_RADIO = 127,
+            DLT_IEEE802_11_RADIO_AVS = 163, DLT_PPI = 192;
+    // 802.11 frame control: type and subtype bits of the first byte, direction bits of the second
+    static final int FC0_TYPE_MASK = 0x0c, FC0_SUBTYPE_MASK = 0xf0, FC0_TYPE_CTL = 0x04, FC0_TYPE_DATA = 0x08,
+            FC0_SUBTYPE_QOS = 0x80, FC0_SUBTYPE_CTS = 0xc0, FC0_SUBTYPE_ACK = 0xd0, FC1_DIR_MASK = 0x03,
+            FC1_DIR_TODS = 0x01, FC1_DIR_FROMDS = 0x02, FC1_DIR_DSTODS = 0x03;
     private int offLi = OFFSET_NOT_SET, offLiHsl = OFFSET_NOT_SET, offSio = OFFSET_NOT_SET,
             offOpc = OFFSET_NOT_SET, offDpc = OFFSET_NOT_SET, offSls = OFFSET_NOT_SET;
 
@@ -153,6 +160,22 @@ public final class CodeGen {
                 offNl = OFFSET_NOT_SET;
                 offNlNosnap = OFFSET_NOT_SET;
                 break;
+            case DLT_PRISM_HEADER:
+            case DLT_IEEE802_11_RADIO_AVS:
+            case DLT_IEEE802_11_RADIO:
+            case DLT_PPI:
+                // a radio header of run-time length precedes the 802.11 header
+                offLinkhdr.isVariable = true;
+                // fall through
+            case DLT_IEEE802_11:
+                // no type field: "linktype" is where the LLC header of a data frame without QoS starts; the
+                // payload offset (802.11 header length) is computed at run time
+                offLinktype.constantPart = 24;
+                offLinkpl.constantPart = 0;
+                offLinkpl.isVariable = true;
+                offNl = 8;
+                offNlNosnap = 3;
+                break;
             default:
                 throw new CompileError("unknown data link type " + options.linkType());
         }
@@ -189,6 +212,11 @@ public final class CodeGen {
             case DLT_BACNET_MS_TP: return "DLT_BACNET_MS_TP (BACnet MS/TP)";
             case DLT_DSA_TAG_BRCM: return "DLT_DSA_TAG_BRCM (Broadcom tag)";
             case DLT_DSA_TAG_DSA: return "DLT_DSA_TAG_DSA (Marvell DSA)";
+            case DLT_IEEE802_11: return "DLT_IEEE802_11 (802.11)";
+            case DLT_PRISM_HEADER: return "DLT_PRISM_HEADER (802.11 plus Prism header)";
+            case DLT_IEEE802_11_RADIO: return "DLT_IEEE802_11_RADIO (802.11 plus radiotap header)";
+            case DLT_IEEE802_11_RADIO_AVS: return "DLT_IEEE802_11_RADIO_AVS (802.11 plus AVS radio header)";
+            case DLT_PPI: return "DLT_PPI (Per-Packet Information)";
             default: return "DLT " + lt;
         }
     }
@@ -316,6 +344,10 @@ public final class CodeGen {
     /** Closes the expression: variable-offset preamble, then the two return blocks. Returns the root. */
     public Block finish(Block p) {
         insertComputeVloffsets(p.head);
+        if (linktype == DLT_PPI) {
+            // only PPI records that carry 802.11 (the DLT field, little-endian, at byte 4) can match
+            p = and(cmp(OffRel.PACKET, 4, Bpf.W, Integer.reverseBytes(DLT_IEEE802_11)), p);
+        }
         backpatch(p, retblk(options.snaplen()));
         p.sense = !p.sense;
         backpatch(p, retblk(0));
@@ -508,9 +540,39 @@ public final class CodeGen {
         return null;
     }
 
+    static boolean is80211(int lt) {
+        return lt == DLT_IEEE802_11 || lt == DLT_PRISM_HEADER || lt == DLT_IEEE802_11_RADIO
+                || lt == DLT_IEEE802_11_RADIO_AVS || lt == DLT_PPI;
+    }
+
+    /**
+     * The preamble of the program: the radio header length into the link header's register, then the 802.11
+     * header length into the payload's register. As in libpcap this looks at the registers of the offsets in
+     * force at the end of the expression (after {@code geneve} those are the inner ones).
+     */
     private void insertComputeVloffsets(Block b) {
+        if (offLinkpl.reg != -1 && offLinkhdr.isVariable && offLinkhdr.reg == -1) {
+            offLinkhdr.reg = allocReg();
+        }
         Stmt s = null;
-        if (isVlanVloffset) {
+        switch (outermostlinktype) {
+            case DLT_PRISM_HEADER:
+                s = prismPrefixLength();
+                break;
+            case DLT_IEEE802_11_RADIO_AVS:
+                s = avsPrefixLength();
+                break;
+            case DLT_IEEE802_11_RADIO:
+            case DLT_PPI:
+                s = littleEndianLengthAt2();
+                break;
+            default:
+                break;
+        }
+        if (is80211(outermostlinktype)) {
+            s = ieee80211HeaderLength(s, b.stmts);
+        }
+        if (s == null && isVlanVloffset) {
             if (offLinkpl.reg == -1) {
                 offLinkpl.reg = allocReg();
             }
@@ -522,6 +584,129 @@ public final class CodeGen {
             Stmt.append(s, new Stmt(Bpf.ST, offLinktype.reg));
         }
         sprependToBlock(s, b);
+    }
+
+    /** Prism or AVS (Linux drivers use either): AVS if the masked cookie says so, else Prism's fixed 144. */
+    private Stmt prismPrefixLength() {
+        noOptimize = true; // libpcap disables the optimiser for every Prism program
+        if (offLinkhdr.reg == -1) {
+            return null;
+        }
+        Stmt s = new Stmt(Bpf.LD | Bpf.W | Bpf.ABS, 0);
+        Stmt.append(s, new Stmt(Bpf.ALU | Bpf.AND | Bpf.K, 0xfffff000));
+        Stmt isAvs = new Stmt(Bpf.JMP | Bpf.JEQ | Bpf.K, 0x80211000);
+        Stmt.append(s, isAvs);
+        Stmt avsLength = new Stmt(Bpf.LD | Bpf.W | Bpf.ABS, 4);
+        Stmt.append(s, avsLength);
+        isAvs.jt = avsLength;
+        Stmt skip = new Stmt(Bpf.JMP | Bpf.JA, 1);
+        Stmt.append(s, skip);
+        Stmt prismLength = new Stmt(Bpf.LD | Bpf.W | Bpf.IMM, 144);
+        Stmt.append(s, prismLength);
+        isAvs.jf = prismLength;
+        Stmt store = new Stmt(Bpf.ST, offLinkhdr.reg);
+        Stmt.append(s, store);
+        skip.jf = store;
+        Stmt.append(s, new Stmt(Bpf.MISC | Bpf.TAX, 0));
+        return s;
+    }
+
+    /** AVS: big-endian header length at byte 4. */
+    private Stmt avsPrefixLength() {
+        if (offLinkhdr.reg == -1) {
+            return null;
+        }
+        Stmt s = new Stmt(Bpf.LD | Bpf.W | Bpf.ABS, 4);
+        Stmt.append(s, new Stmt(Bpf.ST, offLinkhdr.reg));
+        Stmt.append(s, new Stmt(Bpf.MISC | Bpf.TAX, 0));
+        return s;
+    }
+
+    /** Radiotap and PPI: little-endian 16-bit header length at byte 2, assembled a byte at a time. */
+    private Stmt littleEndianLengthAt2() {
+        if (offLinkhdr.reg == -1) {
+            return null;
+        }
+        Stmt s = new Stmt(Bpf.LD | Bpf.B | Bpf.ABS, 3);
+        Stmt.append(s, new Stmt(Bpf.ALU | Bpf.LSH | Bpf.K, 8));
+        Stmt.append(s, new Stmt(Bpf.MISC | Bpf.TAX, 0));
+        Stmt.append(s, new Stmt(Bpf.LD | Bpf.B | Bpf.ABS, 2));
+        Stmt.append(s, new Stmt(Bpf.ALU | Bpf.OR | Bpf.X, 0));
+        Stmt.append(s, new Stmt(Bpf.ST, offLinkhdr.reg));
+        Stmt.append(s, new Stmt(Bpf.MISC | Bpf.TAX, 0));
+        return s;
+    }
+
+    /**
+     * The offset of the 802.11 payload (the LLC header) into the payload's register: link header offset + 24,
+     * + 2 for a QoS data frame, rounded up to 4 when radiotap says the driver padded the header. {@code prefix}
+     * leaves the link header offset in X (null: it is constant). Jumps inside the list go on to {@code next}.
+     */
+    private Stmt ieee80211HeaderLength(Stmt prefix, Stmt next) {
+        if (offLinkpl.reg == -1) {
+            return prefix;
+        }
+        noOptimize = true; // statement-level jumps
+        int reg = offLinkpl.reg;
+        Stmt s = prefix != null ? prefix : new Stmt(Bpf.LDX | Bpf.IMM, offOutermostlinkhdr.constantPart);
+        Stmt.append(s, new Stmt(Bpf.MISC | Bpf.TXA, 0));
+        Stmt.append(s, new Stmt(Bpf.ALU | Bpf.ADD | Bpf.K, 24));
+        Stmt.append(s, new Stmt(Bpf.ST, reg));
+        Stmt.append(s, new Stmt(Bpf.LD | Bpf.IND | Bpf.B, 0));
+        Stmt typeBit3 = new Stmt(Bpf.JMP | Bpf.JSET | Bpf.K, FC0_TYPE_DATA);
+        Stmt.append(s, typeBit3);
+        Stmt typeBit2 = new Stmt(Bpf.JMP | Bpf.JSET | Bpf.K, FC0_TYPE_CTL);
+        Stmt.append(s, typeBit2);
+        typeBit3.jt = typeBit2;
+        typeBit3.jf = next;
+        Stmt qos = new Stmt(Bpf.JMP | Bpf.JSET | Bpf.K, FC0_SUBTYPE_QOS);
+        Stmt.append(s, qos);
+        typeBit2.jt = next;
+        typeBit2.jf = qos;
+        Stmt plus2 = new Stmt(Bpf.LD | Bpf.MEM, reg);
+        Stmt.append(s, plus2);
+        qos.jt = plus2;
+        Stmt.append(s, new Stmt(Bpf.ALU | Bpf.ADD | Bpf.K, 2));
+        Stmt.append(s, new Stmt(Bpf.ST, reg));
+        if (linktype != DLT_IEEE802_11_RADIO) {
+            qos.jf = next;
+            return s;
+        }
+        // radiotap fields are little-endian: the constants are byte-swapped. Only the first presence word is
+        // looked at (no extension bit), as libpcap does.
+        Stmt present = new Stmt(Bpf.LD | Bpf.W | Bpf.ABS, 4);
+        Stmt.append(s, present);
+        qos.jf = present;
+        Stmt flagsPresent = new Stmt(Bpf.JMP | Bpf.JSET | Bpf.K, Integer.reverseBytes(0x00000002));
+        Stmt.append(s, flagsPresent);
+        flagsPresent.jf = next;
+        Stmt extPresent = new Stmt(Bpf.JMP | Bpf.JSET | Bpf.K, Integer.reverseBytes(0x80000000));
+        Stmt.append(s, extPresent);
+        flagsPresent.jt = extPresent;
+        extPresent.jt = next;
+        Stmt tsftPresent = new Stmt(Bpf.JMP | Bpf.JSET | Bpf.K, Integer.reverseBytes(0x00000001));
+        Stmt.append(s, tsftPresent);
+        extPresent.jf = tsftPresent;
+        Stmt flagsAfterTsft = new Stmt(Bpf.LD | Bpf.B | Bpf.ABS, 16);
+        Stmt.append(s, flagsAfterTsft);
+        tsftPresent.jt = flagsAfterTsft;
+        Stmt padAfterTsft = new Stmt(Bpf.JMP | Bpf.JSET | Bpf.K, 0x20);
+        Stmt.append(s, padAfterTsft);
+        Stmt flagsNoTsft = new Stmt(Bpf.LD | Bpf.B | Bpf.ABS, 8);
+        Stmt.append(s, flagsNoTsft);
+        tsftPresent.jf = flagsNoTsft;
+        Stmt padNoTsft = new Stmt(Bpf.JMP | Bpf.JSET | Bpf.K, 0x20);
+        Stmt.append(s, padNoTsft);
+        Stmt roundUp = new Stmt(Bpf.LD | Bpf.MEM, reg);
+        Stmt.append(s, roundUp);
+        Stmt.append(s, new Stmt(Bpf.ALU | Bpf.ADD | Bpf.K, 3));
+        Stmt.append(s, new Stmt(Bpf.ALU | Bpf.AND | Bpf.K, ~3));
+        Stmt.append(s, new Stmt(Bpf.ST, reg));
+        padAfterTsft.jt = roundUp;
+        padAfterTsft.jf = next;
+        padNoTsft.jt = roundUp;
+        padNoTsft.jf = next;
+        return s;
     }
 
     // ---------------------------------------------------------------- registers
@@ -729,6 +914,15 @@ public final class CodeGen {
                 return llProto == ETHERTYPE_IPV6 ? genTrue() : genFalse();
             case DLT_PPP:
                 return cmp(OffRel.LINKTYPE, 0, Bpf.H, ethertypeToPpptype(llProto));
+            case DLT_IEEE802_11:
+            case DLT_PRISM_HEADER:
+            case DLT_IEEE802_11_RADIO_AVS:
+            case DLT_IEEE802_11_RADIO:
+            case DLT_PPI: {
+                // only data frames carry LLC
+                Block b0 = mcmp(OffRel.LINKHDR, 0, Bpf.B, FC0_TYPE_DATA, FC0_TYPE_MASK);
+                return and(b0, llcLinktype(llProto));
+            }
             case LinkType.NULL:
             case LinkType.LOOP:
                 if (llProto != ETHERTYPE_IP && llProto != ETHERTYPE_IPV6) {
@@ -750,6 +944,27 @@ public final class CodeGen {
                     return cmp(OffRel.LINKTYPE, 0, Bpf.H, llProto);
                 }
                 throw error("link-layer type filtering not implemented for " + dltString(linktype));
+        }
+    }
+
+    /** The protocol in an 802.2 LLC header (SNAP's EtherType assumed to be at its usual place). */
+    private Block llcLinktype(int llProto) {
+        switch (llProto) {
+            case LLCSAP_IP:
+            case LLCSAP_ISONS:
+            case LLCSAP_NETBEUI:
+                return cmp(OffRel.LLC, 0, Bpf.H, (llProto << 8) | llProto);
+            case LLCSAP_IPX:
+                return cmp(OffRel.LLC, 0, Bpf.B, LLCSAP_IPX);
+            case ETHERTYPE_ATALK:
+                return snap(0x080007, ETHERTYPE_ATALK);
+            default:
+                if (Integer.compareUnsigned(llProto, ETHERMTU) <= 0) {
+                    assertMaxval("LLC DSAP", llProto, 255);
+                    return cmp(OffRel.LLC, 0, Bpf.B, llProto);
+                }
+                assertMaxval("EtherType", llProto, 0xffff);
+                return cmp(OffRel.LLC, 6, Bpf.H, llProto);
         }
     }
 
@@ -893,6 +1108,8 @@ public final class CodeGen {
             b1 = prevlinkhdrCheck();
             srcOff = 6;
             dstOff = 0;
+        } else if (is80211(linktype)) {
+            return wlanhostop(eaddr, dir);
         } else {
             throw failKeywordOnDlt(keyword);
         }
@@ -919,6 +1136,131 @@ public final class CodeGen {
                 throw error("'" + Q.dirKeyword(dir) + "' is valid for 802.11 syntax only");
         }
         return b1 != null ? and(b1, b0) : b0;
+    }
+
+    private Block fcJset(int offset, int bits) {
+        return jmpK(Bpf.JSET, bits, loadA(OffRel.LINKHDR, offset, Bpf.B));
+    }
+
+    /**
+     * {@code test(offset)} for the address that plays {@code dir}'s role in an 802.11 header, whose position
+     * depends on the frame type and the DS bits: a header's source address is addr2 unless the frame comes
+     * from the DS (addr3) or goes DS to DS (addr4); its destination is addr1 unless it goes to the DS (addr3).
+     * Control frames have neither.
+     */
+    private Block wlanAddrop(java.util.function.IntFunction<Block> test, int dir) {
+        Block b0;
+        Block b1;
+        Block b2;
+        switch (dir) {
+            case Q.SRC:
+                // data frames from the DS: addr4 if also to the DS, else addr3
+                b1 = fcJset(1, FC1_DIR_TODS);
+                b0 = test.apply(24);
+                b0 = and(b1, b0);
+                b2 = not(fcJset(1, FC1_DIR_TODS));
+                b1 = test.apply(16);
+                b1 = and(b2, b1);
+                b0 = or(b1, b0);
+                // other data frames: addr2
+                b1 = fcJset(1, FC1_DIR_FROMDS);
+                b0 = and(b1, b0);
+                b2 = not(fcJset(1, FC1_DIR_FROMDS));
+                b1 = test.apply(10);
+                b1 = and(b2, b1);
+                b0 = or(b1, b0);
+                b1 = fcJset(0, FC0_TYPE_DATA);
+                b0 = and(b1, b0);
+                // management frames: addr2
+                b2 = not(fcJset(0, FC0_TYPE_DATA));
+                b1 = test.apply(10);
+                b1 = and(b2, b1);
+                b0 = or(b1, b0);
+                b1 = not(fcJset(0, FC0_TYPE_CTL));
+                return and(b1, b0);
+            case Q.DST:
+                b1 = fcJset(1, FC1_DIR_TODS);
+                b0 = test.apply(16);
+                b0 = and(b1, b0);
+                b2 = not(fcJset(1, FC1_DIR_TODS));
+                b1 = test.apply(4);
+                b1 = and(b2, b1);
+                b0 = or(b1, b0);
+                b1 = fcJset(0, FC0_TYPE_DATA);
+                b0 = and(b1, b0);
+                b2 = not(fcJset(0, FC0_TYPE_DATA));
+                b1 = test.apply(4);
+                b1 = and(b2, b1);
+                b0 = or(b1, b0);
+                b1 = not(fcJset(0, FC0_TYPE_CTL));
+                return and(b1, b0);
+            case Q.AND:
+                return and(wlanAddrop(test, Q.SRC), wlanAddrop(test, Q.DST));
+            case Q.DEFAULT:
+            case Q.OR:
+                return or(wlanAddrop(test, Q.SRC), wlanAddrop(test, Q.DST));
+            default:
+                throw error("internal error: 802.11 direction " + dir);
+        }
+    }
+
+    /** A MAC address in an 802.11 header: {@code src}/{@code dst} by role, or a field ({@code addr1}…, ra, ta). */
+    private Block wlanhostop(byte[] eaddr, int dir) {
+        Block b0;
+        Block b1;
+        Block b2;
+        switch (dir) {
+            case Q.RA:
+                // as libpcap: only data frames are looked at
+                b1 = fcJset(0, FC0_TYPE_DATA);
+                b0 = bcmp(OffRel.LINKHDR, 4, 6, eaddr);
+                return and(b1, b0);
+            case Q.TA:
+                b0 = not(mcmp(OffRel.LINKHDR, 0, Bpf.B, FC0_TYPE_CTL, FC0_TYPE_MASK));
+                b1 = not(mcmp(OffRel.LINKHDR, 0, Bpf.B, FC0_SUBTYPE_CTS, FC0_SUBTYPE_MASK));
+                b2 = not(mcmp(OffRel.LINKHDR, 0, Bpf.B, FC0_SUBTYPE_ACK, FC0_SUBTYPE_MASK));
+                b2 = and(b1, b2);
+                b2 = or(b0, b2);
+                b1 = fcJset(0, FC0_TYPE_DATA);
+                b2 = and(b1, b2);
+                return and(b2, bcmp(OffRel.LINKHDR, 10, 6, eaddr));
+            case Q.ADDR1:
+                return bcmp(OffRel.LINKHDR, 4, 6, eaddr);
+            case Q.ADDR2:
+                // not in CTS and ACK control frames
+                b0 = not(mcmp(OffRel.LINKHDR, 0, Bpf.B, FC0_TYPE_CTL, FC0_TYPE_MASK));
+                b1 = not(mcmp(OffRel.LINKHDR, 0, Bpf.B, FC0_SUBTYPE_CTS, FC0_SUBTYPE_MASK));
+                b2 = not(mcmp(OffRel.LINKHDR, 0, Bpf.B, FC0_SUBTYPE_ACK, FC0_SUBTYPE_MASK));
+                b2 = and(b1, b2);
+                b2 = or(b0, b2);
+                return and(b2, bcmp(OffRel.LINKHDR, 10, 6, eaddr));
+            case Q.ADDR3:
+                // not in control frames
+                b0 = not(mcmp(OffRel.LINKHDR, 0, Bpf.B, FC0_TYPE_CTL, FC0_TYPE_MASK));
+                return and(b0, bcmp(OffRel.LINKHDR, 16, 6, eaddr));
+            case Q.ADDR4:
+                // only in DS-to-DS frames
+                b0 = mcmp(OffRel.LINKHDR, 1, Bpf.B, FC1_DIR_DSTODS, FC1_DIR_MASK);
+                return and(b0, bcmp(OffRel.LINKHDR, 24, 6, eaddr));
+            default:
+                return wlanAddrop(off -> bcmp(OffRel.LINKHDR, off, 6, eaddr), dir);
+        }
+    }
+
+    /** {@code type …}, {@code subtype …}: the frame control's type/subtype bits under {@code mask}. */
+    public Block p80211Type(int type, int mask) {
+        if (!is80211(linktype)) {
+            throw error("802.11 link-layer types supported only on 802.11");
+        }
+        return mcmp(OffRel.LINKHDR, 0, Bpf.B, type, mask);
+    }
+
+    /** {@code dir …}: the frame control's DS bits. */
+    public Block p80211Fcdir(int fcdir) {
+        if (!is80211(linktype)) {
+            throw error("frame direction supported only with 802.11 headers");
+        }
+        return mcmp(OffRel.LINKHDR, 1, Bpf.B, fcdir, FC1_DIR_MASK);
     }
 
     // ---------------------------------------------------------------- protocols
@@ -1419,7 +1761,12 @@ public final class CodeGen {
         int constpart = 0;
         switch (proto) {
             case Q.RADIO:
-                throw error("radio information not present in capture");
+                // relative to the start of the packet, i.e. of the radio header
+                if (linktype != DLT_IEEE802_11_RADIO_AVS && linktype != DLT_IEEE802_11_RADIO
+                        && linktype != DLT_PRISM_HEADER) {
+                    throw error("radio information not present in capture");
+                }
+                break;
             case Q.LINK:
                 s = absOffsetVarpart(offLinkhdr);
                 constpart = offLinkhdr.constantPart;
@@ -1605,6 +1952,10 @@ public final class CodeGen {
                     Block b0 = jmpK(Bpf.JSET, 1, loadA(OffRel.LINKHDR, 0, Bpf.B));
                     return b1 != null ? and(b1, b0) : b0;
                 }
+                if (is80211(linktype)) {
+                    // the group bit of the destination address, wherever the frame has it
+                    return wlanAddrop(off -> jmpK(Bpf.JSET, 1, loadA(OffRel.LINKHDR, off, Bpf.B)), Q.DST);
+                }
                 throw failKeywordOnDlt("multicast");
             }
             case Q.IP:
@@ -1733,7 +2084,9 @@ public final class CodeGen {
             throw error("no VLAN match after MPLS");
         }
         Block b0;
-        if (linktype == DLT_DSA_TAG_BRCM || linktype == DLT_DSA_TAG_DSA) {
+        if (linktype == DLT_DSA_TAG_BRCM || linktype == DLT_DSA_TAG_DSA || linktype == DLT_IEEE802_11
+                || linktype == DLT_PRISM_HEADER || linktype == DLT_IEEE802_11_RADIO_AVS
+                || linktype == DLT_IEEE802_11_RADIO) {
             b0 = vlanNoBpfExtensions(vlanNum, hasTag);
         } else if (linktype == LinkType.ETHERNET) {
             if (vlanStackDepth == 0 && !offLinkhdr.isVariable
@@ -1930,6 +2283,10 @@ public final class CodeGen {
             Block b0 = cmpLe(OffRel.LINKTYPE, 0, Bpf.H, ETHERMTU);
             Block b1 = cmpNe(OffRel.LLC, 0, Bpf.H, 0xffff);
             return and(b0, b1);
+        }
+        if (is80211(linktype)) {
+            // 802.11 data frames are LLC
+            return mcmp(OffRel.LINKHDR, 0, Bpf.B, FC0_TYPE_DATA, FC0_TYPE_MASK);
         }
         throw failKeywordOnDlt("llc");
     }

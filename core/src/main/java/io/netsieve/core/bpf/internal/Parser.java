@@ -159,7 +159,8 @@ public final class Parser {
             if (n.isOp("[")) {
                 return new Node(parseRelation(), Q.Qual.ERR);
             }
-            if (n.isKeyword("broadcast") || n.isKeyword("multicast")) {
+            if (n.isKeyword("broadcast") || n.isKeyword("multicast") || n.isKeyword("type") || n.isKeyword("subtype")
+                    || n.isKeyword("dir")) {
                 return new Node(parseOther(), Q.Qual.ERR);
             }
             if (isQualifierStart(n)) {
@@ -190,7 +191,24 @@ public final class Parser {
             case "proto": case "protochain":
                 return true;
             default:
-                return false;
+                return wlanDir(t) != Q.DEFAULT;
+        }
+    }
+
+    /** The 802.11 address qualifiers ({@code addr1}…{@code addr4}, {@code ra}, {@code ta}), else DEFAULT. */
+    private static int wlanDir(Token t) {
+        if (t.kind() != Token.Kind.KEYWORD) {
+            return Q.DEFAULT;
+        }
+        switch (t.text()) {
+            case "addr1": case "address1": return Q.ADDR1;
+            case "addr2": case "address2": return Q.ADDR2;
+            case "addr3": case "address3": return Q.ADDR3;
+            case "addr4": case "address4": return Q.ADDR4;
+            case "ra": return Q.RA;
+            case "ta": return Q.TA;
+            default:
+                return Q.DEFAULT;
         }
     }
 
@@ -239,6 +257,14 @@ public final class Parser {
                     throw syntax();
                 }
             }
+            t = peek();
+            if (t.isKeyword("host") || t.isKeyword("net") || t.isKeyword("port") || t.isKeyword("portrange")) {
+                addr = aqual(advance());
+            } else if (t.isKeyword("gateway") || t.isKeyword("proto") || t.isKeyword("protochain")) {
+                throw syntax();
+            }
+        } else if (wlanDir(t) != Q.DEFAULT) {
+            dir = wlanDir(advance());
             t = peek();
             if (t.isKeyword("host") || t.isKeyword("net") || t.isKeyword("port") || t.isKeyword("portrange")) {
                 addr = aqual(advance());
@@ -469,6 +495,48 @@ public final class Parser {
                     return at(start, () -> cg.llcSubtype(sub));
                 }
                 return at(start, cg::llc);
+            case "type": {
+                advance();
+                int type = wlanTypeValue();
+                if (peek().isKeyword("subtype")) {
+                    advance();
+                    int sub = wlanSubtypeValue(type);
+                    return at(start, () -> cg.p80211Type(type | sub, 0x0c | 0xf0));
+                }
+                return at(start, () -> cg.p80211Type(type, 0x0c));
+            }
+            case "subtype": {
+                advance();
+                Token n = peek();
+                if (n.kind() != Token.Kind.ID) {
+                    throw syntax();
+                }
+                advance();
+                int typeSubtype = Wlan.typeSubtype(n.text());
+                return at(start, () -> cg.p80211Type(typeSubtype, 0x0c | 0xf0));
+            }
+            case "dir": {
+                advance();
+                Token n = peek();
+                int dir;
+                if (n.kind() == Token.Kind.NUM) {
+                    dir = (int) n.value();
+                    if (Integer.compareUnsigned(dir, 3) > 0) {
+                        throw new CompileError("invalid 802.11 direction value " + Integer.toUnsignedString(dir))
+                                .at(n.start());
+                    }
+                } else if (n.kind() == Token.Kind.ID) {
+                    dir = Wlan.direction(n.text());
+                    if (dir < 0) {
+                        throw new CompileError("unknown 802.11 direction").at(n.start());
+                    }
+                } else {
+                    throw syntax();
+                }
+                advance();
+                int d = dir;
+                return at(start, () -> cg.p80211Fcdir(d));
+            }
             case "fisu": case "lssu": case "lsu": case "msu": case "hfisu": case "hlssu": case "hmsu": {
                 advance();
                 String type = t.text().equals("lsu") ? "lssu" : t.text();
@@ -519,6 +587,46 @@ public final class Parser {
             return at(start, () -> cg.mtp3field(field, code, reversed, v));
         }
         return mtp3Eq(field, start);
+    }
+
+    /** {@code type} NUM (type bits only) or a type name. */
+    private int wlanTypeValue() {
+        Token n = peek();
+        if (n.kind() == Token.Kind.NUM) {
+            advance();
+            int v = (int) n.value();
+            if ((v & ~0x0c) != 0) {
+                throw new CompileError(String.format("invalid 802.11 type value 0x%02x", v)).at(n.start());
+            }
+            return v;
+        }
+        if (n.kind() == Token.Kind.ID) {
+            advance();
+            int v = Wlan.type(n.text());
+            if (v < 0) {
+                throw new CompileError("unknown 802.11 type name \"" + n.text() + "\"").at(n.start());
+            }
+            return v;
+        }
+        throw syntax();
+    }
+
+    /** {@code subtype} NUM (subtype bits only) or a subtype name of the given type. */
+    private int wlanSubtypeValue(int type) {
+        Token n = peek();
+        if (n.kind() == Token.Kind.NUM) {
+            advance();
+            int v = (int) n.value();
+            if ((v & ~0xf0) != 0) {
+                throw new CompileError(String.format("invalid 802.11 subtype value 0x%02x", v)).at(n.start());
+            }
+            return v;
+        }
+        if (n.kind() == Token.Kind.ID) {
+            advance();
+            return Wlan.subtype(type, n.text(), n.start());
+        }
+        throw syntax();
     }
 
     private Block mtp3Eq(String field, int start) {
@@ -1054,7 +1162,7 @@ public final class Parser {
             throw CodeGen.error("'gateway' cannot be used within VXLAN or Geneve");
         }
         if (cg.linktype != io.netsieve.core.packet.LinkType.ETHERNET && cg.linktype != CodeGen.DLT_DSA_TAG_BRCM
-                && cg.linktype != CodeGen.DLT_DSA_TAG_DSA) {
+                && cg.linktype != CodeGen.DLT_DSA_TAG_DSA && !CodeGen.is80211(cg.linktype)) {
             throw cg.failKeywordOnDlt("gateway");
         }
         byte[] mac = resolver.ethernet(name);

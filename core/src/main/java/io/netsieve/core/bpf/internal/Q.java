@@ -15,7 +15,8 @@ public final class Q {
     public static final int HOST = 1, NET = 2, PORT = 3, GATEWAY = 4, PROTO = 5, PROTOCHAIN = 6, PORTRANGE = 7,
             UNDEF = 255;
     // direction qualifiers
-    public static final int SRC = 1, DST = 2, OR = 3, AND = 4;
+    public static final int SRC = 1, DST = 2, OR = 3, AND = 4, ADDR1 = 5, ADDR2 = 6, ADDR3 = 7, ADDR4 = 8, RA = 9,
+            TA = 10;
 
     /** Keyword -> protocol qualifier. */
     public static final Map<String, Integer> PROTO_NAMES = Map.ofEntries(
@@ -88,6 +89,12 @@ public final class Q {
             case DST: return "dst";
             case OR: return "src or dst";
             case AND: return "src and dst";
+            case ADDR1: return "addr1";
+            case ADDR2: return "addr2";
+            case ADDR3: return "addr3";
+            case ADDR4: return "addr4";
+            case RA: return "ra";
+            case TA: return "ta";
             default: return "<invalid dir " + d + ">";
         }
     }
