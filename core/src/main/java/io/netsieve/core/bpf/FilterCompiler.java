@@ -152,6 +152,8 @@ public final class FilterCompiler {
                 case LinkType.NULL: case LinkType.LOOP:
                 case CodeGen.DLT_SLIP: case CodeGen.DLT_C_HDLC: case CodeGen.DLT_ARCNET_LINUX: case CodeGen.DLT_MTP2:
                 case CodeGen.DLT_BACNET_MS_TP: case CodeGen.DLT_DSA_TAG_BRCM: case CodeGen.DLT_DSA_TAG_DSA:
+                case CodeGen.DLT_IEEE802_11: case CodeGen.DLT_PRISM_HEADER: case CodeGen.DLT_IEEE802_11_RADIO:
+                case CodeGen.DLT_IEEE802_11_RADIO_AVS: case CodeGen.DLT_PPI:
                     break;
                 default:
                     throw new IllegalArgumentException("link type " + LinkType.name(linkType)
