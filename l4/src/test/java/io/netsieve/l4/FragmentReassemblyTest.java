@@ -147,6 +147,12 @@ class FragmentReassemblyTest {
                 }
             }
         }
+        int tcpFrames = 0;
+        for (int k = 0; k < 12; k++) {
+            List<byte[]> conn = tcpConnection(k, k % 3 == 2, 1 + random.nextInt(4), random);
+            frames.addAll(conn);
+            tcpFrames += conn.size();
+        }
         try (PcapWriter w = PcapWriter.create(file, LinkType.ETHERNET, 262_144, true)) {
             PacketView v = new PacketView();
             for (int i = 0; i < frames.size(); i++) {
@@ -160,7 +166,7 @@ class FragmentReassemblyTest {
         }
         List<String> theirs = tsharkDatagrams(file);
         List<String> ours = ourDatagrams(file);
-        assertEquals(120 - singles, theirs.size(), "tshark reassembled every fragmented datagram");
+        assertTrue(theirs.size() > 120 - singles, "tshark reassembled the UDP datagrams and the TCP segments");
         assertEquals(theirs, ours, "(frame completing the datagram : reassembled length)");
         Map<String, Integer> theirFlows = tsharkUdpFlows(file);
         List<L4Log> logs = new ArrayList<>();
@@ -168,23 +174,30 @@ class FragmentReassemblyTest {
         feed(tracker, file);
         tracker.flush();
         Map<String, long[]> ourFlows = new HashMap<>();
+        Map<String, long[]> ourConnections = new HashMap<>();
         for (L4Log log : logs) {
-            long[] c = ourFlows.computeIfAbsent(log.innerTraceId(), k -> new long[2]);
+            long[] c = (log.l4Proto().equals("tcp") ? ourConnections : ourFlows)
+                    .computeIfAbsent(log.innerTraceId(), k -> new long[2]);
             c[0] += log.txPackets() + log.rxPackets();
             c[1] += log.txBytes() + log.rxBytes();
         }
         assertEquals(theirFlows, histogram(ourFlows), "UDP flows (packets, payload bytes) -> flows");
+        Map<String, Integer> theirConnections = tsharkTcpConnections(file);
+        assertEquals(12, theirConnections.values().stream().mapToInt(Integer::intValue).sum());
+        assertEquals(theirConnections, histogram(ourConnections), "TCP connections (packets, payload bytes)");
         FragmentStats f = tracker.fragmentStats();
-        assertEquals(frames.size() - singles, f.fragments());
-        assertEquals(frames.size() - singles, f.reassembled());
-        assertEquals(120 - singles, f.datagrams());
+        assertEquals(theirs.size(), f.datagrams());
+        assertEquals(f.fragments(), f.reassembled());
         assertEquals(atomics, f.atomic());
         assertBalanced(f);
         L4Stats s = tracker.stats();
         assertEquals(120, s.udpPackets(), "one UDP packet per datagram");
-        assertEquals(frames.size() - 120, s.ignoredPackets(), "the other fragments");
-        System.out.println("[fragments] generated: " + frames.size() + " frames, " + (120 - singles)
-                + " fragmented datagrams (IPv4 and IPv6, interleaved, half shuffled) as tshark; " + f);
+        assertEquals(frames.size(), s.tcpPackets() + s.udpPackets() + s.ignoredPackets());
+        assertEquals(f.fragments() - f.datagrams(), s.ignoredPackets(), "the fragments that did not complete one");
+        System.out.println("[fragments] generated: " + frames.size() + " frames (" + tcpFrames + " TCP), "
+                + theirs.size() + " fragmented datagrams (IPv4 and IPv6, UDP interleaved, half shuffled; TCP segments "
+                + "shuffled) as tshark; UDP flows " + theirFlows.size() + " and TCP connections "
+                + theirConnections + " as tshark; " + f);
     }
 
     // ---- edge cases: counters --------------------------------------------------------------------------------
@@ -352,27 +365,79 @@ class FragmentReassemblyTest {
 
     @Test
     void byteBoundEvictsTheOldest() {
-        Harness h = new Harness(L4Config.builder().fragmentMaxBytes(5000).build());
+        Harness h = new Harness(L4Config.builder().fragmentMaxBytes(8000).build());
         byte[] udp = udp(1111, 2222, payload(8000, 8));
         List<byte[]> a = split4(1, udp, 1480);
         List<byte[]> b = split4(2, udp, 1480);
         for (int i = 0; i < 3; i++) {
-            h.feed(a.get(i), i); // 3 x 1480 + headers
+            h.feed(a.get(i), i); // a payload array of 5920 bytes (doubling) + headers + run lists
         }
-        assertTrue(h.tracker.fragmentStats().bytesBuffered() <= 5000);
-        h.feed(b.get(0), 10); // no room: a (the oldest) goes
+        assertEquals(5920 + 34 + 64, h.tracker.fragmentStats().bytesBuffered());
+        h.feed(b.get(0), 10); // 1480 + 34 + 64 more: fits
+        assertEquals(0, h.tracker.fragmentStats().evicted());
+        h.feed(b.get(1), 11); // b grows to 2960: no room, a (the oldest) goes
         FragmentStats f = h.tracker.fragmentStats();
         assertEquals(3, f.evicted());
-        assertEquals(1, f.pending());
-        assertTrue(f.bytesBuffered() <= 5000, "bytes " + f.bytesBuffered());
+        assertEquals(2, f.pending());
+        assertEquals(2960 + 34 + 64, f.bytesBuffered());
         // a datagram larger than the bound alone is given up
-        for (int i = 1; i < b.size(); i++) {
+        for (int i = 2; i < b.size(); i++) {
             h.feed(b.get(i), 11 + i);
         }
         f = h.tracker.fragmentStats();
         assertEquals(0, f.datagrams());
-        assertTrue(f.bytesBuffered() <= 5000);
+        assertTrue(f.bytesBuffered() <= 8000);
         assertBalanced(f);
+    }
+
+    @Test
+    void boundsHoldUnderFloodsOfIncompleteDatagrams() {
+        // Defaults (1024 datagrams, 4 MiB): 4000 datagrams that never complete, interleaved, each sending 8-byte
+        // fragments with 8-byte holes spread over up to 64 KiB (the costliest shape: big payload arrays, long run
+        // lists), then the same with small datagrams that only fill the datagram bound.
+        L4Config c = L4Config.defaults();
+        FragmentReassembler r = new FragmentReassembler(c.fragmentMaxDatagrams(), c.fragmentMaxBytes(),
+                c.fragmentTimeoutNanos());
+        PacketDecoder decoder = new PacketDecoder();
+        DecodedPacket d = new DecodedPacket();
+        PacketView v = new PacketView();
+        byte[] data = payload(65_536, 1);
+        long maxBytes = 0;
+        int maxFlight = 0;
+        long frames = 0;
+        long started = System.nanoTime();
+        Random random = new Random(3);
+        for (int round = 0; round < 40; round++) {
+            for (int k = 0; k < 100; k++) {
+                int id = round * 100 + k;
+                boolean big = id < 2000;
+                int step = big ? 16 * (1 + random.nextInt(255)) : 16;
+                int count = big ? 64 : 2;
+                for (int i = 0; i < count; i++) {
+                    int off = Math.min(65_000, i * step);
+                    byte[] f = (id & 1) == 0 ? ipv4Fragment(id & 0xFFFF, 17, off & ~7, true, data, 0, 8, 0)
+                            : ipv6Fragment(id, 17, off & ~7, true, data, 0, 8, false);
+                    v.wrap(f, 0, f.length, f.length, T0 + frames * 1000, LinkType.ETHERNET, 0);
+                    decoder.decode(v, d);
+                    r.expire(v.timestampNanos());
+                    assertNull(r.onFragment(d));
+                    frames++;
+                    maxBytes = Math.max(maxBytes, r.bytesBuffered());
+                    maxFlight = Math.max(maxFlight, r.inFlight());
+                }
+            }
+        }
+        long nanos = System.nanoTime() - started;
+        assertTrue(maxBytes <= c.fragmentMaxBytes(), "bytes held " + maxBytes);
+        assertTrue(maxFlight <= c.fragmentMaxDatagrams(), "datagrams " + maxFlight);
+        assertEquals(c.fragmentMaxDatagrams(), maxFlight, "the small datagrams fill the datagram bound");
+        assertTrue(r.evicted() > 0);
+        assertEquals(r.fragments(), r.reassembledFragments() + r.duplicates() + r.overlaps() + r.timedOut()
+                + r.evicted() + r.oversize() + r.malformed() + r.flushed() + r.pending());
+        System.out.println("[fragments] flood: " + frames + " fragments of 4000 incomplete datagrams; at most "
+                + maxBytes + " bytes held (bound " + c.fragmentMaxBytes() + "), " + maxFlight
+                + " datagrams (bound " + c.fragmentMaxDatagrams() + "); " + r.evicted() + " evicted; "
+                + (frames * 1_000_000_000L / Math.max(1, nanos)) + " fragments/s with decoding");
     }
 
     @Test
@@ -639,6 +704,19 @@ class FragmentReassemblyTest {
         return histogram(flows);
     }
 
+    /** tshark's TCP conversations as a histogram "packets p / payload bytes B" -> connections. */
+    private static Map<String, Integer> tsharkTcpConnections(Path file) throws Exception {
+        Tshark.Result t = Tshark.fields(file, List.of("tcp.stream", "tcp.len"), "-o", "ip.defragment:TRUE",
+                "-o", "ipv6.defragment:TRUE", "-Y", "tcp");
+        Map<String, long[]> flows = new HashMap<>();
+        for (String[] row : t.rows()) {
+            long[] c = flows.computeIfAbsent(row[0], k -> new long[2]);
+            c[0]++;
+            c[1] += Long.parseLong(row[1]);
+        }
+        return histogram(flows);
+    }
+
     private static Map<String, Integer> histogram(Map<String, long[]> flows) {
         Map<String, Integer> h = new TreeMap<>();
         for (long[] c : flows.values()) {
@@ -662,6 +740,65 @@ class FragmentReassemblyTest {
         put16(u, 4, Math.min(0xFFFF, u.length));
         System.arraycopy(payload, 0, u, 8, payload.length);
         return u;
+    }
+
+    private static byte[] tcp(int sport, int dport, long seq, long ack, int flags, byte[] payload) {
+        byte[] t = new byte[20 + payload.length];
+        put16(t, 0, sport);
+        put16(t, 2, dport);
+        put32(t, 4, (int) seq);
+        put32(t, 8, (int) ack);
+        put16(t, 12, (5 << 12) | flags);
+        put16(t, 14, 65535);
+        System.arraycopy(payload, 0, t, 20, payload.length);
+        return t;
+    }
+
+    /**
+     * One TCP connection (handshake, {@code segments} data segments each way, FIN exchange) over IPv4 or IPv6; the
+     * data segments larger than 1400 bytes are fragmented, their fragments in random order.
+     */
+    private static List<byte[]> tcpConnection(int k, boolean v6, int segments, Random random) {
+        List<byte[]> out = new ArrayList<>();
+        int cport = 40_000 + k;
+        long cseq = 1000L * k;
+        long sseq = 7_000_000L + k;
+        int[] id = {0x4000 + 64 * k};
+        java.util.function.BiConsumer<Boolean, byte[]> send = (fromServer, seg) -> {
+            int chunk = 1400;
+            List<byte[]> fr = new ArrayList<>();
+            if (seg.length <= chunk) {
+                fr.add(v6 ? ipv6Fragment(fromServer, 0, 6, -1, false, seg, 0, seg.length, false)
+                        : ipv4Fragment(fromServer, id[0]++, 6, 0, false, seg, 0, seg.length, 0));
+            } else {
+                int ident = id[0]++;
+                for (int off = 0; off < seg.length; off += chunk) {
+                    int len = Math.min(chunk, seg.length - off);
+                    boolean more = off + len < seg.length;
+                    fr.add(v6 ? ipv6Fragment(fromServer, ident, 6, off, more, seg, off, len, k % 2 == 0)
+                            : ipv4Fragment(fromServer, ident, 6, off, more, seg, off, len, 0));
+                }
+                Collections.shuffle(fr, random);
+            }
+            out.addAll(fr);
+        };
+        send.accept(false, tcp(cport, 80, cseq, 0, 0x02, new byte[0]));
+        send.accept(true, tcp(80, cport, sseq, cseq + 1, 0x12, new byte[0]));
+        cseq++;
+        sseq++;
+        send.accept(false, tcp(cport, 80, cseq, sseq, 0x10, new byte[0]));
+        for (int i = 0; i < segments; i++) {
+            byte[] req = payload(500 + random.nextInt(6000), k * 100 + i);
+            send.accept(false, tcp(cport, 80, cseq, sseq, 0x18, req));
+            cseq += req.length;
+            byte[] resp = payload(500 + random.nextInt(9000), k * 100 + i + 50);
+            send.accept(true, tcp(80, cport, sseq, cseq, 0x18, resp));
+            sseq += resp.length;
+        }
+        send.accept(false, tcp(cport, 80, cseq, sseq, 0x11, new byte[0]));
+        send.accept(true, tcp(80, cport, sseq, cseq + 1, 0x11, new byte[0]));
+        send.accept(false, tcp(cport, 80, cseq + 1, sseq + 1, 0x10, new byte[0]));
+        return out;
     }
 
     private static List<byte[]> split4(int id, byte[] data, int chunk) {
@@ -689,6 +826,12 @@ class FragmentReassemblyTest {
     /** An Ethernet frame (with an 802.1Q tag when vlan != 0) carrying one IPv4 fragment. */
     private static byte[] ipv4Fragment(int id, int proto, int offset, boolean more, byte[] data, int from, int len,
                                        int vlan) {
+        return ipv4Fragment(false, id, proto, offset, more, data, from, len, vlan);
+    }
+
+    /** As above, from DST4 to SRC4 when {@code reverse}. */
+    private static byte[] ipv4Fragment(boolean reverse, int id, int proto, int offset, boolean more, byte[] data,
+                                       int from, int len, int vlan) {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         ethernet(out, vlan, 0x0800);
         byte[] ip = new byte[20 + len];
@@ -698,8 +841,8 @@ class FragmentReassemblyTest {
         put16(ip, 6, (more ? 0x2000 : 0) | (offset >>> 3));
         ip[8] = 64;
         ip[9] = (byte) proto;
-        put32(ip, 12, SRC4);
-        put32(ip, 16, DST4);
+        put32(ip, 12, reverse ? DST4 : SRC4);
+        put32(ip, 16, reverse ? SRC4 : DST4);
         put16(ip, 10, checksum(ip, 0, 20));
         System.arraycopy(data, from, ip, 20, len);
         out.writeBytes(ip);
@@ -709,6 +852,26 @@ class FragmentReassemblyTest {
     /** An Ethernet frame carrying one IPv6 fragment, with an 8-byte destination-options header before it. */
     private static byte[] ipv6Fragment(long id, int next, int offset, boolean more, byte[] data, int from, int len,
                                        boolean destOpts) {
+        return ipv6Fragment(false, id, next, offset, more, data, from, len, destOpts);
+    }
+
+    /** As above, from DST6 to SRC6 when {@code reverse}; {@code offset} -1: a whole packet, no fragment header. */
+    private static byte[] ipv6Fragment(boolean reverse, long id, int next, int offset, boolean more, byte[] data,
+                                       int from, int len, boolean destOpts) {
+        if (offset < 0) {
+            ByteArrayOutputStream out = new ByteArrayOutputStream();
+            ethernet(out, 0, 0x86DD);
+            byte[] ip = new byte[40 + len];
+            ip[0] = 0x60;
+            put16(ip, 4, len);
+            ip[6] = (byte) next;
+            ip[7] = 64;
+            System.arraycopy(reverse ? DST6 : SRC6, 0, ip, 8, 16);
+            System.arraycopy(reverse ? SRC6 : DST6, 0, ip, 24, 16);
+            System.arraycopy(data, from, ip, 40, len);
+            out.writeBytes(ip);
+            return out.toByteArray();
+        }
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         ethernet(out, 0, 0x86DD);
         int ext = destOpts ? 8 : 0;
@@ -717,8 +880,8 @@ class FragmentReassemblyTest {
         put16(ip, 4, ext + 8 + len);
         ip[6] = (byte) (destOpts ? 60 : 44);
         ip[7] = 64;
-        System.arraycopy(SRC6, 0, ip, 8, 16);
-        System.arraycopy(DST6, 0, ip, 24, 16);
+        System.arraycopy(reverse ? DST6 : SRC6, 0, ip, 8, 16);
+        System.arraycopy(reverse ? SRC6 : DST6, 0, ip, 24, 16);
         int h = 40;
         if (destOpts) {
             ip[h] = 44;

@@ -25,10 +25,14 @@ import io.netsieve.core.packet.TunnelView;
  * the datagram as malformed; a fragment whose end makes the reassembled IP length exceed 65535 bytes drops the
  * datagram as oversize (as Linux does).
  *
- * <p>Bounds: at most {@code maxDatagrams} datagrams in flight (tombstones included) and {@code maxBytes} buffered
- * (per datagram: the first fragment's headers plus the span of payload bytes held; the oldest datagrams are evicted
- * to make room, counted). A datagram not complete {@code timeoutNanos} after its first fragment (packet time) is
- * dropped, counted as timed out (Linux {@code ipfrag_time}).
+ * <p>Bounds: at most {@code maxDatagrams} datagrams in flight (tombstones included) and {@code maxBytes} held: per
+ * datagram the length of its payload array (sized to the payload once a last fragment told its length, else grown
+ * by doubling from 1 KiB, at most 64 KiB), the first fragment's headers and its lists of received runs. The oldest
+ * datagrams are evicted to make room, counted. Besides that, a fixed overhead of about 0.5 KiB per slot (the
+ * datagram object, its kept header and run arrays) and one scratch buffer of at most 64 KiB plus headers. A datagram
+ * not complete {@code timeoutNanos} after its first fragment (packet time) is dropped, counted as timed out (Linux
+ * {@code ipfrag_time}). A payload array is allocated (or grown) per fragmented datagram, once or a few times; nothing
+ * is allocated for a packet that is not a fragment.
  *
  * <p>On completion the datagram is rebuilt in a reusable scratch buffer: the first fragment's bytes up to its
  * fragmentable part (link header, outer headers of a tunnel, IP header; for IPv6 the unfragmentable extension
@@ -64,7 +68,6 @@ public final class FragmentReassembler {
     private final int[] freeStack;
     private int freeTop;
     private int inUse;
-    private long retainedCapacity;
 
     private long fragments;
     private long reassembledFragments;
@@ -221,9 +224,12 @@ public final class FragmentReassembler {
             kill(slot);
             return null;
         }
-        // room: the span of payload held plus the first fragment's headers
+        // room: what the datagram will hold (payload array, first fragment's headers, run lists)
         int capEnd = fOffset + fDataCap;
-        long newCharge = (long) Math.max(g.dataSpan, fDataCap > 0 ? capEnd : 0) + (fOffset == 0 ? fPrefixLen : g.headerLen);
+        int newCapacity = fDataCap > 0 ? g.capacityFor(capEnd, fMore ? g.total : end) : g.data.length;
+        long newCharge = newCapacity + (fOffset == 0 ? fPrefixLen : g.headerLen)
+                + 4L * (g.runs.capacityAfterInsert() + (fDataCap > 0 ? g.captured.capacityAfterInsert()
+                        : g.captured.a.length));
         long extra = newCharge - g.charged;
         while (bytesBuffered + extra > maxBytes) {
             int victim = fifoHead == slot ? fifoNext[slot] : fifoHead;
@@ -239,7 +245,7 @@ public final class FragmentReassembler {
         g.runs.insert(fOffset, end);
         if (fDataCap > 0) {
             g.captured.insert(fOffset, capEnd);
-            g.ensureData(capEnd);
+            g.ensureData(newCapacity);
             p.copyTo(fDataOff, g.data, fOffset, fDataCap);
             g.dataSpan = Math.max(g.dataSpan, capEnd);
         }
@@ -548,8 +554,6 @@ public final class FragmentReassembler {
         Datagram g = slots[s];
         if (g == null) {
             g = slots[s] = new Datagram();
-        } else {
-            retainedCapacity -= g.data.length;
         }
         g.reset();
         g.hash = hash;
@@ -627,11 +631,9 @@ public final class FragmentReassembler {
         } else {
             fifoTail = prev;
         }
-        // keep the payload array for the next datagram while the retained total stays within the byte bound
-        if (retainedCapacity + g.data.length > maxBytes) {
-            g.releaseBuffers();
-        }
-        retainedCapacity += g.data.length;
+        // the payload array goes with the datagram (so what is held stays what is counted); the small header and
+        // run arrays are kept for the slot's next datagram
+        g.releaseBuffers();
         freeStack[freeTop++] = s;
         inUse--;
     }
@@ -689,9 +691,23 @@ public final class FragmentReassembler {
             outerUdpOff = -1;
         }
 
-        void ensureData(int size) {
-            if (data.length < size) {
-                byte[] bigger = new byte[Math.min(PAYLOAD_MAX, Math.max(size, Math.max(2048, 2 * data.length)))];
+        /**
+         * The payload array's length once bytes up to {@code capEnd} are held: unchanged when they fit, the whole
+         * payload when its length is known ({@code total} >= 0), else doubling (at least 1 KiB, at most 64 KiB).
+         */
+        int capacityFor(int capEnd, int total) {
+            if (data.length >= capEnd) {
+                return data.length;
+            }
+            if (total >= capEnd) {
+                return total;
+            }
+            return Math.min(PAYLOAD_MAX, Math.max(capEnd, Math.max(1024, 2 * data.length)));
+        }
+
+        void ensureData(int capacity) {
+            if (data.length < capacity) {
+                byte[] bigger = new byte[capacity];
                 System.arraycopy(data, 0, bigger, 0, dataSpan);
                 data = bigger;
             }
@@ -761,6 +777,11 @@ public final class FragmentReassembler {
                 a[2 * i + 1] = e;
                 n++;
             }
+        }
+
+        /** The array's length (ints) after one more run is inserted. */
+        int capacityAfterInsert() {
+            return 2 * (n + 1) > a.length ? 2 * a.length : a.length;
         }
 
         void shrink() {
