@@ -59,6 +59,7 @@ class LibpcapDifferentialTest {
         int frameVerdicts = 0;
         int truncationDrift = 0;
         int stricter = 0;
+        int undefinedScratch = 0;
         List<String> weaker = new ArrayList<>();
         List<String> failures = new ArrayList<>();
         List<Integer> links = new ArrayList<>(byLink.keySet());
@@ -121,6 +122,14 @@ class LibpcapDifferentialTest {
                             truncationDrift++;
                             continue;
                         }
+                        if (rl != ri && readsUnsetScratch(theirs.instructions)) {
+                            // libpcap's program reads a scratch register no path has stored (e.g. pppoes on a
+                            // radio-header link: libpcap computes the radio header length into the register of
+                            // the PPP header, not the one the 802.11 tests read); its C interpreter then sees
+                            // whatever is on its stack, ours sees 0: the verdict is undefined, not comparable
+                            undefinedScratch++;
+                            break;
+                        }
                         if (rl != ro || rl != ri) {
                             int ru = BpfInterpreter.of(FilterCompiler.builder().linkType(link).netmask(NETMASK)
                                     .optimize(false).build().compile(expr)).apply(ByteBuffer.wrap(f), 0, f.length, w,
@@ -140,15 +149,22 @@ class LibpcapDifferentialTest {
                         + "verdicts (%d verdicts on short frames where libpcap's optimised and unoptimised programs "
                         + "differ and we match the unoptimised one), %d refused by both, %d that we refuse as "
                         + "rejecting all packets where libpcap's program indeed accepts none of the frames, "
-                        + "%d disagreements%n",
+                        + "%d where libpcap's program reads a scratch register it never stored and its verdict is "
+                        + "undefined, %d disagreements%n",
                 LibpcapOracle.pcap_lib_version(), EXPRESSIONS, compared, frameVerdicts, truncationDrift, bothReject,
-                stricter, failures.size());
+                stricter, undefinedScratch, failures.size());
         failures.stream().limit(Integer.getInteger("bpf.show", 10)).forEach(System.out::println);
         weaker.forEach(w -> System.out.println("libpcap refuses as rejecting all packets, we compile a program that "
                 + "selects none of the frames: " + w));
         assertTrue(failures.isEmpty(), failures.size() + " expressions disagree with libpcap");
         // the optimiser proves unsatisfiability almost always where libpcap's does (see docs/bpf.md)
         assertTrue(weaker.size() * 1000 <= EXPRESSIONS, weaker.size() + " expressions libpcap refuses and we do not");
+    }
+
+    /** The kernel checker's rule: some path loads M[k] before any store to it. */
+    private static boolean readsUnsetScratch(BpfProgram program) {
+        BpfValidationException e = BpfValidator.check(program, BpfValidator.Mode.KERNEL);
+        return e != null && e.getMessage().contains("read before written");
     }
 
     private static boolean rejectsAllOurs(BpfProgram program, Frames frames) {
