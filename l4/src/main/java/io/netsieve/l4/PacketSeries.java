@@ -9,19 +9,19 @@ import java.util.Arrays;
  * acknowledgment numbers are relative: absolute = relative + {@link L4Log#txSeqPos()} (for tx rows) or
  * {@link L4Log#rxSeqPos()} (for rx rows) for seq, the other side's position for ack. Immutable.
  *
- * <p>The tracker's series hold one packed {@code long[]} (5 longs per packet, handed over by the connection without
- * a copy); a series built with the public constructor keeps copies of the given columns.
+ * <p>The tracker's series hold the connection's packed rows (5 longs per packet, in blocks, handed over without a
+ * copy); a series built with the public constructor keeps copies of the given columns.
  */
 public final class PacketSeries {
     static {
         Connection.installSeriesFactory(PacketSeries::new);
     }
 
-    private static final int ROW = 5;
+    private static final int ROW = Connection.ROW;
 
     private final int count;
-    /** Packed rows (the tracker's layout, see Connection#appendRow), or null with the columns below. */
-    private final long[] rows;
+    /** Packed rows in blocks (the tracker's layout, see Connection#appendRow), or null with the columns below. */
+    private final long[][] rows;
     /** Packed rows: tx = the row was sent by side A == srcIsA. */
     private final boolean srcIsA;
     private final boolean[] tx;
@@ -57,10 +57,7 @@ public final class PacketSeries {
     }
 
     /** Takes over packed rows (no copy): only for the tracker, through {@link Connection.SeriesFactory}. */
-    private PacketSeries(int count, long[] rows, boolean srcIsA) {
-        if (rows.length < ROW * count) {
-            throw new IllegalArgumentException("rows");
-        }
+    private PacketSeries(int count, long[][] rows, boolean srcIsA) {
         this.count = count;
         this.rows = rows;
         this.srcIsA = srcIsA;
@@ -82,37 +79,37 @@ public final class PacketSeries {
     /** True when packet {@code i} was sent by the local side ({@code txrx = tx}). */
     public boolean isTx(int i) {
         check(i);
-        return rows != null ? ((rows[ROW * i + 2] & (1L << 22)) != 0) == srcIsA : tx[i];
+        return rows != null ? ((cell(i, 2) & (1L << 22)) != 0) == srcIsA : tx[i];
     }
     /** Small per-connection id of the source MAC (0, 1, 2… in order of appearance; -1 without a MAC). */
     public int srcMacId(int i) {
         check(i);
-        return rows != null ? (byte) (rows[ROW * i + 2] >>> 24) : srcMacId[i];
+        return rows != null ? (byte) (cell(i, 2) >>> 24) : srcMacId[i];
     }
     /** Small per-connection id of the destination MAC. */
     public int dstMacId(int i) {
         check(i);
-        return rows != null ? (byte) (rows[ROW * i + 2] >>> 32) : dstMacId[i];
+        return rows != null ? (byte) (cell(i, 2) >>> 32) : dstMacId[i];
     }
     /** TCP flag bits (io.netsieve.core.packet.TcpView constants), 0 for UDP. */
     public int flags(int i) {
         check(i);
-        return rows != null ? (short) rows[ROW * i + 1] : flags[i];
+        return rows != null ? (short) cell(i, 1) : flags[i];
     }
     /** Relative sequence number (0 for UDP). */
     public long seq(int i) {
         check(i);
-        return rows != null ? rows[ROW * i] >>> 32 : seq[i];
+        return rows != null ? cell(i, 0) >>> 32 : seq[i];
     }
     /** Relative acknowledgment number (0 without ACK). */
     public long ack(int i) {
         check(i);
-        return rows != null ? rows[ROW * i] & 0xFFFF_FFFFL : ack[i];
+        return rows != null ? cell(i, 0) & 0xFFFF_FFFFL : ack[i];
     }
     /** TCP/UDP payload bytes. */
     public int payloadSize(int i) {
         check(i);
-        return rows != null ? (int) (rows[ROW * i + 1] >> 32) : payloadSize[i];
+        return rows != null ? (int) (cell(i, 1) >> 32) : payloadSize[i];
     }
     /** Receive window, scaled by the negotiated window scale when the handshake was seen. */
     public long window(int i) {
@@ -120,24 +117,24 @@ public final class PacketSeries {
         if (rows == null) {
             return window[i];
         }
-        long w = rows[ROW * i + 2];
+        long w = cell(i, 2);
         return (w & 0xFFFFL) << ((int) (w >>> 16) & 63);
     }
     /** Nanoseconds since the chunk's first packet. */
     public long tsOffset(int i) {
         check(i);
-        return rows != null ? rows[ROW * i + 3] : tsOffset[i];
+        return rows != null ? cell(i, 3) : tsOffset[i];
     }
 
     /** {@link TcpAnalysisFlag} bits of packet {@code i}. */
     public int analysis(int i) {
         check(i);
-        return rows != null ? (int) (rows[ROW * i + 1] >>> 16) & 0xFFFF : analysis[i];
+        return rows != null ? (int) (cell(i, 1) >>> 16) & 0xFFFF : analysis[i];
     }
     /** ACK RTT of packet {@code i} (time since the segment it acknowledges exactly), ns, or -1. */
     public long ackRttNanos(int i) {
         check(i);
-        return rows != null ? rows[ROW * i + 4] : ackRtt[i];
+        return rows != null ? cell(i, 4) : ackRtt[i];
     }
 
     /**
@@ -183,6 +180,10 @@ public final class PacketSeries {
             }
         }
         return b.toString();
+    }
+
+    private long cell(int i, int field) {
+        return rows[Connection.blockOf(i)][ROW * Connection.rowInBlock(i) + field];
     }
 
     private int check(int i) {

@@ -18,10 +18,10 @@ import java.util.Arrays;
  * <p>Compact: one object per connection (allocated when the flow starts) holds the identity, handshake and Zeek
  * state in primitive fields; each side's sequence and analysis state ({@link Half}) is allocated when that side first
  * sends or is acknowledged, the list of its unacknowledged segments on its first segment. The chunk's packet series
- * is one packed {@code long[]} ({@link #ROW} longs per packet, see {@link #appendRow}) that starts with one row and
- * doubles up to the chunk's packet bound; a full chunk hands its array to the record's {@link PacketSeries} (no
- * copy) and the next chunk starts at the same capacity, a partial one is copied and the array reused. So a known
- * flow allocates nothing per packet except that array (about 40 B per packet).
+ * is packed, {@link #ROW} longs per packet (see {@link #appendRow}), in blocks of 1, 1, 2, 4 … 64, 64 … rows
+ * ({@link #blockOf}): the first packet allocates one row, the second the block table, and no row is ever copied;
+ * the blocks are handed to the record's {@link PacketSeries} when the chunk closes. So a flow allocates nothing per
+ * packet but its rows (40 B per packet, kept by the record) and, per chunk, the block table.
  */
 public final class Connection {
     public enum State { SYN_SENT, SYN_RECEIVED, ESTABLISHED, CLOSING, CLOSED }
@@ -104,10 +104,10 @@ public final class Connection {
     public long chunkStartNanos;
     boolean chunkSyn;
     boolean chunkFin;
-    /** Packed packet series of the chunk, {@link #ROW} longs per packet; null until the chunk's first packet. */
-    private long[] rows;
-    /** Capacity (rows) to start the next chunk's array with: 0 (one row), or that of a chunk that filled up. */
-    private int rowHint;
+    /** Block 0 (the chunk's first row); null before the chunk's first packet. */
+    private long[] block0;
+    /** All blocks of the chunk (block 0 included); null until the chunk's second packet. */
+    private long[][] blocks;
 
         // eviction list (least recently seen first)
     Connection lruPrev;
@@ -353,19 +353,53 @@ public final class Connection {
     //   3: ns since the chunk's first packet
     //   4: ACK RTT, ns, or -1
     // Window = raw << shift exactly as computed before packing; the series unpacks (PacketSeries).
-    static final int ROW = 5;
+    public static final int ROW = 5;
+    private static final int BLOCK_SHIFT = 6; // blocks grow to 64 rows
+
+    /** The block holding row {@code i}: 0 for row 0, then blocks of 1, 2, 4 … 64 rows, then of 64 rows. */
+    public static int blockOf(int i) {
+        return i < (1 << BLOCK_SHIFT) ? 32 - Integer.numberOfLeadingZeros(i) : BLOCK_SHIFT + (i >>> BLOCK_SHIFT);
+    }
+
+    /** Position of row {@code i} in its block. */
+    public static int rowInBlock(int i) {
+        return i < (1 << BLOCK_SHIFT) ? i & ~Integer.highestOneBit(i) : i & ((1 << BLOCK_SHIFT) - 1);
+    }
+
+    private static int blockStart(int b) {
+        return b == 0 ? 0 : b <= BLOCK_SHIFT + 1 ? 1 << (b - 1) : (b - BLOCK_SHIFT) << BLOCK_SHIFT;
+    }
+
+    private static int blockRows(int b) {
+        return b == 0 ? 1 : 1 << Math.min(b - 1, BLOCK_SHIFT);
+    }
 
     private void appendRow(DecodedPacket d, int side, int flags, long seq, long ack, int payload, int rawWindow,
                            int shift, long now, int analysis, long ackRtt) {
         int i = chunkCount;
-        long[] r = rows;
-        if (r == null) {
-            r = rows = new long[ROW * Math.max(1, rowHint)];
-        } else if (ROW * i == r.length) {
-            r = rows = Arrays.copyOf(r, ROW * Math.min(maxRows, i * 2));
+        long[] r;
+        int o;
+        if (i == 0) {
+            r = block0 = new long[ROW];
+            blocks = null;
+            o = 0;
+        } else {
+            int b = blockOf(i);
+            long[][] bs = blocks;
+            if (bs == null) {
+                bs = blocks = new long[4][];
+                bs[0] = block0;
+            } else if (b == bs.length) {
+                bs = blocks = Arrays.copyOf(bs, 2 * b);
+            }
+            r = bs[b];
+            if (r == null) {
+                int start = blockStart(b);
+                r = bs[b] = new long[ROW * Math.min(blockRows(b), maxRows - start)];
+            }
+            o = ROW * rowInBlock(i);
         }
         LinkView link = d.link();
-        int o = ROW * i;
         r[o] = (seq << 32) | (ack & 0xFFFF_FFFFL);
         r[o + 1] = ((long) payload << 32) | ((analysis & 0xFFFFL) << 16) | (flags & 0xFFFFL);
         r[o + 2] = (rawWindow & 0xFFFFL) | ((long) (shift & 63) << 16) | (side == 0 ? 1L << 22 : 0)
@@ -376,28 +410,32 @@ public final class Connection {
     }
 
     /**
-     * The chunk's packet series, {@code tx} = sent by side {@code srcSide}. A full array is handed over (the next
-     * chunk allocates a new one of the same capacity), a partial one is copied and kept for the next chunk.
+     * The chunk's packet series, {@code tx} = sent by side {@code srcSide}: the blocks are handed over (no copy; a
+     * last block less than half used is trimmed) and the next chunk allocates new ones.
      */
     PacketSeries series(int srcSide) {
-        long[] r = rows;
         int n = chunkCount;
-        long[] out;
-        if (r == null) {
-            out = new long[0];
-        } else if (ROW * n == r.length) {
-            out = r;
-            rows = null;
-            rowHint = n;
+        long[][] out;
+        if (n == 0) {
+            out = new long[0][];
+        } else if (blocks == null) {
+            out = new long[][] {block0};
         } else {
-            out = Arrays.copyOf(r, ROW * n);
+            int last = blockOf(n - 1);
+            out = blocks.length == last + 1 ? blocks : Arrays.copyOf(blocks, last + 1);
+            int used = ROW * (rowInBlock(n - 1) + 1);
+            if (2 * used <= out[last].length) {
+                out[last] = Arrays.copyOf(out[last], used);
+            }
         }
+        block0 = null;
+        blocks = null;
         return seriesFactory().create(n, out, srcSide == 0);
     }
 
     /** Builds a {@link PacketSeries} on packed rows it takes over (implemented in the API package). */
     public interface SeriesFactory {
-        PacketSeries create(int count, long[] rows, boolean srcIsA);
+        PacketSeries create(int count, long[][] blocks, boolean srcIsA);
     }
 
     private static volatile SeriesFactory seriesFactory;
