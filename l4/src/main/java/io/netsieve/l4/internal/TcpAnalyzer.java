@@ -137,9 +137,19 @@ final class TcpAnalyzer {
             fwd.dupAckNum = 0;
         }
         if (rev.maxSeqToBeAcked != 0 && Seq.gt(ack, rev.maxSeqToBeAcked) && (flags & ACK) != 0) {
-            // Wireshark 4.0: flag it and move the bound so the same gap is reported once.
-            ta |= F_ACK_LOST;
-            rev.maxSeqToBeAcked = rev.nextSeq;
+            // tshark 4.0.17, so that the same gap is reported once: when the other side sent more since the bound
+            // (a plain comparison, not a wrapping one), flag it and move the bound up to the other side's next seq;
+            // otherwise flag it only while the other side's dup-ACK count is 0, and set that count to -1 (until the
+            // other side's ack changes). Checked on the loss lab's captures (L4LossLabTest).
+            if (rev.maxSeqToBeAcked < rev.nextSeq) {
+                rev.maxSeqToBeAcked = rev.nextSeq;
+                ta |= F_ACK_LOST;
+            } else {
+                if (rev.dupAckNum == 0) {
+                    ta |= F_ACK_LOST;
+                }
+                rev.dupAckNum = -1;
+            }
         }
         retransmission:
         if (seglen > 0 || (flags & (SYN | FIN)) != 0) {
@@ -154,13 +164,16 @@ final class TcpAnalyzer {
                 ta |= F_SPURIOUS;
                 break retransmission;
             }
-            if (notAdvanced && rev.dupAckNum >= 2 && rev.lastAck == seq && now - rev.lastAckTime < 20_000_000L) {
+            // Wireshark keeps these time differences in a guint64: a packet stamped before the one it is compared
+            // with (capture timestamps are not always monotonic) gives a huge difference, not a negative one
+            if (notAdvanced && rev.dupAckNum >= 2 && rev.lastAck == seq
+                    && Long.compareUnsigned(now - rev.lastAckTime, 20_000_000L) < 0) {
                 ta |= F_FAST;
                 break retransmission;
             }
             long oooThreshold = firstRttNanos == 0 ? 3_000_000L : firstRttNanos;
             long end = Seq.add(seq, seglen + ((flags & (SYN | FIN)) != 0 ? 1 : 0));
-            if (notAdvanced && now - fwd.nextSeqTime < oooThreshold && fwd.nextSeq != end) {
+            if (notAdvanced && Long.compareUnsigned(now - fwd.nextSeqTime, oooThreshold) < 0 && fwd.nextSeq != end) {
                 ta |= F_OOO;
                 break retransmission;
             }

@@ -1,0 +1,213 @@
+#!/usr/bin/env bash
+# netsieve loss lab: TCP transfers through a router that drops packets at random, captured before and after the
+# drop point. The retransmissions, duplicate ACKs and out-of-order arrivals come from the real TCP stacks.
+#
+#   lab/loss-lab.sh record OUTDIR    build it, run the transfers, write OUTDIR/*.pcap + lab.env, tear it down
+#                                    (bounded: about 10-20 s, at most 90 s)
+#   lab/loss-lab.sh down [PREFIX]    tear down (default: every nsloss-* namespace)
+#
+# Topology (IPv4 from 198.18.0.0/15 only; nothing is connected to the machine's real interfaces):
+#
+#   client eth0 ══ c0  router  s0 ══ eth0 server
+#   198.18.30.10   198.18.30.1   198.18.31.1   198.18.31.10 (HTTP :8080)
+#                  iptables FORWARD: -m statistic --mode random --probability 0.05 -j DROP (both directions),
+#                  and the client's first SYN
+#
+# Captures (tcpdump -w, nanosecond timestamps), all on the router, where the DROP rule sits between them:
+#   router-c0.pcap   the router's client-side veth: client -> server before the drop, server -> client after it
+#   router-s0.pcap   the router's server-side veth: server -> client before the drop, client -> server after it
+# Downloads (server -> client data) therefore lose segments between router-s0 and router-c0, uploads between
+# router-c0 and router-s0.
+#
+# Traffic: 3 downloads of 3 MB and 2 uploads of 2 MB by two curl clients at once (one keep-alive connection with
+# two downloads; every transfer bounded by curl --max-time). Needs root, iproute2, iptables (with the statistic
+# match), tcpdump, python3, curl.
+set -euo pipefail
+
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+
+usage() {
+  sed -n '2,7p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+  exit 2
+}
+
+down() {
+  local prefix="${1:-nsloss-}"
+  case "$prefix" in nsloss-*) ;; *) echo "loss-lab: refusing to delete namespaces outside nsloss-*" >&2; return 1 ;; esac
+  for ns in $(ip netns list | awk '{print $1}' | grep "^${prefix}" || true); do
+    for pid in $(ip netns pids "$ns" 2>/dev/null || true); do kill -9 "$pid" 2>/dev/null || true; done
+    ip netns delete "$ns" 2>/dev/null || true
+  done
+}
+
+[ $# -ge 1 ] || usage
+mode="$1"
+case "$mode" in
+  down) down "${2:-nsloss-}"; exit 0 ;;
+  record) [ $# -ge 2 ] || usage ;;
+  *) usage ;;
+esac
+
+for tool in ip iptables tcpdump python3 curl; do
+  command -v "$tool" >/dev/null || { echo "loss-lab: '$tool' is not installed" >&2; exit 3; }
+done
+[ "$(id -u)" = 0 ] || { echo "loss-lab: needs root (network namespaces)" >&2; exit 3; }
+
+out="$2"
+mkdir -p "$out"; out="$(cd "$out" && pwd)"
+P="nsloss-$(printf '%04x' $((RANDOM % 65536)))"
+C="$P-client"; R="$P-router"; S="$P-server"
+tmp="$(mktemp -d /tmp/netsieve-loss-lab.XXXXXX)"
+pids=()
+
+cleanup() {
+  kill "${watchdog:-0}" 2>/dev/null || true
+  for pid in "${pids[@]:-}"; do [ -n "$pid" ] && kill "$pid" 2>/dev/null || true; done
+  sleep 0.2
+  down "$P-"
+  rm -rf "$tmp"
+}
+trap cleanup EXIT
+trap 'exit 1' INT TERM
+# watchdog: the whole run is bounded even if a tool hangs
+# (its output goes to /dev/null so a leftover sleep never holds the caller's pipe open)
+( sleep 90; kill -TERM $$ ) >/dev/null 2>&1 &
+watchdog=$!
+
+n() { local ns="$1"; shift; ip netns exec "$ns" "$@"; }
+ready() { # ready <tries> <command...>
+  local tries="$1"; shift
+  for _ in $(seq "$tries"); do "$@" >/dev/null 2>&1 && return 0; sleep 0.1; done
+  echo "loss-lab: not ready: $*" >&2; return 1
+}
+
+for ns in "$C" "$R" "$S"; do
+  ip netns add "$ns"
+  n "$ns" ip link set lo up
+done
+n "$R" sysctl -q -w net.ipv4.ip_forward=1
+
+ip link add eth0 netns "$C" type veth peer name c0 netns "$R"
+ip link add eth0 netns "$S" type veth peer name s0 netns "$R"
+n "$C" ip addr add 198.18.30.10/24 dev eth0
+n "$R" ip addr add 198.18.30.1/24 dev c0
+n "$R" ip addr add 198.18.31.1/24 dev s0
+n "$S" ip addr add 198.18.31.10/24 dev eth0
+for link in "$C eth0" "$R c0" "$R s0" "$S eth0"; do
+  read -r ns ifc <<<"$link"
+  # one MSS per packet (no ethtool needed): the stacks send, and the router drops, real MTU-sized segments
+  # instead of 64 KB GSO super-packets
+  n "$ns" ip link set "$ifc" gso_max_segs 1 gso_max_size 1500 2>/dev/null || n "$ns" ip link set "$ifc" gso_max_segs 1
+  n "$ns" ip link set "$ifc" up
+done
+n "$C" ip route add default via 198.18.30.1
+n "$S" ip route add default via 198.18.31.1
+
+# server: GET /blob?bytes=N sends N bytes, POST * reads the body and answers with its length
+cat >"$tmp/server.py" <<'EOF'
+import sys
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qs, urlparse
+
+BLOCK = bytes(range(256)) * 256
+
+
+class Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, fmt, *args):
+        pass
+
+    def do_GET(self):
+        n = min(16 << 20, int(parse_qs(urlparse(self.path).query).get("bytes", ["1000"])[0]))
+        self.send_response(200)
+        self.send_header("Content-Type", "application/octet-stream")
+        self.send_header("Content-Length", str(n))
+        self.end_headers()
+        while n > 0:
+            chunk = BLOCK[:min(n, len(BLOCK))]
+            self.wfile.write(chunk)
+            n -= len(chunk)
+
+    def do_POST(self):
+        left = int(self.headers.get("Content-Length", "0"))
+        got = 0
+        while left > 0:
+            data = self.rfile.read(min(left, 65536))
+            if not data:
+                break
+            got += len(data)
+            left -= len(data)
+        body = ("received %d bytes\n" % got).encode()
+        self.send_response(200)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+
+class Server(ThreadingHTTPServer):
+    daemon_threads = True
+
+
+Server((sys.argv[1], int(sys.argv[2])), Handler).serve_forever()
+EOF
+n "$S" python3 "$tmp/server.py" 198.18.31.10 8080 >"$tmp/server.log" 2>&1 & pids+=($!)
+ready 50 n "$C" curl -s -m 1 -o /dev/null http://198.18.31.10:8080/blob?bytes=10
+sleep 0.3 # let the readiness connection finish closing before the capture starts
+
+# the drop point: every forwarded packet (both directions) is dropped with probability 0.05; and, so that every
+# run has a retransmitted SYN, the client's first SYN (60 bytes; the 100-byte quota is then spent)
+n "$R" iptables -A FORWARD -i c0 -p tcp --syn -m quota --quota 100 -j DROP
+n "$R" iptables -A FORWARD -m statistic --mode random --probability 0.05 -j DROP
+
+cap_pids=()
+for entry in "c0 router-c0" "s0 router-s0"; do
+  read -r ifc stem <<<"$entry"
+  n "$R" tcpdump -i "$ifc" -n -U --immediate-mode -B 32768 --time-stamp-precision=nano -w "$out/$stem.pcap" \
+    'ip and tcp port 8080' 2>"$tmp/$stem.err" &
+  cap_pids+=($!); pids+=($!)
+done
+for stem in router-c0 router-s0; do ready 100 grep -q "listening on" "$tmp/$stem.err"; done
+sleep 0.3
+
+# transfers (every one bounded by --max-time; a failed one is reported, the captures are still written)
+web=http://198.18.31.10:8080
+head -c 2000000 /dev/zero | tr '\0' u >"$tmp/upload.bin"
+# two clients at once, each sequential: at most 2 x 15 s and 3 x 10 s
+client_a() {
+  n "$C" curl -sS --max-time 15 -o /dev/null -o /dev/null "$web/blob?bytes=3000000" "$web/blob?bytes=3000000&n=2"
+}
+client_b() {
+  n "$C" curl -sS --max-time 10 -o /dev/null "$web/blob?bytes=3000000&n=3" &&
+  n "$C" curl -sS --max-time 10 -o /dev/null -H 'Expect:' --data-binary @"$tmp/upload.bin" "$web/upload" &&
+  n "$C" curl -sS --max-time 10 -o /dev/null -H 'Expect:' --data-binary @"$tmp/upload.bin" "$web/upload?n=2"
+}
+client_a & a_pid=$!; pids+=($a_pid)
+client_b & b_pid=$!; pids+=($b_pid)
+status=0
+wait "$a_pid" || status=$?
+wait "$b_pid" || status=$?
+sleep 0.5
+
+# SIGTERM, not SIGINT: background jobs of a script ignore SIGINT; tcpdump flushes its file on either
+for pid in "${cap_pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
+for pid in "${cap_pids[@]}"; do wait "$pid" 2>/dev/null || true; done
+dropped="$(n "$R" iptables -L FORWARD -v -x -n | awk '/DROP/ {d += $1} END {print d + 0}')"
+# tcpdump's own losses would be confused with the router's: count them ("N packets dropped by kernel")
+capture_drops=0
+for stem in router-c0 router-s0; do
+  d="$(awk '/packets dropped by kernel/ {print $1}' "$tmp/$stem.err")"
+  capture_drops=$((capture_drops + ${d:-0}))
+done
+
+cat >"$out/lab.env" <<EOF
+# addresses of the loss lab that recorded these captures (see lab/loss-lab.sh)
+CLIENT=198.18.30.10
+SERVER=198.18.31.10
+HTTP_PORT=8080
+DROP_PROBABILITY=0.05
+DROPPED_PACKETS=${dropped:-0}
+CAPTURE_DROPS=$capture_drops
+CURL_STATUS=$status
+EOF
+echo "loss-lab: recorded router-c0.pcap and router-s0.pcap into $out (router dropped ${dropped:-0} packets, tcpdump dropped $capture_drops, curl status $status)"
