@@ -18,10 +18,10 @@ import java.util.Arrays;
  * <p>Compact: one object per connection (allocated when the flow starts) holds the identity, handshake and Zeek
  * state in primitive fields; each side's sequence and analysis state ({@link Half}) is allocated when that side first
  * sends or is acknowledged, the list of its unacknowledged segments on its first segment. The chunk's packet series
- * is packed, {@link #ROW} longs per packet (see {@link #appendRow}), in blocks of 1, 1, 2, 4 … 64, 64 … rows
- * ({@link #blockOf}): the first packet allocates one row, the second the block table, and no row is ever copied;
- * the blocks are handed to the record's {@link PacketSeries} when the chunk closes. So a flow allocates nothing per
- * packet but its rows (40 B per packet, kept by the record) and, per chunk, the block table.
+ * is packed, {@link #ROW} longs per packet (see {@link #appendRow}), in blocks of 8, 8, 16, 32, 64, 64 … rows
+ * ({@link #blockOf}); the first block starts with one row and doubles (copying at most 4 rows), later blocks are
+ * allocated whole, and the blocks are handed to the record's {@link PacketSeries} when the chunk closes. So a flow
+ * allocates nothing per packet but its rows (40 B per packet, kept by the record) and, per chunk, the block table.
  */
 public final class Connection {
     public enum State { SYN_SENT, SYN_RECEIVED, ESTABLISHED, CLOSING, CLOSED }
@@ -36,13 +36,33 @@ public final class Connection {
     private static final int LETTER_W = 7;
     private static final String LETTERS = "shadfrtw";
 
-    public final FlowKey key = new FlowKey();
+    // the flow key, inline (see key())
+    private final int capturePointId;
+    private final int vlans;
+    private final int vni;
+    private final byte ipVersion;
+    private final byte protocol;
+    private final char aPort;
+    private final char bPort;
+    private final long aHigh;
+    private final long aLow;
+    private final long bHigh;
+    private final long bLow;
     /** Reassembled streams, when a stream handler factory is set and accepted this connection. */
     TcpStreams streams;
     boolean streamsDecided;
-    /** ICMP errors quoting this flow in the current chunk, and the last one. */
-    int icmpErrors;
-    String icmpLastError = "";
+    /** Rarely needed state (ICMP errors, close timing, MACs beyond two), allocated on first use. */
+    private Extra extra;
+
+    private static final class Extra {
+        /** ICMP errors quoting this flow in the current chunk, and the last one. */
+        int icmpErrors;
+        String icmpLastError = "";
+        long firstFinTs = -1;
+        double closeCostMs = -1;
+        boolean closeReported;
+        long[] moreMacs;
+    }
     public final boolean tcp;
     public final long traceHigh;
     public final long traceLow;
@@ -61,7 +81,6 @@ public final class Connection {
     public long firstSeenNanos;
     public long lastSeenNanos;
     public boolean closed;
-    public long closedAtNanos;
     public int synRetrans;
 
     // handshake / close timing
@@ -72,9 +91,6 @@ public final class Connection {
     long synAckSeq;
     double handshakeCostMs = -1;
     boolean handshakeReported;
-    long firstFinTs = -1;
-    double closeCostMs = -1;
-    boolean closeReported;
     double lastRttMs = -1;
     /** Handshake RTT (SYN -> the ACK of the SYN-ACK), ns; 0 while unknown (Wireshark's out-of-order threshold). */
     private long firstRttNanos;
@@ -96,7 +112,6 @@ public final class Connection {
     private byte macCount;
     private long mac0;
     private long mac1;
-    private long[] moreMacs;
 
     // chunk
     public int chunkId;
@@ -119,7 +134,17 @@ public final class Connection {
 
     Connection(FlowKey key, boolean tcp, long traceHigh, long traceLow, int vlanId, long now, int firstSide,
                int maxRows) {
-        this.key.copyFrom(key);
+        this.capturePointId = key.capturePointId();
+        this.vlans = (key.outerVlan() << 16) | key.innerVlan();
+        this.vni = key.vni();
+        this.ipVersion = (byte) key.ipVersion();
+        this.protocol = (byte) key.protocol();
+        this.aHigh = key.aHigh();
+        this.aLow = key.aLow();
+        this.aPort = (char) key.aPort();
+        this.bHigh = key.bHigh();
+        this.bLow = key.bLow();
+        this.bPort = (char) key.bPort();
         this.maxRows = Math.max(1, maxRows);
         this.tcp = tcp;
         this.traceHigh = traceHigh;
@@ -128,6 +153,42 @@ public final class Connection {
         this.firstSeenNanos = now;
         this.lastSeenNanos = now;
         this.firstSide = firstSide;
+    }
+
+    /** This connection's flow key (a new object, endpoint A first). */
+    public FlowKey key() {
+        FlowKey k = new FlowKey();
+        k.set(capturePointId, vlans, vni, ipVersion, protocol & 0xFF, aHigh, aLow, aPort, bHigh, bLow, bPort);
+        return k;
+    }
+
+    private Extra extra() {
+        if (extra == null) {
+            extra = new Extra();
+        }
+        return extra;
+    }
+
+    /** Counts an ICMP error quoting this flow ({@code text}: {@code "icmp <type>/<code>"}). */
+    void noteIcmpError(String text) {
+        Extra x = extra();
+        x.icmpErrors++;
+        x.icmpLastError = text;
+    }
+
+    /** ICMP errors quoting this flow in the current chunk. */
+    int icmpErrors() {
+        return extra == null ? 0 : extra.icmpErrors;
+    }
+
+    /** The last of them, empty if none. */
+    String icmpLastError() {
+        return extra == null ? "" : extra.icmpLastError;
+    }
+
+    /** First FIN -> ACK of the last FIN, ms, for the record: -1 when not measured or already reported. */
+    double closeCostForRecord() {
+        return extra == null || extra.closeReported ? -1 : extra.closeCostMs;
     }
 
     /** The state of {@code side} ({@link Half#EMPTY}, read-only, while that side has not been seen). */
@@ -193,12 +254,12 @@ public final class Connection {
 
             if (!me.seqKnown) {
                 me.seqKnown = true;
-                me.seqPos = Seq.sub(seq, 1);
+                me.seqPos(Seq.sub(seq, 1));
             }
             if (ackFlag && !peer.seqKnown) {
                 // The peer's sequence space is announced by our ack before the peer sends anything we saw.
                 peer.seqKnown = true;
-                peer.seqPos = Seq.sub(ack, 1);
+                peer.seqPos(Seq.sub(ack, 1));
             }
 
             if (syn) {
@@ -206,7 +267,7 @@ public final class Connection {
                     me.wscale = (short) t.windowScale();
                 }
                 if (!ackFlag) {
-                    if (synSeen && me.syn && me.isn == seq) {
+                    if (synSeen && me.syn && me.isn() == seq) {
                         synRetrans++;
                         retrans = true;
                     }
@@ -217,7 +278,7 @@ public final class Connection {
                         chunkSyn = true;
                     }
                     me.syn = true;
-                    me.isn = seq;
+                    me.isn(seq);
                     sent |= 1 << (SENT_SYN + side);
                     if (clientSide < 0) {
                         clientSide = side;
@@ -227,7 +288,7 @@ public final class Connection {
                         state = State.SYN_SENT;
                     }
                 } else {
-                    if (synAckSeen && me.syn && me.isn == seq) {
+                    if (synAckSeen && me.syn && me.isn() == seq) {
                         retrans = true;
                     }
                     if (!synAckSeen) {
@@ -235,7 +296,7 @@ public final class Connection {
                         synAckSeq = seq;
                     }
                     me.syn = true;
-                    me.isn = seq;
+                    me.isn(seq);
                     sent |= 1 << (SENT_SYN_ACK + side);
                     if (clientSide < 0) {
                         clientSide = 1 - side;
@@ -300,8 +361,9 @@ public final class Connection {
                 if (!me.fin) {
                     me.fin = true;
                     me.finSeqEnd = (int) end;
-                    if (firstFinTs < 0) {
-                        firstFinTs = now;
+                    Extra x = extra();
+                    if (x.firstFinTs < 0) {
+                        x.firstFinTs = now;
                     }
                     chunkFin = true;
                 }
@@ -317,7 +379,7 @@ public final class Connection {
                 state = State.CLOSED;
             } else if (me.fin && peer.fin && me.finAcked && peer.finAcked && state == State.CLOSING) {
                 state = State.CLOSED;
-                closeCostMs = (now - firstFinTs) / 1e6;
+                extra.closeCostMs = (now - extra.firstFinTs) / 1e6; // a FIN was seen: extra exists
                 ended = true;
             }
             int scale = half(0).wscale >= 0 && half(1).wscale >= 0 && !syn ? me.wscale : 0;
@@ -331,7 +393,6 @@ public final class Connection {
             }
             if (ended) {
                 closed = true;
-                closedAtNanos = now;
             }
             return ended;
         }
@@ -343,7 +404,7 @@ public final class Connection {
     }
 
     private static long relSeq(Half h, long seq) {
-        return h.seqKnown ? Seq.sub(seq, h.seqPos) : 0;
+        return h.seqKnown ? Seq.sub(seq, h.seqPos()) : 0;
     }
 
     // Packed row (ROW longs per packet):
@@ -354,24 +415,31 @@ public final class Connection {
     //   4: ACK RTT, ns, or -1
     // Window = raw << shift exactly as computed before packing; the series unpacks (PacketSeries).
     public static final int ROW = 5;
+    private static final int BLOCK0_ROWS = 8;
     private static final int BLOCK_SHIFT = 6; // blocks grow to 64 rows
 
-    /** The block holding row {@code i}: 0 for row 0, then blocks of 1, 2, 4 … 64 rows, then of 64 rows. */
+    /** The block holding row {@code i}: block 0 holds rows 0-7, then blocks of 8, 16, 32 rows, then of 64. */
     public static int blockOf(int i) {
-        return i < (1 << BLOCK_SHIFT) ? 32 - Integer.numberOfLeadingZeros(i) : BLOCK_SHIFT + (i >>> BLOCK_SHIFT);
+        if (i < BLOCK0_ROWS) {
+            return 0;
+        }
+        return i < (1 << BLOCK_SHIFT) ? 29 - Integer.numberOfLeadingZeros(i) : 3 + (i >>> BLOCK_SHIFT);
     }
 
     /** Position of row {@code i} in its block. */
     public static int rowInBlock(int i) {
+        if (i < BLOCK0_ROWS) {
+            return i;
+        }
         return i < (1 << BLOCK_SHIFT) ? i & ~Integer.highestOneBit(i) : i & ((1 << BLOCK_SHIFT) - 1);
     }
 
     private static int blockStart(int b) {
-        return b == 0 ? 0 : b <= BLOCK_SHIFT + 1 ? 1 << (b - 1) : (b - BLOCK_SHIFT) << BLOCK_SHIFT;
+        return b == 0 ? 0 : b <= 4 ? 1 << (b + 2) : (b - 3) << BLOCK_SHIFT;
     }
 
     private static int blockRows(int b) {
-        return b == 0 ? 1 : 1 << Math.min(b - 1, BLOCK_SHIFT);
+        return b == 0 ? BLOCK0_ROWS : 1 << Math.min(b + 2, BLOCK_SHIFT);
     }
 
     private void appendRow(DecodedPacket d, int side, int flags, long seq, long ack, int payload, int rawWindow,
@@ -379,23 +447,27 @@ public final class Connection {
         int i = chunkCount;
         long[] r;
         int o;
-        if (i == 0) {
-            r = block0 = new long[ROW];
-            blocks = null;
-            o = 0;
+        if (i < BLOCK0_ROWS) {
+            r = block0;
+            if (i == 0) {
+                r = block0 = new long[ROW];
+                blocks = null;
+            } else if (ROW * i == r.length) {
+                r = block0 = Arrays.copyOf(r, ROW * Math.min(2 * i, Math.min(BLOCK0_ROWS, maxRows)));
+            }
+            o = ROW * i;
         } else {
             int b = blockOf(i);
             long[][] bs = blocks;
             if (bs == null) {
-                bs = blocks = new long[4][];
+                bs = blocks = new long[8][];
                 bs[0] = block0;
             } else if (b == bs.length) {
                 bs = blocks = Arrays.copyOf(bs, 2 * b);
             }
             r = bs[b];
             if (r == null) {
-                int start = blockStart(b);
-                r = bs[b] = new long[ROW * Math.min(blockRows(b), maxRows - start)];
+                r = bs[b] = new long[ROW * Math.min(blockRows(b), maxRows - blockStart(b))];
             }
             o = ROW * rowInBlock(i);
         }
@@ -418,11 +490,13 @@ public final class Connection {
         long[][] out;
         if (n == 0) {
             out = new long[0][];
-        } else if (blocks == null) {
-            out = new long[][] {block0};
         } else {
             int last = blockOf(n - 1);
-            out = blocks.length == last + 1 ? blocks : Arrays.copyOf(blocks, last + 1);
+            if (blocks == null) {
+                out = new long[][] {block0};
+            } else {
+                out = blocks.length == last + 1 ? blocks : Arrays.copyOf(blocks, last + 1);
+            }
             int used = ROW * (rowInBlock(n - 1) + 1);
             if (2 * used <= out[last].length) {
                 out[last] = Arrays.copyOf(out[last], used);
@@ -481,23 +555,29 @@ public final class Connection {
         } else if (n == 1) {
             mac1 = mac;
         } else {
-            if (moreMacs == null) {
-                moreMacs = new long[MAX_MACS - 2];
+            Extra x = extra();
+            if (x.moreMacs == null) {
+                x.moreMacs = new long[MAX_MACS - 2];
             }
-            moreMacs[n - 2] = mac;
+            x.moreMacs[n - 2] = mac;
         }
         macCount = (byte) (n + 1);
         return (byte) n;
     }
 
     private long macAt(int i) {
-        return i == 0 ? mac0 : i == 1 ? mac1 : moreMacs[i - 2];
+        return i == 0 ? mac0 : i == 1 ? mac1 : extra.moreMacs[i - 2];
     }
 
     /** Clears the chunk after it was emitted. */
     void resetChunk() {
-        icmpErrors = 0;
-        icmpLastError = "";
+        if (extra != null) {
+            extra.icmpErrors = 0;
+            extra.icmpLastError = "";
+            if (extra.closeCostMs >= 0) {
+                extra.closeReported = true;
+            }
+        }
         chunkCount = 0;
         chunkId++;
         chunkSyn = false;
@@ -510,9 +590,6 @@ public final class Connection {
         }
         if (handshakeCostMs >= 0) {
             handshakeReported = true;
-        }
-        if (closeCostMs >= 0) {
-            closeReported = true;
         }
         lastRttMs = -1;
     }

@@ -104,8 +104,7 @@ public final class ConnectionTable {
             icmpUnmatched++;
             return;
         }
-        c.icmpErrors++;
-        c.icmpLastError = (icmp.version() == 6 ? "icmp6 " : "icmp ") + icmp.type() + "/" + icmp.code();
+        c.noteIcmpError((icmp.version() == 6 ? "icmp6 " : "icmp ") + icmp.type() + "/" + icmp.code());
         icmpAttached++;
     }
 
@@ -127,7 +126,7 @@ public final class ConnectionTable {
         if (!c.streamsDecided) {
             c.streamsDecided = true;
             int client = c.clientSide >= 0 ? c.clientSide : c.firstSide;
-            FlowKey k = c.key;
+            FlowKey k = c.key();
             String aIp = address(k.aHigh(), k.aLow());
             String bIp = address(k.bHigh(), k.bLow());
             StreamInfo info = new StreamInfo(k.capturePointId(), client == 0 ? aIp : bIp,
@@ -194,7 +193,7 @@ public final class ConnectionTable {
         Connection c = table.get(key);
         if (c != null && tcp && (d.tcp().flags() & (TcpView.SYN | TcpView.ACK)) == TcpView.SYN) {
             Half sender = c.half(side);
-            boolean newIsn = sender.syn && sender.isn != d.tcp().seq();
+            boolean newIsn = sender.syn && sender.isn() != d.tcp().seq();
             if (c.closed || (newIsn && c.synSeen)) {
                 // Port reuse: a new SYN on a closed tuple, or one with a new ISN, starts a new connection.
                 if (!c.chunkEmpty()) {
@@ -258,7 +257,7 @@ public final class ConnectionTable {
             emit(victim, true, true);
         }
         closeStreams(victim, victim.lastSeenNanos);
-        table.remove(victim.key);
+        table.remove(victim.key());
         unlink(victim);
         evicted++;
     }
@@ -388,7 +387,7 @@ public final class ConnectionTable {
     // ---- records ----------------------------------------------------------------------------------------------
 
     private void emit(Connection c, boolean last, boolean wasEvicted) {
-        FlowKey k = c.key;
+        FlowKey k = c.key();
         int local = c.localSide == 2 ? c.clientSide : c.localSide;
         Direction direction;
         int score;
@@ -422,16 +421,16 @@ public final class ConnectionTable {
                 String.format("%016x%016x", c.traceHigh, c.traceLow), nicTraceId,
                 communityId(k),
                 c.chunkId, last, wasEvicted,
-                tx.seqRangeKnown ? tx.seqMin : 0, tx.seqRangeKnown ? tx.seqMax : 0,
-                rx.seqRangeKnown ? rx.seqMin : 0, rx.seqRangeKnown ? rx.seqMax : 0,
-                c.tcp && tx.seqKnown ? tx.seqPos : 0, c.tcp && rx.seqKnown ? rx.seqPos : 0,
+                tx.seqRangeKnown ? tx.seqMin() : 0, tx.seqRangeKnown ? tx.seqMax() : 0,
+                rx.seqRangeKnown ? rx.seqMin() : 0, rx.seqRangeKnown ? rx.seqMax() : 0,
+                c.tcp && tx.seqKnown ? tx.seqPos() : 0, c.tcp && rx.seqKnown ? rx.seqPos() : 0,
                 tx.packets, rx.packets, tx.bytes, rx.bytes, tx.retrans, rx.retrans,
                 c.chunkId == 0 ? c.synRetrans : 0,
                 c.chunkSyn, c.handshakeReported ? -1 : c.handshakeCostMs,
-                c.chunkFin, c.closeReported ? -1 : c.closeCostMs,
+                c.chunkFin, c.closeCostForRecord(),
                 c.lastRttMs,
                 c.connState(), c.history(),
-                c.icmpErrors, c.icmpLastError,
+                c.icmpErrors(), c.icmpLastError(),
                 series);
         records++;
         c.resetChunk();

@@ -9,14 +9,16 @@ final class Half extends TcpAnalyzer.Side {
     /** The state of a side that has neither sent nor been acknowledged (shared, read-only). */
     static final Half EMPTY = new Half();
 
+    // 32-bit sequence numbers are kept in ints (their low 32 bits: Seq compares and subtracts those); the long
+    // accessors return them unsigned.
     boolean seqKnown;
-    long seqPos;
+    private int seqPosBits;
     /** Window-scale option of this side's SYN, -1 without one. */
     short wscale = -1;
     boolean syn;
-    long isn;
+    private int isnBits;
     boolean fin;
-    int finSeqEnd; // 32-bit sequence numbers, compared with Seq (low 32 bits)
+    int finSeqEnd;
     boolean finAcked;
     boolean rttPending;
     int rttDataEnd;
@@ -27,8 +29,35 @@ final class Half extends TcpAnalyzer.Side {
     long bytes;
     int retrans;
     boolean seqRangeKnown;
-    long seqMin;
-    long seqMax;
+    private int seqMinBits;
+    private int seqMaxBits;
+
+    /** First seq sent by this side minus 1 (relative seq base). */
+    long seqPos() {
+        return seqPosBits & 0xFFFF_FFFFL;
+    }
+
+    void seqPos(long seq) {
+        seqPosBits = (int) seq;
+    }
+
+    /** Seq of this side's last SYN. */
+    long isn() {
+        return isnBits & 0xFFFF_FFFFL;
+    }
+
+    void isn(long seq) {
+        isnBits = (int) seq;
+    }
+
+    /** Lowest / highest seq sent in the chunk (valid when {@link #seqRangeKnown}). */
+    long seqMin() {
+        return seqMinBits & 0xFFFF_FFFFL;
+    }
+
+    long seqMax() {
+        return seqMaxBits & 0xFFFF_FFFFL;
+    }
 
     void resetChunk() {
         packets = 0;
@@ -39,14 +68,14 @@ final class Half extends TcpAnalyzer.Side {
 
     void noteSeq(long seq) {
         if (!seqRangeKnown) {
-            seqMin = seqMax = seq;
+            seqMinBits = seqMaxBits = (int) seq;
             seqRangeKnown = true;
         } else {
-            if (Seq.lt(seq, seqMin)) {
-                seqMin = seq;
+            if (Seq.lt(seq, seqMin())) {
+                seqMinBits = (int) seq;
             }
-            if (Seq.gt(seq, seqMax)) {
-                seqMax = seq;
+            if (Seq.gt(seq, seqMax())) {
+                seqMaxBits = (int) seq;
             }
         }
     }

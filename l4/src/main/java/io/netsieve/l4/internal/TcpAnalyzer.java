@@ -45,8 +45,8 @@ final class TcpAnalyzer {
         long lastAck;
         long lastAckTime;
         int dupAckNum;
-        long window = -1; // raw window of the last segment
-        int windowScale = -1; // -1 unknown, -2 no scaling in effect
+        int window = -1; // raw window of the last segment
+        short windowScale = -1; // -1 unknown, -2 no scaling in effect
         boolean firstAck = true;
         int lastSegmentFlags;
         // unacknowledged segments, two longs each: seq << 32 | next seq, time
@@ -58,7 +58,7 @@ final class TcpAnalyzer {
                 return;
             }
             if (unacked == null) {
-                unacked = new long[4];
+                unacked = new long[2];
             } else if (2 * unCount == unacked.length) {
                 unacked = Arrays.copyOf(unacked, 2 * Math.min(MAX_UNACKED, unCount * 2));
             }
@@ -73,7 +73,7 @@ final class TcpAnalyzer {
 
     /** Remembers a window-scale option seen on a SYN sent by {@code s} ({@code other}: the peer). */
     static void onSynOptions(Side s, Side other, int windowScale, boolean synAck) {
-        s.windowScale = windowScale >= 0 ? windowScale : -2;
+        s.windowScale = (short) (windowScale >= 0 ? windowScale : -2); // the option is one byte
         if (synAck && other.windowScale == -2) {
             s.windowScale = -2; // the SYN had no option: nobody scales
         } else if (synAck && windowScale < 0 && other.windowScale >= 0) {
@@ -116,7 +116,7 @@ final class TcpAnalyzer {
             }
             if (seglen > 0 && rev.windowScale != -1 && (flags & (SYN | FIN | RST)) == 0) {
                 int shift = rev.firstAck ? 0 : rev.windowScale == -2 ? 0 : rev.windowScale;
-                if (Seq.add(seq, seglen) == Seq.add(rev.lastAck, rev.window << shift)) {
+                if (Seq.add(seq, seglen) == Seq.add(rev.lastAck, (long) rev.window << shift)) {
                     ta |= F_WF;
                 }
             }
@@ -195,7 +195,7 @@ final class TcpAnalyzer {
         if ((seq == fwd.maxSeqToBeAcked || fwd.maxSeqToBeAcked == 0) && (ta & F_ZWP) == 0) {
             fwd.maxSeqToBeAcked = fwd.nextSeq;
         }
-        fwd.window = window;
+        fwd.window = rawWindow;
         if ((flags & ACK) != 0 && (flags & SYN) == 0) {
             fwd.firstAck = false;
         }
