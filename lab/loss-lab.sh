@@ -163,8 +163,11 @@ n "$R" iptables -A FORWARD -m statistic --mode random --probability 0.05 -j DROP
 cap_pids=()
 for entry in "c0 router-c0" "s0 router-s0"; do
   read -r ifc stem <<<"$entry"
-  n "$R" tcpdump -i "$ifc" -n -U --immediate-mode -B 32768 --time-stamp-precision=nano -w "$out/$stem.pcap" \
-    'ip and tcp port 8080' 2>"$tmp/$stem.err" &
+  # ip netns exec execs tcpdump: $! is tcpdump itself, so SIGTERM below reaches it and it writes its statistics
+  # (-s 2048: frames fit the 1514-byte packets and the 64 MB ring holds thousands of them; immediate mode: the last
+  # packets are read before SIGTERM, not left in an unfinished ring block)
+  ip netns exec "$R" tcpdump -i "$ifc" -n --immediate-mode -s 2048 -B 65536 --time-stamp-precision=nano \
+    -w "$out/$stem.pcap" 'ip and tcp port 8080' 2>"$tmp/$stem.err" &
   cap_pids+=($!); pids+=($!)
 done
 for stem in router-c0 router-s0; do ready 100 grep -q "listening on" "$tmp/$stem.err"; done
@@ -193,10 +196,12 @@ sleep 0.5
 for pid in "${cap_pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
 for pid in "${cap_pids[@]}"; do wait "$pid" 2>/dev/null || true; done
 dropped="$(n "$R" iptables -L FORWARD -v -x -n | awk '/DROP/ {d += $1} END {print d + 0}')"
-# tcpdump's own losses would be confused with the router's: count them ("N packets dropped by kernel")
+# tcpdump's own losses would be confused with the router's: count them (dropped by the kernel, or received by the
+# filter but not written)
 capture_drops=0
 for stem in router-c0 router-s0; do
-  d="$(awk '/packets dropped by kernel/ {print $1}' "$tmp/$stem.err")"
+  d="$(awk '/packets captured/ {c = $1} /received by filter/ {r = $1} /dropped by kernel/ {k = $1}
+            END {print (r - c) + k}' "$tmp/$stem.err")"
   capture_drops=$((capture_drops + ${d:-0}))
 done
 

@@ -86,7 +86,10 @@ class L4LossLabTest {
         Map<String, String> env = env(dir.resolve("lab.env"));
         System.out.println("[loss lab] recorded in " + (System.nanoTime() - started) / 1_000_000 + " ms: "
                 + output.trim());
-        assertEquals("0", env.get("CURL_STATUS"), "every transfer completed");
+        // not asserted: a transfer cut by its time bound (curl status != 0) or packets tcpdump could not keep up with
+        // still leave captures on which netsieve and tshark must agree
+        System.out.println("[loss lab] router dropped " + env.get("DROPPED_PACKETS") + " packets, tcpdump lost "
+                + env.get("CAPTURE_DROPS") + ", curl status " + env.get("CURL_STATUS"));
         assertTrue(Long.parseLong(env.get("DROPPED_PACKETS")) > 0, "the router dropped packets");
 
         List<String> problems = new ArrayList<>();
