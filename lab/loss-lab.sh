@@ -3,7 +3,7 @@
 # drop point. The retransmissions, duplicate ACKs and out-of-order arrivals come from the real TCP stacks.
 #
 #   lab/loss-lab.sh record OUTDIR    build it, run the transfers, write OUTDIR/*.pcap + lab.env, tear it down
-#                                    (bounded: about 10-20 s, at most 90 s)
+#                                    (usually 6-15 s; a watchdog ends it after 90 s)
 #   lab/loss-lab.sh down [PREFIX]    tear down (default: every nsloss-* namespace)
 #
 # Topology (IPv4 from 198.18.0.0/15 only; nothing is connected to the machine's real interfaces):
@@ -23,8 +23,6 @@
 # two downloads; every transfer bounded by curl --max-time). Needs root, iproute2, iptables (with the statistic
 # match), tcpdump, python3, curl.
 set -euo pipefail
-
-here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 
 usage() {
   sed -n '2,7p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
