@@ -67,6 +67,18 @@ public class L4Benchmark {
         return records;
     }
 
+    /** The same frames decoded only (no tracker): the decoder's share of the two benchmarks above. */
+    @Benchmark
+    public int decodeOnly() {
+        int tcp = 0;
+        for (int i = 0; i < f.count; i++) {
+            view.wrap(f.frames, f.offsets[i], f.lengths[i], f.wireLengths[i], f.timestamps[i], f.linkType, 0);
+            decoder.decode(view, decoded);
+            tcp += decoded.tcp().flags();
+        }
+        return tcp;
+    }
+
     /** One pass over the frames through the trial's tracker (time shifted by one capture span plus a minute). */
     @Benchmark
     public long decodeAndTrackReused() {

@@ -8,7 +8,9 @@ import java.util.Arrays;
 /**
  * Wireshark's TCP sequence analysis (its definitions and precedence, reference §7), per connection: for every
  * segment the analysis flags and the ACK RTT. Follows Wireshark's state model on purpose, including its use of 0 as
- * "next sequence number not known yet", so that the flags agree with tshark's packet by packet.
+ * "next sequence number not known yet", so that the flags agree with tshark's packet by packet. Static methods: the
+ * state of each direction is its {@link Side} (a connection's {@link Half}), so a connection carries no analyser
+ * object of its own.
  *
  * <p>Bounded: each side keeps at most {@link #MAX_UNACKED} unacknowledged segments for RTT matching (Wireshark
  * keeps 1000); beyond that new segments are not tracked for RTT.
