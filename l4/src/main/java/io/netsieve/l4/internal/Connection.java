@@ -128,10 +128,6 @@ public final class Connection {
     Connection lruPrev;
     Connection lruNext;
 
-    Connection(FlowKey key, boolean tcp, long traceHigh, long traceLow, int vlanId, long now, int firstSide) {
-        this(key, tcp, traceHigh, traceLow, vlanId, now, firstSide, 65_536);
-    }
-
     Connection(FlowKey key, boolean tcp, long traceHigh, long traceLow, int vlanId, long now, int firstSide,
                int maxRows) {
         this.capturePointId = key.capturePointId();
@@ -154,6 +150,18 @@ public final class Connection {
         this.lastSeenNanos = now;
         this.firstSide = firstSide;
     }
+
+    /** The inner trace id as 32 lower-case hex digits (what {@code %016x%016x} prints). */
+    public String traceIdHex() {
+        byte[] out = new byte[32];
+        for (int i = 0; i < 16; i++) {
+            out[i] = HEX[(int) (traceHigh >>> (60 - 4 * i)) & 0xF];
+            out[16 + i] = HEX[(int) (traceLow >>> (60 - 4 * i)) & 0xF];
+        }
+        return new String(out, java.nio.charset.StandardCharsets.ISO_8859_1);
+    }
+
+    private static final byte[] HEX = "0123456789abcdef".getBytes(java.nio.charset.StandardCharsets.ISO_8859_1);
 
     /** This connection's flow key (a new object, endpoint A first). */
     public FlowKey key() {

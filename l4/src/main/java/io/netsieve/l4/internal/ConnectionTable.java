@@ -131,7 +131,7 @@ public final class ConnectionTable {
             String bIp = address(k.bHigh(), k.bLow());
             StreamInfo info = new StreamInfo(k.capturePointId(), client == 0 ? aIp : bIp,
                     client == 0 ? k.aPort() : k.bPort(), client == 0 ? bIp : aIp, client == 0 ? k.bPort() : k.aPort(),
-                    c.synSeen || c.synAckSeen, String.format("%016x%016x", c.traceHigh, c.traceLow));
+                    c.synSeen || c.synAckSeen, c.traceIdHex());
             StreamHandler h;
             try {
                 h = streamFactory.open(info);
@@ -418,7 +418,7 @@ public final class ConnectionTable {
                 clientIsSrc ? srcIp : dstIp, clientIsSrc ? srcPort : dstPort,
                 clientIsSrc ? dstIp : srcIp, clientIsSrc ? dstPort : srcPort,
                 k.vni(), c.vlanId,
-                String.format("%016x%016x", c.traceHigh, c.traceLow), nicTraceId,
+                c.traceIdHex(), nicTraceId,
                 communityId(k),
                 c.chunkId, last, wasEvicted,
                 tx.seqRangeKnown ? tx.seqMin() : 0, tx.seqRangeKnown ? tx.seqMax() : 0,
