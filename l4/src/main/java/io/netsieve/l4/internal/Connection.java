@@ -3,10 +3,9 @@ package io.netsieve.l4.internal;
 import io.netsieve.core.packet.DecodedPacket;
 import io.netsieve.core.packet.LinkView;
 import io.netsieve.core.packet.TcpView;
+import io.netsieve.l4.PacketSeries;
 import io.netsieve.l4.TcpAnalysisFlag;
 import io.netsieve.l4.flow.FlowKey;
-
-import io.netsieve.l4.PacketSeries;
 
 import java.util.Arrays;
 
@@ -244,7 +243,6 @@ public final class Connection {
         long seq = 0;
         long ack = 0;
         int payload;
-        long window = 0;
         boolean retrans = false;
         int analysis = 0;
         if (tcp) {
