@@ -320,6 +320,7 @@ public final class Connection {
                 TcpAnalyzer.onSynOptions(me, peer, t.windowScale(), ackFlag);
             }
             long ackRtt = TcpAnalyzer.analyse(me, peer, firstRttNanos, seq, ack, payload, flags, t.window(), now);
+            assert Half.EMPTY.pristine() : "the shared empty side was written";
             analysis = me.lastSegmentFlags;
             if (TcpAnalysisFlag.isRetransmission(analysis)) {
                 retrans = true;

@@ -59,6 +59,16 @@ final class Half extends TcpAnalyzer.Side {
         return seqMaxBits & 0xFFFF_FFFFL;
     }
 
+    /** True while every field has its initial value (checked for {@link #EMPTY} by assertions). */
+    boolean pristine() {
+        return !seqKnown && seqPosBits == 0 && wscale == -1 && !syn && isnBits == 0 && !fin && finSeqEnd == 0
+                && !finAcked && !rttPending && rttDataEnd == 0 && rttDataTs == 0 && packets == 0 && bytes == 0
+                && retrans == 0 && !seqRangeKnown && seqMinBits == 0 && seqMaxBits == 0
+                && nextSeq == 0 && nextSeqTime == 0 && maxSeqToBeAcked == 0 && lastAck == 0 && lastAckTime == 0
+                && dupAckNum == 0 && window == -1 && windowScale == -1 && firstAck && lastSegmentFlags == 0
+                && unacked == null && unCount == 0;
+    }
+
     void resetChunk() {
         packets = 0;
         bytes = 0;

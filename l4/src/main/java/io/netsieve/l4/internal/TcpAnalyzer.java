@@ -87,6 +87,9 @@ final class TcpAnalyzer {
      * Analyses one segment sent by {@code fwd} to {@code rev}. {@code firstRttNanos}: the handshake RTT (SYN -> the
      * ACK of the SYN-ACK), 0 while unknown (out-of-order threshold 3 ms then).
      *
+     * <p>{@code rev} is the shared, read-only {@link Half#EMPTY} when the other side has not been seen and this
+     * segment carries no ACK: write to {@code rev} only for segments with ACK (asserted in the tests).
+     *
      * @return the ACK RTT (time since the segment this packet acknowledges exactly), ns, or -1; the
      *         {@link TcpAnalysisFlag} bits of the segment are left in {@code fwd.lastSegmentFlags}
      */
