@@ -37,14 +37,9 @@ import static org.junit.jupiter.api.Assertions.fail;
  * differences of the fast-retransmission and out-of-order rules (a frame stamped a few hundred ns before the previous
  * one was out-of-order for netsieve, a retransmission for tshark).
  *
- * <p>Known difference, named here because it is not fixed in this change: when the SYN is sent again (the lab drops
- * the client's first SYN, so router-c0 always has one connection with two SYNs), Wireshark measures the initial RTT
- * from the most recent SYN ({@code ts_mru_syn}) while netsieve's {@code Connection} measures tcp_3whs_cost, and the
- * first RTT that {@code TcpAnalyzer} uses as its out-of-order threshold, from the first SYN (about 1 s earlier). On
- * such a connection the test accepts tcp_3whs_cost = tshark's initial RTT + (last SYN - first SYN), and packets that
- * tshark flags as retransmissions but netsieve, with its 1 s threshold, as out-of-order are counted apart, not as
- * agreement. The fix is in {@code Connection} (take the time of every SYN without ACK, not only the first); once it is
- * made, this test compares those connections strictly again by itself.
+ * <p>A resent SYN (the lab drops the client's first SYN, so router-c0 always has one connection with two SYNs):
+ * Wireshark measures the initial RTT from the most recent SYN ({@code ts_mru_syn}), and so does netsieve; the test
+ * compares those connections strictly.
  */
 class L4LossLabTest {
     private static final List<String> CAPTURES = List.of("router-c0", "router-s0");
@@ -93,7 +88,6 @@ class L4LossLabTest {
         assertTrue(Long.parseLong(env.get("DROPPED_PACKETS")) > 0, "the router dropped packets");
 
         List<String> problems = new ArrayList<>();
-        List<String> known = new ArrayList<>(); // the known difference of the class comment, where it occurred
         List<String> fields = new ArrayList<>(FIELDS);
         fields.addAll(TcpAnalysisTracks.flagFields());
         for (String stem : CAPTURES) {
@@ -114,7 +108,6 @@ class L4LossLabTest {
             long flagged = 0; // flagged by tshark or by netsieve
             long agree = 0;
             long rttDiffer = 0;
-            long knownFlags = 0; // differences of the known kind (class comment), neither agreement nor problem
             long[] tsharkCounts = new long[TcpAnalysisFlag.values().length];
             List<String> mismatches = new ArrayList<>();
             List<String> handshakes = new ArrayList<>();
@@ -140,17 +133,10 @@ class L4LossLabTest {
                     }
                 }
                 long cost = track.handshakeCostNanos();
-                // the known difference (see the class comment): measured from the first of several SYNs
-                boolean fromFirstSyn = cost != initialRtt && initialRtt >= 0 && lastSyn != firstSyn
-                        && cost == initialRtt + (lastSyn - firstSyn);
                 handshakes.add("stream " + r0[1] + " tshark " + initialRtt + " ns / netsieve " + cost + " ns"
-                        + (fromFirstSyn ? " (from the first SYN, " + (lastSyn - firstSyn) + " ns earlier)" : ""));
-                if (fromFirstSyn) {
-                    known.add(stem + " " + key + ": tcp_3whs_cost from the first SYN");
-                } else {
-                    check(problems, initialRtt == cost, stem + " " + key + ": tcp_3whs_cost " + cost
-                            + " ns, tcp.analysis.initial_rtt " + initialRtt + " ns");
-                }
+                        + (lastSyn != firstSyn ? " (SYN sent again " + (lastSyn - firstSyn) + " ns later)" : ""));
+                check(problems, initialRtt == cost, stem + " " + key + ": tcp_3whs_cost " + cost
+                        + " ns, tcp.analysis.initial_rtt " + initialRtt + " ns");
 
                 // per packet: flags and ACK RTT
                 long[] dirPackets = new long[2]; // [from the lower endpoint, from the higher endpoint]
@@ -170,9 +156,6 @@ class L4LossLabTest {
                         flagged++;
                         if (expected == actual) {
                             agree++;
-                        } else if (fromFirstSyn && expected == TcpAnalysisFlag.RETRANSMISSION.bit()
-                                && actual == TcpAnalysisFlag.OUT_OF_ORDER.bit()) {
-                            knownFlags++; // out-of-order threshold from the first SYN, see the class comment
                         } else {
                             mismatches.add(stem + " frame " + r[0] + " (stream " + r[1] + "): tshark "
                                     + TcpAnalysisFlag.text(expected) + " / netsieve " + TcpAnalysisFlag.text(actual));
@@ -214,8 +197,6 @@ class L4LossLabTest {
             }
 
             double agreement = flagged == 0 ? 100.0 : 100.0 * agree / flagged;
-            // the known difference (class comment) left out: neither agreement nor disagreement
-            double compared = flagged == knownFlags ? 100.0 : 100.0 * agree / (flagged - knownFlags);
             StringBuilder counts = new StringBuilder();
             for (TcpAnalysisFlag f : TcpAnalysisFlag.values()) {
                 if (tsharkCounts[f.ordinal()] > 0) {
@@ -223,9 +204,8 @@ class L4LossLabTest {
                 }
             }
             System.out.printf("[loss lab] %s: %d packets in %d connections, %d flagged (tshark or netsieve), "
-                            + "%d agree = %.2f %% (%.2f %% without the %d of the known difference), %d ACK RTTs "
-                            + "differ; tshark:%s%n", stem, packets, byStream.size(), flagged, agree, agreement, compared,
-                    knownFlags, rttDiffer, counts);
+                            + "%d agree = %.2f %%, %d ACK RTTs differ; tshark:%s%n", stem, packets, byStream.size(),
+                    flagged, agree, agreement, rttDiffer, counts);
             System.out.println("[loss lab] " + stem + " handshakes: " + handshakes);
             mismatches.stream().limit(40).forEach(m -> System.out.println("[loss lab]   " + m));
 
@@ -233,13 +213,11 @@ class L4LossLabTest {
             // router-s0 for the uploads), so both show retransmissions and segments lost before them
             check(problems, tsharkCounts[TcpAnalysisFlag.RETRANSMISSION.ordinal()] > 0, stem + ": no retransmissions");
             check(problems, tsharkCounts[TcpAnalysisFlag.LOST_SEGMENT.ordinal()] > 0, stem + ": no lost segments");
-            check(problems, compared >= 99.0, stem + String.format(": flags agree on only %.2f %% of %d flagged packets",
-                    compared, flagged - knownFlags) + ", first differences: "
+            check(problems, agreement >= 99.0, stem + String.format(": flags agree on only %.2f %% of %d flagged packets",
+                    agreement, flagged) + ", first differences: "
                     + mismatches.subList(0, Math.min(10, mismatches.size())));
             check(problems, rttDiffer == 0, stem + ": " + rttDiffer + " ACK RTTs differ from tcp.analysis.ack_rtt");
         }
-        System.out.println("[loss lab] known difference (tcp_3whs_cost and out-of-order threshold from the first SYN): "
-                + (known.isEmpty() ? "none" : known));
         System.out.println("[loss lab] total " + (System.nanoTime() - started) / 1_000_000 + " ms");
         assertEquals(List.of(), problems);
     }

@@ -280,9 +280,9 @@ public final class Connection {
                     if (!synSeen) {
                         synSeen = true;
                         synSeq = seq;
-                        synTs = now;
                         chunkSyn = true;
                     }
+                    synTs = now; // the most recent SYN (Wireshark's ts_mru_syn): tcp_3whs_cost = initial_rtt
                     me.syn = true;
                     me.isn(seq);
                     sent |= 1 << (SENT_SYN + side);
