@@ -7,6 +7,8 @@ import io.netsieve.core.packet.Layer;
 import io.netsieve.core.packet.MalformedReason;
 import io.netsieve.l4.internal.ConnectionTable;
 import io.netsieve.l4.internal.FragmentReassembler;
+import io.netsieve.l4.stream.DatagramHandler;
+import io.netsieve.l4.stream.DatagramHandlerFactory;
 import io.netsieve.l4.stream.StreamHandler;
 import io.netsieve.l4.stream.StreamHandlerFactory;
 import io.netsieve.l4.stream.StreamStats;
@@ -41,7 +43,7 @@ public final class L4Tracker {
     private long ignoredPackets;
 
     private L4Tracker(Builder b) {
-        this.table = new ConnectionTable(b.config, b.nics, b.listener, b.streams);
+        this.table = new ConnectionTable(b.config, b.nics, b.listener, b.streams, b.datagrams);
         this.fragments = new FragmentReassembler(b.config.fragmentMaxDatagrams(), b.config.fragmentMaxBytes(),
                 b.config.fragmentTimeoutNanos());
     }
@@ -108,7 +110,7 @@ public final class L4Tracker {
                 f.atomic(), f.inFlight(), f.bytesBuffered());
     }
 
-    /** Reassembly counters (all zero without a stream handler factory). */
+    /** Reassembly counters (all zero without a stream handler factory); handler failures include datagram handlers. */
     public StreamStats streamStats() {
         return table.streamStats();
     }
@@ -125,6 +127,7 @@ public final class L4Tracker {
         private IntFunction<Nic> nics;
         private L4LogListener listener;
         private StreamHandlerFactory streams;
+        private DatagramHandlerFactory datagrams;
 
         /**
          * Reassemble TCP payload and hand it, in order per direction, to handlers this factory opens per
@@ -139,6 +142,18 @@ public final class L4Tracker {
         }
 
         private Builder() {
+        }
+
+        /**
+         * Hand the payload of every UDP datagram to handlers this factory opens per UDP flow (see
+         * {@link DatagramHandler}). Without it no UDP payload is looked at.
+         */
+        public Builder datagrams(DatagramHandlerFactory factory) {
+            if (datagrams != null) {
+                throw new IllegalStateException("datagrams was already set");
+            }
+            datagrams = Objects.requireNonNull(factory, "factory");
+            return this;
         }
 
         public Builder config(L4Config config) {

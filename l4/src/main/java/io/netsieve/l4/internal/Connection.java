@@ -50,6 +50,10 @@ public final class Connection {
     /** Reassembled streams, when a stream handler factory is set and accepted this connection. */
     TcpStreams streams;
     boolean streamsDecided;
+    /** The UDP flow's datagram handler, when a datagram handler factory is set and accepted this flow. */
+    io.netsieve.l4.stream.DatagramHandler datagrams;
+    boolean datagramsDecided;
+    int datagramClientSide;
     /** Rarely needed state (ICMP errors, close timing, MACs beyond two), allocated on first use. */
     private Extra extra;
 

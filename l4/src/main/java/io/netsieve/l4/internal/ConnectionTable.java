@@ -10,6 +10,8 @@ import io.netsieve.l4.Direction;
 import io.netsieve.l4.L4Config;
 import io.netsieve.l4.L4Log;
 import io.netsieve.l4.L4LogListener;
+import io.netsieve.l4.stream.DatagramHandler;
+import io.netsieve.l4.stream.DatagramHandlerFactory;
 import io.netsieve.l4.stream.StreamHandler;
 import io.netsieve.l4.stream.StreamHandlerFactory;
 import io.netsieve.l4.stream.StreamInfo;
@@ -55,6 +57,7 @@ public final class ConnectionTable {
     private long listeningDecided;
 
     private final StreamHandlerFactory streamFactory;
+    private final DatagramHandlerFactory datagramFactory;
     private final StreamCounters streamCounters;
 
     public ConnectionTable(L4Config config, IntFunction<Nic> nics, L4LogListener listener) {
@@ -63,7 +66,13 @@ public final class ConnectionTable {
 
     public ConnectionTable(L4Config config, IntFunction<Nic> nics, L4LogListener listener,
                            StreamHandlerFactory streamFactory) {
+        this(config, nics, listener, streamFactory, null);
+    }
+
+    public ConnectionTable(L4Config config, IntFunction<Nic> nics, L4LogListener listener,
+                           StreamHandlerFactory streamFactory, DatagramHandlerFactory datagramFactory) {
         this.config = config;
+        this.datagramFactory = datagramFactory;
         this.nics = nics;
         this.listener = listener;
         this.table = new FlowTable<>(config.maxFlows());
@@ -117,6 +126,55 @@ public final class ConnectionTable {
             c.streams.close(now);
             c.streams = null;
         }
+        if (c.datagrams != null) {
+            DatagramHandler h = c.datagrams;
+            c.datagrams = null;
+            try {
+                h.onClose(now);
+            } catch (RuntimeException e) {
+                streamCounters.handlerFailures++;
+            }
+        }
+    }
+
+    private StreamInfo streamInfo(Connection c, int client) {
+        FlowKey k = c.key();
+        String aIp = address(k.aHigh(), k.aLow());
+        String bIp = address(k.bHigh(), k.bLow());
+        return new StreamInfo(k.capturePointId(), client == 0 ? aIp : bIp,
+                client == 0 ? k.aPort() : k.bPort(), client == 0 ? bIp : aIp, client == 0 ? k.bPort() : k.aPort(),
+                c.synSeen || c.synAckSeen, c.traceIdHex());
+    }
+
+    /** UDP payload to the flow's datagram handler (opened on the flow's first datagram). */
+    private void feedDatagrams(Connection c, DecodedPacket d, int side, long now) {
+        if (datagramFactory == null || c.tcp) {
+            return;
+        }
+        if (!c.datagramsDecided) {
+            c.datagramsDecided = true;
+            c.datagramClientSide = c.clientSide >= 0 ? c.clientSide : c.firstSide;
+            try {
+                c.datagrams = datagramFactory.open(streamInfo(c, c.datagramClientSide));
+            } catch (RuntimeException e) {
+                streamCounters.handlerFailures++;
+            }
+        }
+        DatagramHandler h = c.datagrams;
+        if (h == null) {
+            return;
+        }
+        // the client is fixed when the handler opens (a later decision does not flip directions mid-flow)
+        int client = c.datagramClientSide;
+        io.netsieve.core.packet.UdpView u = d.udp();
+        int captured = Math.max(0, Math.min(u.capturedPayloadLength(), u.payloadLength()));
+        try {
+            h.onDatagram(side == client ? StreamHandler.CLIENT_TO_SERVER : StreamHandler.SERVER_TO_CLIENT,
+                    d.packet().buffer(), d.packet().offset() + u.payloadOffset(), captured, u.payloadLength(), now);
+        } catch (RuntimeException e) {
+            streamCounters.handlerFailures++;
+            c.datagrams = null;
+        }
     }
 
     private void feedStreams(Connection c, DecodedPacket d, int side, long now) {
@@ -126,12 +184,7 @@ public final class ConnectionTable {
         if (!c.streamsDecided) {
             c.streamsDecided = true;
             int client = c.clientSide >= 0 ? c.clientSide : c.firstSide;
-            FlowKey k = c.key();
-            String aIp = address(k.aHigh(), k.aLow());
-            String bIp = address(k.bHigh(), k.bLow());
-            StreamInfo info = new StreamInfo(k.capturePointId(), client == 0 ? aIp : bIp,
-                    client == 0 ? k.aPort() : k.bPort(), client == 0 ? bIp : aIp, client == 0 ? k.bPort() : k.aPort(),
-                    c.synSeen || c.synAckSeen, c.traceIdHex());
+            StreamInfo info = streamInfo(c, client);
             StreamHandler h;
             try {
                 h = streamFactory.open(info);
@@ -227,6 +280,7 @@ public final class ConnectionTable {
         linkLast(c);
         boolean ended = c.onPacket(d, side, now);
         feedStreams(c, d, side, now);
+        feedDatagrams(c, d, side, now);
         if (ended) {
             emit(c, true, false);
             closeStreams(c, now);
