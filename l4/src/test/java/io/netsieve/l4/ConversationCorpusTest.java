@@ -157,18 +157,7 @@ class ConversationCorpusTest {
             dst[0] += log.rxPackets();
             dst[1] += log.rxBytes();
         }).build();
-        PacketDecoder decoder = new PacketDecoder();
-        DecodedPacket decoded = new DecodedPacket();
-        try (CaptureFileReader reader = CaptureFiles.open(file)) {
-            PacketView view = new PacketView();
-            while (reader.next(view)) {
-                decoder.decode(view, decoded);
-                tracker.onPacket(decoded);
-            }
-        } catch (CaptureFileException e) {
-            // damaged file: compare what was read
-        }
-        tracker.flush();
+        Replay.replay(tracker, file, 0, true);
         Map<String, Integer> expected = histogram(theirs);
         Map<String, Integer> actual = histogram(ours);
         System.out.println("[l4 conv] " + name + ": " + theirs.size() + " conversations in tshark, " + ours.size()

@@ -3,11 +3,6 @@ package io.netsieve.l4;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.netsieve.core.io.CaptureFileReader;
-import io.netsieve.core.io.CaptureFiles;
-import io.netsieve.core.packet.DecodedPacket;
-import io.netsieve.core.packet.PacketDecoder;
-import io.netsieve.core.packet.PacketView;
 import io.netsieve.core.testing.Prerequisites;
 import io.netsieve.core.testing.Tshark;
 import java.nio.file.Path;
@@ -55,16 +50,7 @@ class L4IcmpErrorTest {
         assertTrue(expectAttached + expectUnmatched > 10, "too few ICMP errors in " + file);
         List<L4Log> logs = new ArrayList<>();
         L4Tracker tracker = L4Tracker.builder().config(L4Config.defaults()).listener(logs::add).build();
-        PacketDecoder decoder = new PacketDecoder();
-        DecodedPacket d = new DecodedPacket();
-        try (CaptureFileReader r = CaptureFiles.open(file)) {
-            PacketView v = new PacketView();
-            while (r.next(v)) {
-                decoder.decode(v, d);
-                tracker.onPacket(d);
-            }
-        }
-        tracker.flush();
+        Replay.replay(tracker, file);
         L4Stats s = tracker.stats();
         assertEquals(expectAttached, s.icmpErrorsAttached(), "attached");
         assertEquals(expectUnmatched, s.icmpErrorsUnmatched(), "unmatched");

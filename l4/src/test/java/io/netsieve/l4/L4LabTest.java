@@ -1,13 +1,8 @@
 package io.netsieve.l4;
 
-import io.netsieve.core.io.CaptureFileReader;
-import io.netsieve.core.io.CaptureFiles;
 import io.netsieve.core.nic.CaptureManifest;
 import io.netsieve.core.nic.CapturePoint;
 import io.netsieve.core.nic.CaptureSet;
-import io.netsieve.core.packet.DecodedPacket;
-import io.netsieve.core.packet.PacketDecoder;
-import io.netsieve.core.packet.PacketView;
 import io.netsieve.core.testing.Lab;
 import org.junit.jupiter.api.Test;
 
@@ -35,16 +30,7 @@ class L4LabTest {
         List<L4Log> logs = new ArrayList<>();
         for (CapturePoint point : set.points()) {
             L4Tracker tracker = L4Tracker.builder().nics(id -> point.nic()).listener(logs::add).build();
-            PacketDecoder decoder = new PacketDecoder();
-            DecodedPacket decoded = new DecodedPacket();
-            try (CaptureFileReader reader = CaptureFiles.open(point.file(), point.id())) {
-                PacketView view = new PacketView();
-                while (reader.next(view)) {
-                    decoder.decode(view, decoded);
-                    tracker.onPacket(decoded);
-                }
-            }
-            tracker.flush();
+            Replay.replay(tracker, point.file(), point.id(), false);
         }
         int endpointConnections = 0;
         int unknown = 0;

@@ -1,17 +1,11 @@
 package io.netsieve.l4;
 
-import io.netsieve.core.io.CaptureFileReader;
-import io.netsieve.core.io.CaptureFiles;
 import io.netsieve.core.nic.ListeningSockets;
 import io.netsieve.core.nic.Nic;
-import io.netsieve.core.packet.DecodedPacket;
-import io.netsieve.core.packet.PacketDecoder;
-import io.netsieve.core.packet.PacketView;
 import io.netsieve.core.testing.Prerequisites;
 import org.junit.jupiter.api.Test;
 
 import java.net.InetAddress;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -27,16 +21,7 @@ class L4ListeningDirectionTest {
     private static L4Log trackOne(String capture, Nic nic) throws Exception {
         List<L4Log> logs = new ArrayList<>();
         L4Tracker tracker = L4Tracker.builder().nics(id -> nic).listener(logs::add).build();
-        PacketDecoder decoder = new PacketDecoder();
-        DecodedPacket decoded = new DecodedPacket();
-        try (CaptureFileReader reader = CaptureFiles.open(Prerequisites.tcpdumpCorpus().resolve(capture))) {
-            PacketView view = new PacketView();
-            while (reader.next(view)) {
-                decoder.decode(view, decoded);
-                tracker.onPacket(decoded);
-            }
-        }
-        tracker.flush();
+        Replay.replay(tracker, Prerequisites.tcpdumpCorpus().resolve(capture));
         assertEquals(1, logs.size(), capture + ": one flow");
         return logs.get(0);
     }

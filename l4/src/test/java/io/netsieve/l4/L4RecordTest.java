@@ -1,11 +1,6 @@
 package io.netsieve.l4;
 
-import io.netsieve.core.io.CaptureFileReader;
-import io.netsieve.core.io.CaptureFiles;
 import io.netsieve.core.nic.Nic;
-import io.netsieve.core.packet.DecodedPacket;
-import io.netsieve.core.packet.PacketDecoder;
-import io.netsieve.core.packet.PacketView;
 import io.netsieve.core.testing.Prerequisites;
 import io.netsieve.core.testing.Tshark;
 import org.junit.jupiter.api.Test;
@@ -33,16 +28,7 @@ class L4RecordTest {
         Nic nic = Nic.builder().host("corpus").nicName("eth0").localAddresses(local).build();
         List<L4Log> logs = new ArrayList<>();
         L4Tracker tracker = L4Tracker.builder().nics(id -> nic).listener(logs::add).build();
-        PacketDecoder decoder = new PacketDecoder();
-        DecodedPacket decoded = new DecodedPacket();
-        try (CaptureFileReader reader = CaptureFiles.open(file)) {
-            PacketView view = new PacketView();
-            while (reader.next(view)) {
-                decoder.decode(view, decoded);
-                tracker.onPacket(decoded);
-            }
-        }
-        tracker.flush();
+        Replay.replay(tracker, file);
         return logs;
     }
 

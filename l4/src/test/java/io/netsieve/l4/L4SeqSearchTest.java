@@ -3,11 +3,6 @@ package io.netsieve.l4;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.netsieve.core.io.CaptureFileReader;
-import io.netsieve.core.io.CaptureFiles;
-import io.netsieve.core.packet.DecodedPacket;
-import io.netsieve.core.packet.PacketDecoder;
-import io.netsieve.core.packet.PacketView;
 import io.netsieve.core.testing.Prerequisites;
 import io.netsieve.core.testing.Tshark;
 import java.nio.file.Path;
@@ -27,16 +22,7 @@ class L4SeqSearchTest {
         Path file = Prerequisites.repositoryRoot().resolve("examples/src/main/resources/demo/node2-eth0.pcap");
         List<L4Log> logs = new ArrayList<>();
         L4Tracker tracker = L4Tracker.builder().config(L4Config.defaults()).listener(logs::add).build();
-        PacketDecoder decoder = new PacketDecoder();
-        DecodedPacket d = new DecodedPacket();
-        try (CaptureFileReader r = CaptureFiles.open(file)) {
-            PacketView v = new PacketView();
-            while (r.next(v)) {
-                decoder.decode(v, d);
-                tracker.onPacket(d);
-            }
-        }
-        tracker.flush();
+        Replay.replay(tracker, file);
         Tshark.Result t = Tshark.fields(file, List.of("tcp.srcport", "tcp.dstport", "tcp.seq_raw", "tcp.len",
                 "tcp.seq"), "-Y", "tcp.len > 0 and not tcp.analysis.retransmission");
         int checked = 0;

@@ -23,7 +23,6 @@ import java.util.TreeMap;
 import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * Connections rebuilt from every TCP capture of the corpus, compared with tshark's TCP conversations
@@ -111,18 +110,7 @@ class L4TrackerCorpusTest {
                 assertEquals(log.txPackets() + log.rxPackets(), log.packets().size());
             }
         }).build();
-        PacketDecoder decoder = new PacketDecoder();
-        DecodedPacket decoded = new DecodedPacket();
-        try (CaptureFileReader reader = CaptureFiles.open(file)) {
-            PacketView view = new PacketView();
-            while (reader.next(view)) {
-                decoder.decode(view, decoded);
-                tracker.onPacket(decoded);
-            }
-        } catch (CaptureFileException e) {
-            // damaged file: compare what was read
-        }
-        tracker.flush();
+        Replay.replay(tracker, file, 0, true);
         L4Stats stats = tracker.stats();
         assertEquals(stats.flowsCreated(), stats.flowsActive() + stats.flowsExpired() + stats.flowsEvicted()
                 + stats.portReuses() + stats.flowsFlushed(), "every flow ends in exactly one counter");

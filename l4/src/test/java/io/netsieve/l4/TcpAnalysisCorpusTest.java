@@ -1,11 +1,5 @@
 package io.netsieve.l4;
 
-import io.netsieve.core.io.CaptureFileException;
-import io.netsieve.core.io.CaptureFileReader;
-import io.netsieve.core.io.CaptureFiles;
-import io.netsieve.core.packet.DecodedPacket;
-import io.netsieve.core.packet.PacketDecoder;
-import io.netsieve.core.packet.PacketView;
 import io.netsieve.core.testing.Prerequisites;
 import io.netsieve.core.testing.Tshark;
 import org.junit.jupiter.api.Test;
@@ -115,18 +109,7 @@ class TcpAnalysisCorpusTest {
                         (s.seq(i) + pos) & 0xFFFF_FFFFL, s.analysis(i), s.ackRttNanos(i)});
             }
         }).build();
-        PacketDecoder decoder = new PacketDecoder();
-        DecodedPacket decoded = new DecodedPacket();
-        try (CaptureFileReader reader = CaptureFiles.open(file)) {
-            PacketView view = new PacketView();
-            while (reader.next(view)) {
-                decoder.decode(view, decoded);
-                tracker.onPacket(decoded);
-            }
-        } catch (CaptureFileException e) {
-            // damaged: what was read
-        }
-        tracker.flush();
+        Replay.replay(tracker, file, 0, true);
         return rows;
     }
 }

@@ -1,11 +1,5 @@
 package io.netsieve.l4;
 
-import io.netsieve.core.io.CaptureFileException;
-import io.netsieve.core.io.CaptureFileReader;
-import io.netsieve.core.io.CaptureFiles;
-import io.netsieve.core.packet.DecodedPacket;
-import io.netsieve.core.packet.PacketDecoder;
-import io.netsieve.core.packet.PacketView;
 
 import java.nio.file.Path;
 import java.time.Duration;
@@ -103,18 +97,7 @@ final class TcpAnalysisTracks {
                         s.payloadSize(i)));
             }
         }).build();
-        PacketDecoder decoder = new PacketDecoder();
-        DecodedPacket decoded = new DecodedPacket();
-        try (CaptureFileReader reader = CaptureFiles.open(file)) {
-            PacketView view = new PacketView();
-            while (reader.next(view)) {
-                decoder.decode(view, decoded);
-                tracker.onPacket(decoded);
-            }
-        } catch (CaptureFileException e) {
-            // damaged: what was read
-        }
-        tracker.flush();
+        Replay.replay(tracker, file, 0, true);
         return tracks;
     }
 }

@@ -1,14 +1,9 @@
 package io.netsieve.l4.stream;
 
+import io.netsieve.l4.Replay;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.netsieve.core.io.CaptureFileException;
-import io.netsieve.core.io.CaptureFileReader;
-import io.netsieve.core.io.CaptureFiles;
-import io.netsieve.core.packet.DecodedPacket;
-import io.netsieve.core.packet.PacketDecoder;
-import io.netsieve.core.packet.PacketView;
 import io.netsieve.core.testing.ExternalCommand;
 import io.netsieve.core.testing.Prerequisites;
 import io.netsieve.l4.L4Config;
@@ -135,18 +130,7 @@ class StreamReassemblyCorpusTest {
                     connections.add(r);
                     return r;
                 }).build();
-        PacketDecoder decoder = new PacketDecoder();
-        DecodedPacket d = new DecodedPacket();
-        try (CaptureFileReader reader = CaptureFiles.open(file)) {
-            PacketView view = new PacketView();
-            while (reader.next(view)) {
-                decoder.decode(view, d);
-                tracker.onPacket(d);
-            }
-        } catch (CaptureFileException e) {
-            // damaged capture: compare what was read (tshark reads the same prefix)
-        }
-        tracker.flush();
+        Replay.replay(tracker, file, 0, true);
         if (connections.isEmpty()) {
             return;
         }
