@@ -1,0 +1,33 @@
+package io.netsieve.l7;
+
+import io.netsieve.l4.stream.StreamInfo;
+
+import java.util.Map;
+
+/**
+ * What the tracker gives one {@link L7Parser}: the connection, the configuration, the way out for records and the
+ * counters. Called on the pipeline thread only.
+ */
+public interface L7Context {
+
+    /** The L4 connection or UDP flow (capture point, client, server, {@code inner_traceid}). */
+    StreamInfo connection();
+
+    Transport transport();
+
+    L7Config config();
+
+    /**
+     * Emits the exchange as an {@link L7Log} of this connection: timings and seqs from {@code exchange};
+     * {@code l7TraceId} null means {@code "<req_seq>_<resp_seq>"}. At most one of {@code http} / {@code dns} is
+     * set; {@code attributes} may be null.
+     */
+    void emit(L7Exchange exchange, L7Status status, HttpInfo http, DnsInfo dns, Map<String, String> attributes,
+              String l7TraceId);
+
+    /** Counts bytes skipped while resynchronising after a gap or a parse failure. */
+    void countLostBytes(long bytes);
+
+    /** Counts a pending request dropped because {@link L7Config#maxPendingPerConnection()} was reached. */
+    void countPendingEvicted();
+}

@@ -1,0 +1,275 @@
+package io.netsieve.l7.internal;
+
+import io.netsieve.l4.stream.DatagramHandler;
+import io.netsieve.l4.stream.StreamHandler;
+import io.netsieve.l4.stream.StreamInfo;
+import io.netsieve.l7.Detection;
+import io.netsieve.l7.DnsInfo;
+import io.netsieve.l7.HttpInfo;
+import io.netsieve.l7.L7Config;
+import io.netsieve.l7.L7Context;
+import io.netsieve.l7.L7Exchange;
+import io.netsieve.l7.L7Log;
+import io.netsieve.l7.L7LogListener;
+import io.netsieve.l7.L7Parser;
+import io.netsieve.l7.L7Protocol;
+import io.netsieve.l7.L7Registry;
+import io.netsieve.l7.L7Status;
+import io.netsieve.l7.Transport;
+
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Consumer;
+
+/**
+ * One connection (or UDP flow) on the L7 side: detects the protocol from the first bytes, then hands everything to
+ * that protocol's parser. Bytes seen while no protocol can decide yet are copied (bounded by
+ * {@link L7Config#detectionMaxBytes()}) and replayed to the parser in arrival order once one matches.
+ */
+public final class ConnectionHandler implements StreamHandler, DatagramHandler, L7Context {
+    private enum State { DETECTING, PARSING, IGNORED, CLOSED }
+
+    /** Bytes held while detecting. */
+    private record Held(int direction, byte[] bytes, long seq, long timestampNanos) {
+    }
+
+    private final StreamInfo info;
+    private final Transport transport;
+    private final L7Registry registry;
+    private final L7Config config;
+    private final L7LogListener listener;
+    private final Counters counters;
+    private final Consumer<ConnectionHandler> onClosed;
+    private final List<Held> held = new ArrayList<>(2);
+    private final int[] heldBytes = new int[2];
+    private State state = State.DETECTING;
+    private L7Protocol protocol;
+    private L7Parser parser;
+
+    public ConnectionHandler(StreamInfo info, Transport transport, L7Registry registry, L7Config config,
+                             L7LogListener listener, Counters counters, Consumer<ConnectionHandler> onClosed) {
+        this.info = info;
+        this.transport = transport;
+        this.registry = registry;
+        this.config = config;
+        this.listener = listener;
+        this.counters = counters;
+        this.onClosed = onClosed;
+    }
+
+    @Override
+    public void onData(int direction, ByteBuffer data, int offset, int length, long seq, long timestampNanos) {
+        if (state == State.DETECTING) {
+            detect(direction, data, offset, length, seq, timestampNanos);
+            return;
+        }
+        if (state == State.PARSING) {
+            try {
+                parser.onData(direction, data, offset, length, seq, timestampNanos);
+                parser.expire(timestampNanos);
+            } catch (RuntimeException e) {
+                fail();
+            }
+        }
+    }
+
+    @Override
+    public void onDatagram(int direction, ByteBuffer data, int offset, int length, int wireLength,
+                           long timestampNanos) {
+        onData(direction, data, offset, length, -1, timestampNanos);
+    }
+
+    @Override
+    public void onGap(int direction, long seq, long length, long timestampNanos) {
+        if (state == State.DETECTING) {
+            // the bytes held for this direction no longer start a message we can trust: start over after the gap
+            held.removeIf(h -> h.direction == direction);
+            heldBytes[direction] = 0;
+            return;
+        }
+        if (state == State.PARSING) {
+            counters.gaps++;
+            counters.lostBytes += length;
+            try {
+                parser.onGap(direction, seq, length, timestampNanos);
+            } catch (RuntimeException e) {
+                fail();
+            }
+        }
+    }
+
+    @Override
+    public void onEnd(int direction, long timestampNanos) {
+        if (state == State.PARSING) {
+            try {
+                parser.onEnd(direction, timestampNanos);
+            } catch (RuntimeException e) {
+                fail();
+            }
+        }
+    }
+
+    @Override
+    public void onClose(long timestampNanos) {
+        if (state == State.DETECTING) {
+            // never decided: the bytes seen were too few for any protocol
+            counters.undetected++;
+        }
+        if (state == State.PARSING) {
+            try {
+                parser.onClose(timestampNanos);
+            } catch (RuntimeException e) {
+                counters.parserFailures++;
+            }
+        }
+        state = State.CLOSED;
+        parser = null;
+        held.clear();
+        onClosed.accept(this);
+    }
+
+    /** Timeout sweep from the tracker. */
+    public void expire(long nowNanos) {
+        if (state == State.PARSING) {
+            try {
+                parser.expire(nowNanos);
+            } catch (RuntimeException e) {
+                fail();
+            }
+        }
+    }
+
+    private void detect(int direction, ByteBuffer data, int offset, int length, long seq, long ts) {
+        // detection runs over what this direction sent so far: the held bytes plus this call's
+        ByteBuffer view = data;
+        int from = offset;
+        int len = length;
+        if (heldBytes[direction] > 0) {
+            byte[] joined = new byte[heldBytes[direction] + length];
+            int at = 0;
+            for (Held h : held) {
+                if (h.direction == direction) {
+                    System.arraycopy(h.bytes, 0, joined, at, h.bytes.length);
+                    at += h.bytes.length;
+                }
+            }
+            data.get(offset, joined, at, length);
+            view = ByteBuffer.wrap(joined);
+            from = 0;
+            len = joined.length;
+        }
+        boolean needMore = false;
+        for (L7Protocol p : registry.candidates(transport, info.serverPort())) {
+            Detection d;
+            try {
+                d = p.detect(transport, direction, view, from, len);
+            } catch (RuntimeException e) {
+                d = Detection.NO_MATCH;
+            }
+            if (d == Detection.MATCH) {
+                start(p);
+                replay();
+                onData(direction, data, offset, length, seq, ts);
+                return;
+            }
+            needMore |= d == Detection.NEED_MORE;
+        }
+        if (!needMore || transport == Transport.UDP || len >= config.detectionMaxBytes()) {
+            state = State.IGNORED;
+            counters.undetected++;
+            held.clear();
+            return;
+        }
+        byte[] copy = new byte[length];
+        data.get(offset, copy);
+        held.add(new Held(direction, copy, seq, ts));
+        heldBytes[direction] += length;
+    }
+
+    private void start(L7Protocol p) {
+        protocol = p;
+        counters.detected++;
+        try {
+            parser = p.newParser(this);
+            state = State.PARSING;
+        } catch (RuntimeException e) {
+            counters.parserFailures++;
+            state = State.IGNORED;
+        }
+    }
+
+    private void replay() {
+        List<Held> copy = new ArrayList<>(held);
+        held.clear();
+        heldBytes[0] = heldBytes[1] = 0;
+        for (Held h : copy) {
+            onData(h.direction, ByteBuffer.wrap(h.bytes), 0, h.bytes.length, h.seq, h.timestampNanos);
+        }
+    }
+
+    private void fail() {
+        counters.parserFailures++;
+        state = State.IGNORED;
+        parser = null;
+    }
+
+    // L7Context
+
+    @Override
+    public StreamInfo connection() {
+        return info;
+    }
+
+    @Override
+    public Transport transport() {
+        return transport;
+    }
+
+    @Override
+    public L7Config config() {
+        return config;
+    }
+
+    @Override
+    public void emit(L7Exchange x, L7Status status, HttpInfo http, DnsInfo dns, Map<String, String> attributes,
+                     String l7TraceId) {
+        boolean req = x.hasRequest();
+        boolean resp = x.hasResponse();
+        long start = req ? x.requestStartNanos() : x.responseStartNanos();
+        String traceId = l7TraceId != null ? l7TraceId
+                : (req ? x.requestSeq() : 0) + "_" + (resp ? x.responseSeq() : 0);
+        L7Log log = new L7Log(start, info.capturePointId(), transport.l4Proto(), protocol.name(), info.clientIp(),
+                info.clientPort(), info.serverIp(), info.serverPort(), info.innerTraceId(), traceId,
+                req ? x.requestSeq() : -1, resp ? x.responseSeq() : -1, x.requestBytes(), x.responseBytes(),
+                req ? x.requestEndNanos() - x.requestStartNanos() : -1,
+                req && resp ? Math.max(0, x.responseStartNanos() - x.requestEndNanos()) : -1,
+                resp ? x.responseEndNanos() - x.responseStartNanos() : -1,
+                req && resp ? x.responseEndNanos() - x.requestStartNanos() : -1,
+                status, http, dns, attributes);
+        counters.records++;
+        switch (status) {
+            case OK -> counters.ok++;
+            case NO_RESPONSE -> counters.noResponse++;
+            case REQUEST_MALFORMED -> counters.requestMalformed++;
+            case RESPONSE_MALFORMED -> counters.responseMalformed++;
+            case NO_REQUEST -> counters.noRequest++;
+        }
+        try {
+            listener.onLog(log);
+        } catch (RuntimeException e) {
+            counters.listenerFailures++;
+        }
+    }
+
+    @Override
+    public void countLostBytes(long bytes) {
+        counters.lostBytes += bytes;
+    }
+
+    @Override
+    public void countPendingEvicted() {
+        counters.pendingEvicted++;
+    }
+}
