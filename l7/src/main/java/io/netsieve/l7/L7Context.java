@@ -25,6 +25,13 @@ public interface L7Context {
     void emit(L7Exchange exchange, L7Status status, HttpInfo http, DnsInfo dns, Map<String, String> attributes,
               String l7TraceId);
 
+    /**
+     * The side L4 took for the client is the server: a connection picked up mid-stream (no handshake) whose first
+     * captured bytes were a response. From now on the records of this connection name client and server the other
+     * way round; the parser keeps receiving L4's directions and maps them itself.
+     */
+    void reverseRoles();
+
     /** Counts bytes skipped while resynchronising after a gap or a parse failure. */
     void countLostBytes(long bytes);
 

@@ -47,6 +47,7 @@ public final class ConnectionHandler implements StreamHandler, DatagramHandler, 
     private State state = State.DETECTING;
     private L7Protocol protocol;
     private L7Parser parser;
+    private boolean reversed;
 
     public ConnectionHandler(StreamInfo info, Transport transport, L7Registry registry, L7Config config,
                              L7LogListener listener, Counters counters, Consumer<ConnectionHandler> onClosed) {
@@ -240,8 +241,10 @@ public final class ConnectionHandler implements StreamHandler, DatagramHandler, 
         long start = req ? x.requestStartNanos() : x.responseStartNanos();
         String traceId = l7TraceId != null ? l7TraceId
                 : (req ? x.requestSeq() : 0) + "_" + (resp ? x.responseSeq() : 0);
-        L7Log log = new L7Log(start, info.capturePointId(), transport.l4Proto(), protocol.name(), info.clientIp(),
-                info.clientPort(), info.serverIp(), info.serverPort(), info.innerTraceId(), traceId,
+        L7Log log = new L7Log(start, info.capturePointId(), transport.l4Proto(), protocol.name(),
+                reversed ? info.serverIp() : info.clientIp(), reversed ? info.serverPort() : info.clientPort(),
+                reversed ? info.clientIp() : info.serverIp(), reversed ? info.clientPort() : info.serverPort(),
+                info.innerTraceId(), traceId,
                 req ? x.requestSeq() : -1, resp ? x.responseSeq() : -1, x.requestBytes(), x.responseBytes(),
                 req ? x.requestEndNanos() - x.requestStartNanos() : -1,
                 req && resp ? Math.max(0, x.responseStartNanos() - x.requestEndNanos()) : -1,
@@ -261,6 +264,11 @@ public final class ConnectionHandler implements StreamHandler, DatagramHandler, 
         } catch (RuntimeException e) {
             counters.listenerFailures++;
         }
+    }
+
+    @Override
+    public void reverseRoles() {
+        reversed = true;
     }
 
     @Override

@@ -1,0 +1,601 @@
+package io.netsieve.l7.internal.http;
+
+import io.netsieve.l7.HttpInfo;
+import io.netsieve.l7.L7Config;
+import io.netsieve.l7.L7Context;
+import io.netsieve.l7.L7Parser;
+import io.netsieve.l7.L7Status;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.handler.codec.DecoderResult;
+import io.netty.handler.codec.http.HttpContent;
+import io.netty.handler.codec.http.HttpDecoderConfig;
+import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.HttpMessage;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.util.ReferenceCountUtil;
+
+import java.nio.ByteBuffer;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * HTTP/1.x of one connection on netty's decoders, driven directly from a cumulation buffer per direction so that
+ * the byte offset of every message start and end is known (hence its seq and capture time). Requests queue in order
+ * (pipelining); each final response completes the oldest unanswered request and the exchange is emitted at once.
+ * 1xx responses are counted on the exchange, 101 and a 2xx to CONNECT hand the rest of the connection over
+ * (ignored). A parse failure gives -1 (request) / -2 (response); after it, or after lost bytes, the direction
+ * resynchronises on the next request line / status line and counts what it skipped.
+ */
+final class Http1Parser implements L7Parser {
+    private enum State { DECODING, RESYNC, PASSTHROUGH, ENDED }
+
+    /** One direction: the cumulation, its stream offsets and the capture time of each delivered segment. */
+    private final class Side {
+        final int direction;
+        State state = State.DECODING;
+        ByteBuf cum = Unpooled.buffer(256);
+        /** Stream bytes received so far (the offset after the last byte in {@link #cum}). */
+        long received;
+        /** Segments {start offset, seq, timestamp} from the one holding the current message's start. */
+        final ArrayDeque<long[]> segments = new ArrayDeque<>();
+        Object decoder;
+        boolean inMessage;
+        boolean headSeen;
+        long messageStart;
+        long headerEnd;
+        long bodyBytes;
+        PendingExchange current;
+        boolean informational;
+
+        Side(int direction) {
+            this.direction = direction;
+            decoder = newDecoder();
+        }
+
+        Object newDecoder() {
+            HttpDecoderConfig c = new HttpDecoderConfig()
+                    .setMaxInitialLineLength(config.httpMaxInitialLineLength())
+                    .setMaxHeaderSize(config.httpMaxHeaderBytes())
+                    .setMaxChunkSize(config.httpMaxChunkSize())
+                    .setValidateHeaders(false);
+            return direction == 0 ? new RequestDecoder(c) : new ResponseDecoder(c, Http1Parser.this::answeringMethod);
+        }
+
+        long offset() {
+            return received - cum.readableBytes();
+        }
+
+        long[] segmentAt(long off) {
+            long[] found = segments.peekFirst();
+            for (long[] s : segments) {
+                if (s[0] <= off) {
+                    found = s;
+                } else {
+                    break;
+                }
+            }
+            return found;
+        }
+
+        long seqAt(long off) {
+            long[] s = segmentAt(off);
+            return s == null || s[1] < 0 ? -1 : (s[1] + (off - s[0])) & 0xffffffffL;
+        }
+
+        long tsAt(long off) {
+            long[] s = segmentAt(off);
+            return s == null ? 0 : s[2];
+        }
+
+        /** Keeps the segment holding {@code from} and the newest one: the middle is never asked for. */
+        void pruneBefore(long from) {
+            while (segments.size() > 1) {
+                Iterator<long[]> it = segments.iterator();
+                it.next();
+                long[] second = it.next();
+                if (second[0] <= from) {
+                    segments.pollFirst();
+                } else {
+                    break;
+                }
+            }
+            if (headSeen && segments.size() > 2) {
+                long[] first = segments.pollFirst();
+                long[] last = segments.pollLast();
+                segments.clear();
+                segments.add(first);
+                segments.add(last);
+            }
+        }
+    }
+
+    private final L7Context ctx;
+    private final L7Config config;
+    private final Side[] sides;
+    private final ArrayDeque<PendingExchange> pending = new ArrayDeque<>();
+    private final List<Object> out = new ArrayList<>(4);
+    /** Whether L4's directions are the other way round (decided on the first bytes). */
+    private boolean swapped;
+    private boolean rolesDecided;
+
+    Http1Parser(L7Context ctx) {
+        this.ctx = ctx;
+        this.config = ctx.config();
+        this.sides = new Side[] {new Side(0), new Side(1)};
+    }
+
+    /** The method of the request the next response answers (for HEAD / CONNECT), or null. */
+    private HttpMethod answeringMethod() {
+        for (PendingExchange p : pending) {
+            if (!p.responseStarted || p == sides[1].current) {
+                return p.method == null ? null : HttpMethod.valueOf(p.method);
+            }
+        }
+        return null;
+    }
+
+    /**
+     * On the first bytes: when the handshake was not seen and L4's client sent a response (or its server a
+     * request), the roles are the other way round.
+     */
+    private int role(int direction, ByteBuffer data, int offset, int length) {
+        if (!rolesDecided) {
+            rolesDecided = true;
+            if (!ctx.connection().handshakeSeen()) {
+                boolean response = Http1Protocol.prefix(Http1Protocol.RESPONSE, data, offset, length)
+                        == io.netsieve.l7.Detection.MATCH;
+                if (response == (direction == 0)) {
+                    swapped = true;
+                    ctx.reverseRoles();
+                }
+            }
+        }
+        return swapped ? 1 - direction : direction;
+    }
+
+    @Override
+    public void onData(int direction, ByteBuffer data, int offset, int length, long seq, long ts) {
+        direction = role(direction, data, offset, length);
+        Side s = sides[direction];
+        if (s.state == State.PASSTHROUGH || s.state == State.ENDED) {
+            return;
+        }
+        s.segments.addLast(new long[] {s.received, seq, ts});
+        s.received += length;
+        ByteBuffer d = data.duplicate();
+        d.clear();
+        d.limit(offset + length).position(offset);
+        s.cum.writeBytes(d);
+        process(s, false);
+    }
+
+    private void process(Side s, boolean last) {
+        while (true) {
+            if (s.state == State.PASSTHROUGH) {
+                s.cum.skipBytes(s.cum.readableBytes());
+                break;
+            }
+            if (s.state == State.RESYNC && !resync(s)) {
+                break;
+            }
+            if (!s.inMessage) {
+                while (s.cum.isReadable() && isSkippable(s.cum.getByte(s.cum.readerIndex()))) {
+                    s.cum.skipBytes(1);
+                }
+                if (!s.cum.isReadable()) {
+                    break;
+                }
+                s.inMessage = true;
+                s.headSeen = false;
+                s.bodyBytes = 0;
+                s.messageStart = s.offset();
+                s.pruneBefore(s.messageStart);
+            }
+            int before = s.cum.readableBytes();
+            out.clear();
+            try {
+                if (s.direction == 0) {
+                    RequestDecoder r = (RequestDecoder) s.decoder;
+                    if (last) {
+                        r.finish(s.cum, out);
+                    } else {
+                        r.run(s.cum, out);
+                    }
+                } else {
+                    ResponseDecoder r = (ResponseDecoder) s.decoder;
+                    if (last) {
+                        r.finish(s.cum, out);
+                    } else {
+                        r.run(s.cum, out);
+                    }
+                }
+            } catch (Exception e) {
+                // netty reports bad input in decoder results; anything thrown still ends as a typed outcome
+                failed(s, "decoder: " + e);
+            }
+            boolean produced = !out.isEmpty();
+            for (Object o : out) {
+                try {
+                    if (s.state == State.DECODING) {
+                        handle(s, o);
+                    }
+                } finally {
+                    ReferenceCountUtil.release(o);
+                }
+            }
+            out.clear();
+            if (last || (!produced && before == s.cum.readableBytes())) {
+                break;
+            }
+        }
+        if (s.headSeen) {
+            s.pruneBefore(s.messageStart);
+        }
+        s.cum.discardSomeReadBytes();
+    }
+
+    /** What netty skips before a message (control characters and whitespace). */
+    private static boolean isSkippable(byte b) {
+        char c = (char) (b & 0xff);
+        return Character.isISOControl(c) || Character.isWhitespace(c);
+    }
+
+    private void handle(Side s, Object o) {
+        DecoderResult result = o instanceof HttpMessage m ? m.decoderResult()
+                : o instanceof HttpContent c ? c.decoderResult() : DecoderResult.SUCCESS;
+        if (o instanceof HttpMessage m) {
+            s.headerEnd = s.offset();
+            s.headSeen = true;
+            if (result.isFailure()) {
+                head(s, m, true);
+                failed(s, String.valueOf(result.cause()));
+                return;
+            }
+            head(s, m, false);
+        }
+        if (o instanceof HttpContent c) {
+            if (result.isFailure()) {
+                failed(s, String.valueOf(result.cause()));
+                return;
+            }
+            s.bodyBytes += c.content().readableBytes();
+            if (o instanceof LastHttpContent) {
+                end(s);
+            }
+        }
+    }
+
+    private void head(Side s, HttpMessage m, boolean failed) {
+        if (s.direction == 0) {
+            if (pending.size() >= config.maxPendingPerConnection()) {
+                PendingExchange dropped = pending.pollFirst();
+                if (dropped == sides[1].current) {
+                    sides[1].current = null;
+                }
+                ctx.countPendingEvicted();
+            }
+            PendingExchange p = new PendingExchange();
+            p.hasRequest = true;
+            p.exchange.request(s.seqAt(s.messageStart), s.tsAt(s.messageStart), 0);
+            p.reqHeaderBytes = s.headerEnd - s.messageStart;
+            p.requestFailed = failed;
+            RequestDecoder decoder = (RequestDecoder) s.decoder;
+            p.smuggling = decoder.chunkedWithContentLength;
+            decoder.chunkedWithContentLength = false;
+            if (m instanceof HttpRequest r && !failed) {
+                p.method = r.method().name();
+                String uri = r.uri();
+                int hash = uri.indexOf('#');
+                if (hash >= 0) {
+                    uri = uri.substring(0, hash);
+                }
+                int scheme = uri.indexOf("://");
+                if (scheme > 0 && scheme < 8) {
+                    int slash = uri.indexOf('/', scheme + 3);
+                    uri = slash < 0 ? "/" : uri.substring(slash);
+                }
+                int q = uri.indexOf('?');
+                p.path = q < 0 ? uri : uri.substring(0, q);
+                p.query = q < 0 ? null : uri.substring(q + 1);
+                p.version = r.protocolVersion().text();
+                HttpHeaders h = r.headers();
+                p.host = h.get("host");
+                p.userAgent = h.get("user-agent");
+                p.requestContentType = h.get("content-type");
+                p.requestId = h.get("x-request-id");
+                TraceContext t = TraceContext.of(h);
+                p.traceId = t.traceId();
+                p.parentId = t.parentId();
+                allow(p.headers, h);
+            } else if (failed && String.valueOf(m.decoderResult().cause()).contains("Content-Length")) {
+                p.smuggling = true; // two different Content-Length values
+            }
+            pending.addLast(p);
+            s.current = p;
+            return;
+        }
+        HttpResponse r = m instanceof HttpResponse hr ? hr : null;
+        int code = r == null || failed ? 0 : r.status().code();
+        if (!failed && code >= 100 && code < 200 && code != 101) {
+            // informational: counted on the exchange it precedes, not its answer
+            s.informational = true;
+            s.current = firstUnanswered();
+            if (s.current != null) {
+                s.current.informational++;
+            }
+            return;
+        }
+        s.informational = false;
+        PendingExchange p = firstUnanswered();
+        if (p == null) {
+            p = new PendingExchange();
+        }
+        p.responseStarted = true;
+        p.exchange.response(s.seqAt(s.messageStart), s.tsAt(s.messageStart), 0);
+        p.respHeaderBytes = s.headerEnd - s.messageStart;
+        if (r != null && !failed) {
+            p.statusCode = code;
+            p.reason = r.status().reasonPhrase();
+            if (p.version == null) {
+                p.version = r.protocolVersion().text();
+            }
+            HttpHeaders h = r.headers();
+            p.responseContentType = h.get("content-type");
+            allow(p.headers, h);
+            if (code == 101 || (code >= 200 && code < 300 && "CONNECT".equals(p.method))) {
+                // the connection becomes something else (websocket, h2c, a tunnel): hand it over
+                s.state = State.PASSTHROUGH;
+                sides[0].state = State.PASSTHROUGH;
+            }
+        }
+        s.current = p;
+    }
+
+    private PendingExchange firstUnanswered() {
+        for (PendingExchange p : pending) {
+            if (!p.responseStarted) {
+                return p;
+            }
+        }
+        return null;
+    }
+
+    private void end(Side s) {
+        long end = s.offset();
+        PendingExchange p = s.current;
+        s.inMessage = false;
+        s.headSeen = false;
+        s.current = null;
+        if (s.direction == 0) {
+            if (p != null) {
+                p.requestDone = true;
+                p.reqBodyBytes = s.bodyBytes;
+                p.exchange.request(-1, s.tsAt(end - 1), end - s.messageStart);
+            }
+            return;
+        }
+        if (s.informational) {
+            s.informational = false;
+            return;
+        }
+        if (p == null) {
+            return;
+        }
+        p.respBodyBytes = s.bodyBytes;
+        p.exchange.response(-1, s.tsAt(end - 1), end - s.messageStart);
+        finish(p, p.requestFailed ? L7Status.REQUEST_MALFORMED : p.hasRequest ? L7Status.OK : L7Status.NO_REQUEST);
+    }
+
+    /** A parse failure in {@code s}: the message gets -1 / -2, the direction resynchronises. */
+    private void failed(Side s, String why) {
+        PendingExchange p = s.current;
+        if (s.direction == 0) {
+            if (p != null) {
+                p.requestFailed = true;
+            }
+        } else if (!s.informational) {
+            if (p == null) {
+                p = firstUnanswered();
+            }
+            if (p == null) {
+                p = new PendingExchange();
+                p.exchange.response(s.seqAt(s.messageStart), s.tsAt(s.messageStart), 0);
+            }
+            p.responseStarted = true;
+            long end = s.offset();
+            p.exchange.response(-1, s.tsAt(Math.max(s.messageStart, end - 1)), end - s.messageStart);
+            finish(p, L7Status.RESPONSE_MALFORMED);
+        }
+        startResync(s);
+    }
+
+    private void startResync(Side s) {
+        s.inMessage = false;
+        s.headSeen = false;
+        s.current = null;
+        s.informational = false;
+        s.decoder = s.newDecoder();
+        if (s.state == State.DECODING) {
+            s.state = State.RESYNC;
+        }
+    }
+
+    /** Skips to the next request line (or status line); false when none is in the buffer yet. */
+    private boolean resync(Side s) {
+        ByteBuf b = s.cum;
+        int from = b.readerIndex();
+        int to = b.writerIndex();
+        for (int i = from; i < to; i++) {
+            if (startsMessage(b, i, to, s.direction)) {
+                ctx.countLostBytes(i - from);
+                b.readerIndex(i);
+                s.state = State.DECODING;
+                return true;
+            }
+        }
+        // keep a tail that may be the beginning of a request line cut by the segment boundary
+        int keep = Math.min(to - from, 10);
+        ctx.countLostBytes(to - from - keep);
+        b.readerIndex(to - keep);
+        return false;
+    }
+
+    private static boolean startsMessage(ByteBuf b, int at, int to, int direction) {
+        if (direction == 1) {
+            return matches(b, at, to, Http1Protocol.RESPONSE);
+        }
+        for (byte[] m : Http1Protocol.METHODS) {
+            if (matches(b, at, to, m)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static boolean matches(ByteBuf b, int at, int to, byte[] token) {
+        if (to - at < token.length) {
+            return false;
+        }
+        for (int i = 0; i < token.length; i++) {
+            if (b.getByte(at + i) != token[i]) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private void finish(PendingExchange p, L7Status status) {
+        pending.remove(p);
+        if (sides[1].current == p) {
+            sides[1].current = null;
+        }
+        if (p.expired) {
+            return; // its "no response" record is out already; a late response only keeps the order
+        }
+        int code = switch (status) {
+            case REQUEST_MALFORMED -> -1;
+            case RESPONSE_MALFORMED -> -2;
+            case NO_RESPONSE -> 0;
+            default -> p.statusCode;
+        };
+        String contentType = p.responseContentType != null ? p.responseContentType : p.requestContentType;
+        HttpInfo info = new HttpInfo(p.method, p.path, p.query, p.version, p.host, code, p.reason, p.informational,
+                p.reqHeaderBytes, p.reqBodyBytes, p.respHeaderBytes, p.respBodyBytes, contentType, p.userAgent,
+                p.traceId, p.parentId, p.requestId, p.headers, p.smuggling);
+        ctx.emit(p.exchange, status, info, null, null, null);
+    }
+
+    private void allow(Map<String, String> into, HttpHeaders h) {
+        for (Map.Entry<String, String> e : h) {
+            String name = e.getKey().toLowerCase(Locale.ROOT);
+            if (config.httpHeaderAllowlist().contains(name) && !L7Config.REDACTED.contains(name)) {
+                into.put(name, e.getValue());
+            }
+        }
+    }
+
+    @Override
+    public void onGap(int direction, long seq, long length, long ts) {
+        if (!rolesDecided) {
+            return; // nothing parsed yet in either direction
+        }
+        direction = swapped ? 1 - direction : direction;
+        Side s = sides[direction];
+        if (s.state == State.PASSTHROUGH || s.state == State.ENDED) {
+            return;
+        }
+        ctx.countLostBytes(s.cum.readableBytes());
+        s.cum.skipBytes(s.cum.readableBytes());
+        s.cum.discardSomeReadBytes();
+        s.received += length;
+        s.segments.clear();
+        if (s.inMessage && s.headSeen) {
+            if (direction == 0) {
+                if (s.current != null) {
+                    s.current.requestDone = true; // its rest is lost; the response still pairs with it
+                }
+            } else if (!s.informational && s.current != null) {
+                PendingExchange p = s.current;
+                finish(p, L7Status.RESPONSE_MALFORMED);
+            }
+        }
+        startResync(s);
+    }
+
+    @Override
+    public void onEnd(int direction, long ts) {
+        direction = swapped ? 1 - direction : direction;
+        Side s = sides[direction];
+        if (s.state == State.DECODING && s.inMessage) {
+            // a body delimited by the connection's close ends here (netty's decodeLast)
+            process(s, true);
+            if (s.inMessage && s.headSeen) {
+                if (direction == 1 && !s.informational) {
+                    PendingExchange p = s.current;
+                    if (p != null) {
+                        long end = s.offset();
+                        p.exchange.response(-1, s.tsAt(Math.max(s.messageStart, end - 1)), end - s.messageStart);
+                        finish(p, L7Status.RESPONSE_MALFORMED);
+                    }
+                } else if (direction == 0 && s.current != null) {
+                    s.current.requestDone = true;
+                }
+            }
+        }
+        s.state = State.ENDED;
+        s.cum.release();
+        s.cum = Unpooled.EMPTY_BUFFER;
+        s.segments.clear();
+    }
+
+    @Override
+    public void expire(long now) {
+        long timeout = config.responseTimeoutNanos();
+        for (PendingExchange p : pending) {
+            if (p.responseStarted || p.expired) {
+                continue;
+            }
+            if (now - p.exchange.requestStartNanos() < timeout) {
+                break;
+            }
+            p.expired = true;
+            emitNoResponse(p);
+        }
+    }
+
+    private void emitNoResponse(PendingExchange p) {
+        HttpInfo info = new HttpInfo(p.method, p.path, p.query, p.version, p.host, p.requestFailed ? -1 : 0, null,
+                p.informational, p.reqHeaderBytes, p.reqBodyBytes, 0, 0, p.requestContentType, p.userAgent,
+                p.traceId, p.parentId, p.requestId, p.headers, p.smuggling);
+        ctx.emit(p.exchange, p.requestFailed ? L7Status.REQUEST_MALFORMED : L7Status.NO_RESPONSE, info, null, null,
+                null);
+    }
+
+    @Override
+    public void onClose(long ts) {
+        for (Side s : sides) {
+            if (s.state != State.ENDED) {
+                onEnd(swapped ? 1 - s.direction : s.direction, ts);
+            }
+        }
+        for (PendingExchange p : new ArrayList<>(pending)) {
+            if (p.expired) {
+                continue;
+            }
+            if (p.responseStarted) {
+                finish(p, L7Status.RESPONSE_MALFORMED); // cut by the close (an endless body, a lost end)
+            } else {
+                emitNoResponse(p);
+            }
+        }
+        pending.clear();
+    }
+}
