@@ -31,20 +31,37 @@ public final class DecodedPacket {
     int dstPort;
 
     void reset(PacketView packet) {
-        this.packet = packet;
+        // Reference fields are written only when they change: each store costs a GC write barrier, and packet
+        // after packet they hold the same values.
+        if (this.packet != packet) {
+            this.packet = packet;
+        }
         layers = 0;
-        outcome = DecodeOutcome.DECODED;
-        malformedReason = MalformedReason.NONE;
-        truncatedLayer = null;
-        transport = null;
+        if (outcome != DecodeOutcome.DECODED) {
+            outcome = DecodeOutcome.DECODED;
+        }
+        if (malformedReason != MalformedReason.NONE) {
+            malformedReason = MalformedReason.NONE;
+        }
+        if (truncatedLayer != null) {
+            truncatedLayer = null;
+        }
+        if (transport != null) {
+            transport = null;
+        }
         srcPort = dstPort = -1;
         // Only what says "absent" is reset here; each layer's decoder sets every field of its view, so a view is
         // valid exactly when its layer is present (this keeps the per-packet cost down).
-        link.reset();
-        innerLink.kind = null;
+        link.resetFields(); // PacketDecoder sets link.kind itself, writing it only when it changes
+        if (innerLink.kind != null) {
+            innerLink.kind = null;
+        }
         ip.version = 0;
         outerIp.version = 0;
-        tunnel.reset();
+        if (tunnel.depth != 0) {
+            // Only a decapsulation changes the tunnel view (and it counts depth first).
+            tunnel.reset();
+        }
     }
 
     /** The packet that was decoded. */

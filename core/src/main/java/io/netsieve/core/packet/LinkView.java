@@ -41,17 +41,35 @@ public final class LinkView {
     int addressFamily;
 
     void reset() {
-        kind = null;
+        if (kind != null) {
+            kind = null;
+        }
+        resetFields();
+    }
+
+    /** Resets all but {@link #kind} (which the decoder sets for every packet, and writes only when it changes). */
+    void resetFields() {
+        // Fields that most links leave alone are written only when set: fewer stores per packet.
         headerLength = 0;
         dstMacOffset = srcMacOffset = -1;
         etherType = 0;
         vlanCount = 0;
         mplsCount = 0;
-        pppoeSessionId = -1;
-        packetType = -1;
-        arphrd = -1;
-        ifIndex = -1;
-        addressFamily = -1;
+        if (pppoeSessionId != -1) {
+            pppoeSessionId = -1;
+        }
+        if (packetType != -1) {
+            packetType = -1;
+        }
+        if (arphrd != -1) {
+            arphrd = -1;
+        }
+        if (ifIndex != -1) {
+            ifIndex = -1;
+        }
+        if (addressFamily != -1) {
+            addressFamily = -1;
+        }
     }
 
     /** {@link Layer#ETHERNET}, {@link Layer#LINUX_SLL}, {@link Layer#LINUX_SLL2}, {@link Layer#NULL_LOOP}, or null for raw IP. */

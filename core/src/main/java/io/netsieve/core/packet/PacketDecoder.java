@@ -1,5 +1,10 @@
 package io.netsieve.core.packet;
 
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+
 /**
  * Decodes every layer of a captured frame into a reusable {@link DecodedPacket}, without copying bytes and without
  * allocating: the views hold offsets and primitive fields read straight from the {@link PacketView}.
@@ -42,6 +47,31 @@ public final class PacketDecoder {
     private static final int PROTO_SCTP = 132;
     private static final int PROTO_AH = 51;
 
+    private static final long BIT_ARP = Layer.ARP.bit();
+    private static final long BIT_ETHERNET = Layer.ETHERNET.bit();
+    private static final long BIT_IGMP = Layer.IGMP.bit();
+    private static final long BIT_IPV4 = Layer.IPV4.bit();
+    private static final long BIT_IPV6 = Layer.IPV6.bit();
+    private static final long BIT_IP_FRAGMENT = Layer.IP_FRAGMENT.bit();
+    private static final long BIT_LINUX_SLL = Layer.LINUX_SLL.bit();
+    private static final long BIT_LINUX_SLL2 = Layer.LINUX_SLL2.bit();
+    private static final long BIT_LLC = Layer.LLC.bit();
+    private static final long BIT_MPLS = Layer.MPLS.bit();
+    private static final long BIT_NULL_LOOP = Layer.NULL_LOOP.bit();
+    private static final long BIT_PPPOE = Layer.PPPOE.bit();
+    private static final long BIT_SCTP = Layer.SCTP.bit();
+    private static final long BIT_TCP = Layer.TCP.bit();
+    private static final long BIT_UDP = Layer.UDP.bit();
+    private static final long BIT_VLAN = Layer.VLAN.bit();
+
+    // Big-endian views of a byte[], as in PacketView: one (unaligned) load plus a byte swap.
+    private static final VarHandle SHORT = MethodHandles.byteArrayViewVarHandle(short[].class, ByteOrder.BIG_ENDIAN);
+    private static final VarHandle INT = MethodHandles.byteArrayViewVarHandle(int[].class, ByteOrder.BIG_ENDIAN);
+    private static final VarHandle LONG = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.BIG_ENDIAN);
+
+    // The packet being decoded and where its views go. They are kept after decode (not nulled) and only written
+    // when they change: a reference store costs a GC write barrier, and these are the same object packet after
+    // packet.
     private PacketView p;
     private DecodedPacket d;
     private LinkView currentLink;
@@ -55,25 +85,71 @@ public final class PacketDecoder {
      * {@code out} keeps reading through {@code packet}; do not re-wrap it while using the views.
      */
     public DecodeOutcome decode(PacketView packet, DecodedPacket out) {
-        p = packet;
-        d = out;
+        if (p != packet) {
+            p = packet;
+        }
+        if (d != out) {
+            d = out;
+        }
         out.reset(packet);
-        currentLink = out.link;
+        if (currentLink != out.link) {
+            currentLink = out.link;
+        }
         capEnd = packet.captureLength();
         wireEnd = Math.max(packet.wireLength(), capEnd);
-        switch (packet.linkType()) {
-            case LinkType.ETHERNET -> ethernet(0);
+        int linkType = packet.linkType();
+        if (linkType == LinkType.ETHERNET) {
+            ethernet(0);
+        } else {
+            otherLink(linkType);
+        }
+        return out.outcome;
+    }
+
+    private void otherLink(int linkType) {
+        if (d.link.kind != null) {
+            d.link.kind = null; // the link functions below set it once their header is there
+        }
+        switch (linkType) {
             case LinkType.LINUX_SLL -> sll();
             case LinkType.LINUX_SLL2 -> sll2();
-            case LinkType.NULL, LinkType.LOOP -> nullLoop(packet.linkType() == LinkType.LOOP);
+            case LinkType.NULL, LinkType.LOOP -> nullLoop(linkType == LinkType.LOOP);
             case LinkType.RAW, LinkType.DLT_RAW_12, LinkType.DLT_RAW_14 -> rawIp(0);
             case LinkType.IPV4 -> ipv4(0);
             case LinkType.IPV6 -> ipv6(0);
-            default -> out.outcome = DecodeOutcome.UNSUPPORTED_LINK_TYPE;
+            default -> d.outcome = DecodeOutcome.UNSUPPORTED_LINK_TYPE;
         }
-        p = null;
-        d = null;
-        return out.outcome;
+    }
+
+    // ---- reads (offsets relative to the frame; callers have checked them against capEnd) --------------------
+    // The frame's array when it is on the heap (read directly, one load and a byte swap), else its buffer.
+
+    private int u8(int i) {
+        PacketView v = p;
+        byte[] a = v.array;
+        return a != null ? a[v.arrayBase + i] & 0xFF : v.buffer.get(v.offset + i) & 0xFF;
+    }
+
+    private int u16(int i) {
+        PacketView v = p;
+        byte[] a = v.array;
+        return (a != null ? (short) SHORT.get(a, v.arrayBase + i) : v.buffer.getShort(v.offset + i)) & 0xFFFF;
+    }
+
+    private int i32(int i) {
+        PacketView v = p;
+        byte[] a = v.array;
+        return a != null ? (int) INT.get(a, v.arrayBase + i) : v.buffer.getInt(v.offset + i);
+    }
+
+    private long u32(int i) {
+        return i32(i) & 0xFFFF_FFFFL;
+    }
+
+    private long i64(int i) {
+        PacketView v = p;
+        byte[] a = v.array;
+        return a != null ? (long) LONG.get(a, v.arrayBase + i) : v.buffer.getLong(v.offset + i);
     }
 
     // ---- helpers -------------------------------------------------------------------------------------------
@@ -104,20 +180,27 @@ public final class PacketDecoder {
     // ---- link layer ----------------------------------------------------------------------------------------
 
     private void ethernet(int off) {
+        LinkView l = currentLink;
         if (!need(off + 14, MalformedReason.LINK_HEADER_SHORT, Layer.ETHERNET)) {
+            if (l.kind != null) {
+                l.kind = null;
+            }
             return;
         }
-        LinkView l = currentLink;
-        l.kind = Layer.ETHERNET;
-        l.packet = p;
+        if (l.kind != Layer.ETHERNET) {
+            l.kind = Layer.ETHERNET;
+        }
+        if (l.packet != p) {
+            l.packet = p;
+        }
         l.dstMacOffset = off;
         l.srcMacOffset = off + 6;
-        d.layers |= Layer.ETHERNET.bit();
-        int type = p.u16(off + 12);
+        d.layers |= BIT_ETHERNET;
+        int type = u16(off + 12);
         if (type <= 1500) {
             // 802.3 length field: LLC/SNAP follows; not a protocol we follow further.
             l.headerLength = off + 14;
-            d.layers |= Layer.LLC.bit();
+            d.layers |= BIT_LLC;
             return;
         }
         etherType(type, off + 14);
@@ -129,14 +212,14 @@ public final class PacketDecoder {
         }
         LinkView l = currentLink;
         l.kind = Layer.LINUX_SLL;
-        l.packetType = p.u16(0);
-        l.arphrd = p.u16(2);
-        if (p.u16(4) == 6) {
+        l.packetType = u16(0);
+        l.arphrd = u16(2);
+        if (u16(4) == 6) {
             l.packet = p;
             l.srcMacOffset = 6;
         }
-        d.layers |= Layer.LINUX_SLL.bit();
-        cookedPayload(p.u16(14), 16);
+        d.layers |= BIT_LINUX_SLL;
+        cookedPayload(u16(14), 16);
     }
 
     private void sll2() {
@@ -145,15 +228,15 @@ public final class PacketDecoder {
         }
         LinkView l = currentLink;
         l.kind = Layer.LINUX_SLL2;
-        l.ifIndex = p.i32(4);
-        l.arphrd = p.u16(8);
-        l.packetType = p.u8(10);
-        if (p.u8(11) == 6) {
+        l.ifIndex = i32(4);
+        l.arphrd = u16(8);
+        l.packetType = u8(10);
+        if (u8(11) == 6) {
             l.packet = p;
             l.srcMacOffset = 12;
         }
-        d.layers |= Layer.LINUX_SLL2.bit();
-        cookedPayload(p.u16(0), 20);
+        d.layers |= BIT_LINUX_SLL2;
+        cookedPayload(u16(0), 20);
     }
 
     private void cookedPayload(int protocol, int off) {
@@ -161,7 +244,7 @@ public final class PacketDecoder {
             // Netlink messages, or an 802.2/802.3 pseudo protocol: nothing we decode further.
             currentLink.headerLength = off;
             if (protocol < 0x0600 && currentLink.arphrd != ARPHRD_NETLINK) {
-                d.layers |= Layer.LLC.bit();
+                d.layers |= BIT_LLC;
             }
             return;
         }
@@ -173,16 +256,16 @@ public final class PacketDecoder {
             return;
         }
         long family;
-        if (loop || (p.u8(0) == 0 && p.u8(1) == 0)) {
-            family = p.u32(0);
+        if (loop || (u8(0) == 0 && u8(1) == 0)) {
+            family = u32(0);
         } else {
-            family = Integer.reverseBytes(p.i32(0)) & 0xFFFF_FFFFL;
+            family = Integer.reverseBytes(i32(0)) & 0xFFFF_FFFFL;
         }
         LinkView l = currentLink;
         l.kind = Layer.NULL_LOOP;
         l.addressFamily = (int) family;
         l.headerLength = 4;
-        d.layers |= Layer.NULL_LOOP.bit();
+        d.layers |= BIT_NULL_LOOP;
         if (family == 2) {
             l.etherType = ETHERTYPE_IPV4;
             ipv4(4);
@@ -197,7 +280,7 @@ public final class PacketDecoder {
         if (!need(off + 1, MalformedReason.IPV4_HEADER_SHORT, Layer.IPV4)) {
             return;
         }
-        int version = p.u8(off) >>> 4;
+        int version = u8(off) >>> 4;
         if (version == 4) {
             currentLink.etherType = ETHERTYPE_IPV4;
             ipv4(off);
@@ -211,6 +294,13 @@ public final class PacketDecoder {
 
     private void etherType(int type, int off) {
         LinkView l = currentLink;
+        if (type == ETHERTYPE_IPV4) {
+            // Untagged IPv4, the common case: what the general path below does for it.
+            l.headerLength = off;
+            l.etherType = type;
+            ipv4(off);
+            return;
+        }
         while (type == ETHERTYPE_VLAN || type == ETHERTYPE_QINQ || type == ETHERTYPE_QINQ_OLD1
                 || type == ETHERTYPE_QINQ_OLD2) {
             if (!need(off + 4, MalformedReason.LINK_HEADER_SHORT, Layer.VLAN)) {
@@ -221,14 +311,14 @@ public final class PacketDecoder {
                 return;
             }
             l.vlanTpid[l.vlanCount] = type;
-            l.vlanTci[l.vlanCount++] = p.u16(off);
-            d.layers |= Layer.VLAN.bit();
-            type = p.u16(off + 2);
+            l.vlanTci[l.vlanCount++] = u16(off);
+            d.layers |= BIT_VLAN;
+            type = u16(off + 2);
             off += 4;
         }
         l.headerLength = off;
         if (type <= 1500) {
-            d.layers |= Layer.LLC.bit();
+            d.layers |= BIT_LLC;
             return;
         }
         l.etherType = type;
@@ -246,7 +336,7 @@ public final class PacketDecoder {
 
     private void mpls(int off) {
         LinkView l = currentLink;
-        d.layers |= Layer.MPLS.bit();
+        d.layers |= BIT_MPLS;
         while (true) {
             if (!need(off + 4, MalformedReason.LINK_HEADER_SHORT, Layer.MPLS)) {
                 return;
@@ -255,7 +345,7 @@ public final class PacketDecoder {
                 malformed(MalformedReason.TOO_MANY_TAGS);
                 return;
             }
-            long entry = p.u32(off);
+            long entry = u32(off);
             l.mplsLabel[l.mplsCount++] = (int) (entry >>> 12);
             off += 4;
             if ((entry & 0x100) != 0) {
@@ -265,7 +355,7 @@ public final class PacketDecoder {
         l.headerLength = off;
         // MPLS does not say what it carries; like tcpdump, guess IP from the version nibble.
         if (off < capEnd) {
-            int version = p.u8(off) >>> 4;
+            int version = u8(off) >>> 4;
             if (version == 4) {
                 l.etherType = ETHERTYPE_IPV4;
                 ipv4(off);
@@ -284,9 +374,9 @@ public final class PacketDecoder {
             return;
         }
         LinkView l = currentLink;
-        l.pppoeSessionId = p.u16(off + 2);
-        d.layers |= Layer.PPPOE.bit();
-        int pppProtocol = p.u16(off + 6);
+        l.pppoeSessionId = u16(off + 2);
+        d.layers |= BIT_PPPOE;
+        int pppProtocol = u16(off + 6);
         l.headerLength = off + 8;
         if (pppProtocol == 0x0021) {
             l.etherType = ETHERTYPE_IPV4;
@@ -303,7 +393,7 @@ public final class PacketDecoder {
         if (!need(off + 8, MalformedReason.ARP_HEADER_SHORT, Layer.ARP)) {
             return;
         }
-        d.layers |= Layer.ARP.bit();
+        d.layers |= BIT_ARP;
     }
 
     // ---- network layer -------------------------------------------------------------------------------------
@@ -312,7 +402,9 @@ public final class PacketDecoder {
         if (!need(off + 20, MalformedReason.IPV4_HEADER_SHORT, Layer.IPV4)) {
             return;
         }
-        int versionIhl = p.u8(off);
+        // The fixed header as five words: fewer reads (and range checks) than field by field.
+        int word0 = i32(off);
+        int versionIhl = word0 >>> 24;
         if (versionIhl >>> 4 != 4) {
             malformed(MalformedReason.IPV4_BAD_VERSION);
             return;
@@ -322,11 +414,11 @@ public final class PacketDecoder {
             malformed(MalformedReason.IPV4_BAD_IHL);
             return;
         }
-        if (!need(off + ihl, MalformedReason.IPV4_HEADER_SHORT, Layer.IPV4)) {
+        if (ihl > 20 && !need(off + ihl, MalformedReason.IPV4_HEADER_SHORT, Layer.IPV4)) {
             return;
         }
-        IpView ip = d.ip;
-        int total = p.u16(off + 2);
+        int totalField = word0 & 0xFFFF;
+        int total = totalField;
         if (total == 0) {
             // Segmentation offload: the sending host captured the super-segment before the NIC split it.
             total = wireEnd - off;
@@ -338,53 +430,66 @@ public final class PacketDecoder {
             malformed(MalformedReason.IPV4_TOTAL_LENGTH_EXCEEDS_FRAME);
             return;
         }
+        int word1 = i32(off + 4);
+        int word2 = i32(off + 8);
+        int src = i32(off + 12);
+        int dst = i32(off + 16);
+        int fragmentOffset = (word1 & 0x1FFF) << 3;
+        boolean moreFragments = (word1 & 0x2000) != 0;
+        boolean fragment = moreFragments || fragmentOffset != 0;
+        int protocol = (word2 >>> 16) & 0xFF;
+        IpView ip = d.ip;
         ip.version = 4;
-        ip.lengthFromFrame = total != p.u16(off + 2);
+        ip.lengthFromFrame = total != totalField;
         ip.flowLabel = 0;
         ip.extensionCount = 0;
         ip.headerOffset = off;
         ip.headerLength = ihl;
         ip.totalLength = total;
-        ip.trafficClass = p.u8(off + 1);
-        ip.identification = p.u16(off + 4);
-        int fragmentField = p.u16(off + 6);
-        ip.dontFragment = (fragmentField & 0x4000) != 0;
-        ip.moreFragments = (fragmentField & 0x2000) != 0;
-        ip.fragmentOffset = (fragmentField & 0x1FFF) << 3;
-        ip.fragment = ip.moreFragments || ip.fragmentOffset != 0;
-        ip.ttl = p.u8(off + 8);
-        ip.protocol = p.u8(off + 9);
-        ip.srcV4 = p.i32(off + 12);
-        ip.dstV4 = p.i32(off + 16);
+        ip.trafficClass = (word0 >>> 16) & 0xFF;
+        ip.identification = word1 >>> 16;
+        ip.dontFragment = (word1 & 0x4000) != 0;
+        ip.moreFragments = moreFragments;
+        ip.fragmentOffset = fragmentOffset;
+        ip.fragment = fragment;
+        ip.ttl = word2 >>> 24;
+        ip.protocol = protocol;
+        ip.srcV4 = src;
+        ip.dstV4 = dst;
         ip.srcHigh = 0;
-        ip.srcLow = 0xFFFF_0000_0000L | (ip.srcV4 & 0xFFFF_FFFFL);
+        ip.srcLow = 0xFFFF_0000_0000L | (src & 0xFFFF_FFFFL);
         ip.dstHigh = 0;
-        ip.dstLow = 0xFFFF_0000_0000L | (ip.dstV4 & 0xFFFF_FFFFL);
+        ip.dstLow = 0xFFFF_0000_0000L | (dst & 0xFFFF_FFFFL);
         ip.payloadOffset = off + ihl;
-        d.layers |= Layer.IPV4.bit();
         wireEnd = off + total;
         capEnd = Math.min(capEnd, wireEnd);
-        if (ip.fragment) {
-            d.layers |= Layer.IP_FRAGMENT.bit();
-            if (ip.fragmentOffset != 0) {
+        if (fragment) {
+            d.layers |= BIT_IPV4 | BIT_IP_FRAGMENT;
+            if (fragmentOffset != 0) {
                 return;
             }
+        } else {
+            d.layers |= BIT_IPV4;
         }
-        transport(ip.protocol, off + ihl, 4);
+        if (protocol == PROTO_TCP) {
+            tcp(off + ihl);
+        } else {
+            transport(protocol, off + ihl, 4);
+        }
     }
 
     private void ipv6(int off) {
         if (!need(off + 40, MalformedReason.IPV6_HEADER_SHORT, Layer.IPV6)) {
             return;
         }
-        int first = p.i32(off);
+        int first = i32(off);
         if (first >>> 28 != 6) {
             malformed(MalformedReason.IPV6_BAD_VERSION);
             return;
         }
         IpView ip = d.ip;
-        int payloadLength = p.u16(off + 4);
-        int next = p.u8(off + 6);
+        int payloadLength = u16(off + 4);
+        int next = u8(off + 6);
         int total = 40 + payloadLength;
         boolean jumbo = payloadLength == 0 && next == 0;
         if (jumbo) {
@@ -409,12 +514,12 @@ public final class PacketDecoder {
         ip.totalLength = total;
         ip.trafficClass = (first >>> 20) & 0xFF;
         ip.flowLabel = first & 0xFFFFF;
-        ip.ttl = p.u8(off + 7);
-        ip.srcHigh = p.i64(off + 8);
-        ip.srcLow = p.i64(off + 16);
-        ip.dstHigh = p.i64(off + 24);
-        ip.dstLow = p.i64(off + 32);
-        d.layers |= Layer.IPV6.bit();
+        ip.ttl = u8(off + 7);
+        ip.srcHigh = i64(off + 8);
+        ip.srcLow = i64(off + 16);
+        ip.dstHigh = i64(off + 24);
+        ip.dstLow = i64(off + 32);
+        d.layers |= BIT_IPV6;
         wireEnd = off + total;
         capEnd = Math.min(capEnd, wireEnd);
 
@@ -431,28 +536,28 @@ public final class PacketDecoder {
                     if (!need(h + 2, MalformedReason.IPV6_EXTENSION_SHORT, Layer.IPV6)) {
                         return;
                     }
-                    following = p.u8(h);
-                    length = (p.u8(h + 1) + 1) << 3;
+                    following = u8(h);
+                    length = (u8(h + 1) + 1) << 3;
                 }
                 case 44 -> {
                     if (!need(h + 8, MalformedReason.IPV6_EXTENSION_SHORT, Layer.IPV6)) {
                         return;
                     }
-                    following = p.u8(h);
+                    following = u8(h);
                     length = 8;
-                    int offsetField = p.u16(h + 2);
+                    int offsetField = u16(h + 2);
                     ip.fragmentOffset = offsetField & 0xFFF8;
                     ip.moreFragments = (offsetField & 1) != 0;
-                    ip.identification = p.u32(h + 4);
+                    ip.identification = u32(h + 4);
                     ip.fragment = true;
-                    d.layers |= Layer.IP_FRAGMENT.bit();
+                    d.layers |= BIT_IP_FRAGMENT;
                 }
                 case 51 -> {
                     if (!need(h + 2, MalformedReason.IPV6_EXTENSION_SHORT, Layer.IPV6)) {
                         return;
                     }
-                    following = p.u8(h);
-                    length = (p.u8(h + 1) + 2) << 2;
+                    following = u8(h);
+                    length = (u8(h + 1) + 2) << 2;
                 }
                 default -> {
                     ip.protocol = next;
@@ -500,12 +605,12 @@ public final class PacketDecoder {
                 // IPv4 authentication header in transport mode: skip it to the protocol it protects. (IPv6 AH is
                 // an extension header and handled in the chain.)
                 if (ipVersion == 4 && need(off + 2, MalformedReason.AH_HEADER_SHORT, Layer.IPV4)) {
-                    int length = (p.u8(off + 1) + 2) << 2;
+                    int length = (u8(off + 1) + 2) << 2;
                     if (off + length > wireEnd) {
                         malformed(MalformedReason.AH_HEADER_SHORT);
                         return;
                     }
-                    int next = p.u8(off);
+                    int next = u8(off);
                     if (next != PROTO_AH) {
                         d.ip.protocol = next;
                         d.ip.payloadOffset = off + length;
@@ -515,7 +620,7 @@ public final class PacketDecoder {
             }
             case PROTO_IGMP -> {
                 if (ipVersion == 4 && need(off + 8, MalformedReason.IGMP_HEADER_SHORT, Layer.IGMP)) {
-                    d.layers |= Layer.IGMP.bit();
+                    d.layers |= BIT_IGMP;
                     d.transport = Layer.IGMP;
                 }
             }
@@ -529,50 +634,73 @@ public final class PacketDecoder {
         if (!need(off + 20, MalformedReason.TCP_HEADER_SHORT, Layer.TCP)) {
             return;
         }
+        int ports = i32(off);
+        long seq = u32(off + 4);
+        long ack = u32(off + 8);
+        int word3 = i32(off + 12);
+        int word4 = i32(off + 16);
+        int srcPort = ports >>> 16;
+        int dstPort = ports & 0xFFFF;
+        int headerLength = (word3 >>> 28) << 2;
         TcpView t = d.tcp;
         t.headerOffset = off;
-        t.srcPort = p.u16(off);
-        t.dstPort = p.u16(off + 2);
-        t.seq = p.u32(off + 4);
-        t.ack = p.u32(off + 8);
-        int offsetFlags = p.u16(off + 12);
-        t.headerLength = (offsetFlags >>> 12) << 2;
-        t.flags = offsetFlags & 0x1FF;
-        t.window = p.u16(off + 14);
-        t.checksum = p.u16(off + 16);
-        t.urgentPointer = p.u16(off + 18);
+        t.srcPort = srcPort;
+        t.dstPort = dstPort;
+        t.seq = seq;
+        t.ack = ack;
+        t.headerLength = headerLength;
+        t.flags = (word3 >>> 16) & 0x1FF;
+        t.window = word3 & 0xFFFF;
+        t.checksum = word4 >>> 16;
+        t.urgentPointer = word4 & 0xFFFF;
         t.mss = t.windowScale = -1;
         t.sackPermitted = false;
         t.sackCount = 0;
         t.tsVal = t.tsEcr = -1;
         t.optionsMalformed = false;
-        t.payloadOffset = off + 20;
-        t.payloadLength = t.capturedPayloadLength = 0;
-        d.layers |= Layer.TCP.bit();
-        d.transport = Layer.TCP;
-        d.srcPort = t.srcPort;
-        d.dstPort = t.dstPort;
-        if (t.headerLength < 20) {
+        d.layers |= BIT_TCP;
+        if (d.transport != Layer.TCP) {
+            d.transport = Layer.TCP;
+        }
+        d.srcPort = srcPort;
+        d.dstPort = dstPort;
+        int end = off + headerLength;
+        if (headerLength < 20) {
+            tcpNoPayload(t, off);
             malformed(MalformedReason.TCP_BAD_DATA_OFFSET);
             return;
         }
-        if (!need(off + t.headerLength, MalformedReason.TCP_HEADER_SHORT, Layer.TCP)) {
+        if (headerLength > 20 && !need(end, MalformedReason.TCP_HEADER_SHORT, Layer.TCP)) {
+            tcpNoPayload(t, off);
             return;
         }
-        t.payloadOffset = off + t.headerLength;
-        t.payloadLength = wireEnd - t.payloadOffset;
-        t.capturedPayloadLength = Math.max(0, capEnd - t.payloadOffset);
-        if (t.headerLength > 20 && !tcpOptions(t, off + 20, off + t.headerLength)) {
-            t.optionsMalformed = true;
-            malformed(MalformedReason.TCP_BAD_OPTION);
+        t.payloadOffset = end;
+        t.payloadLength = wireEnd - end;
+        t.capturedPayloadLength = Math.max(0, capEnd - end);
+        if (headerLength > 20) {
+            if (headerLength == 32 && i32(off + 20) == 0x0101080A) {
+                // NOP, NOP, timestamps: the options of almost every segment after the handshake (same result as
+                // the general loop below).
+                t.tsVal = u32(off + 24);
+                t.tsEcr = u32(off + 28);
+            } else if (!tcpOptions(t, off + 20, end)) {
+                t.optionsMalformed = true;
+                malformed(MalformedReason.TCP_BAD_OPTION);
+            }
         }
+    }
+
+    /** The payload fields of a TCP header whose data offset is bad or cut. */
+    private static void tcpNoPayload(TcpView t, int off) {
+        t.payloadOffset = off + 20;
+        t.payloadLength = t.capturedPayloadLength = 0;
     }
 
     /** Reads the options in [from, to); false on a bad option length (options before it are kept). */
     private boolean tcpOptions(TcpView t, int from, int to) {
         int i = from;
         while (i < to) {
-            int kind = p.u8(i);
+            int kind = u8(i);
             if (kind == 0) {
                 return true;
             }
@@ -583,7 +711,7 @@ public final class PacketDecoder {
             if (i + 1 >= to) {
                 return false;
             }
-            int length = p.u8(i + 1);
+            int length = u8(i + 1);
             if (length < 2 || i + length > to) {
                 return false;
             }
@@ -592,13 +720,13 @@ public final class PacketDecoder {
                     if (length != 4) {
                         return false;
                     }
-                    t.mss = p.u16(i + 2);
+                    t.mss = u16(i + 2);
                 }
                 case 3 -> {
                     if (length != 3) {
                         return false;
                     }
-                    t.windowScale = p.u8(i + 2);
+                    t.windowScale = u8(i + 2);
                 }
                 case 4 -> {
                     if (length != 2) {
@@ -612,8 +740,8 @@ public final class PacketDecoder {
                         return false;
                     }
                     for (int b = 0; b < blocks; b++) {
-                        t.sackLeft[b] = p.u32(i + 2 + 8 * b);
-                        t.sackRight[b] = p.u32(i + 6 + 8 * b);
+                        t.sackLeft[b] = u32(i + 2 + 8 * b);
+                        t.sackRight[b] = u32(i + 6 + 8 * b);
                     }
                     t.sackCount = blocks;
                 }
@@ -621,8 +749,8 @@ public final class PacketDecoder {
                     if (length != 10) {
                         return false;
                     }
-                    t.tsVal = p.u32(i + 2);
-                    t.tsEcr = p.u32(i + 6);
+                    t.tsVal = u32(i + 2);
+                    t.tsEcr = u32(i + 6);
                 }
                 default -> {
                     // MPTCP, TFO, MD5, AO, user timeout...: skipped by length.
@@ -639,13 +767,15 @@ public final class PacketDecoder {
         }
         UdpView u = d.udp;
         u.headerOffset = off;
-        u.srcPort = p.u16(off);
-        u.dstPort = p.u16(off + 2);
-        u.length = p.u16(off + 4);
-        u.checksum = p.u16(off + 6);
+        u.srcPort = u16(off);
+        u.dstPort = u16(off + 2);
+        u.length = u16(off + 4);
+        u.checksum = u16(off + 6);
         u.payloadOffset = off + 8;
-        d.layers |= Layer.UDP.bit();
-        d.transport = Layer.UDP;
+        d.layers |= BIT_UDP;
+        if (d.transport != Layer.UDP) {
+            d.transport = Layer.UDP;
+        }
         d.srcPort = u.srcPort;
         d.dstPort = u.dstPort;
         int available = wireEnd - off;
@@ -674,10 +804,10 @@ public final class PacketDecoder {
         if (!need(off + 12, MalformedReason.SCTP_HEADER_SHORT, Layer.SCTP)) {
             return;
         }
-        d.layers |= Layer.SCTP.bit();
+        d.layers |= BIT_SCTP;
         d.transport = Layer.SCTP;
-        d.srcPort = p.u16(off);
-        d.dstPort = p.u16(off + 2);
+        d.srcPort = u16(off);
+        d.dstPort = u16(off + 2);
     }
 
     private void icmp(int off, int version) {
@@ -688,10 +818,10 @@ public final class PacketDecoder {
         IcmpView c = d.icmp;
         c.version = version;
         c.headerOffset = off;
-        c.type = p.u8(off);
-        c.code = p.u8(off + 1);
-        c.checksum = p.u16(off + 2);
-        c.restOfHeader = p.u32(off + 4);
+        c.type = u8(off);
+        c.code = u8(off + 1);
+        c.checksum = u16(off + 2);
+        c.restOfHeader = u32(off + 4);
         c.quotedIpVersion = 0;
         c.quotedProtocol = -1;
         c.quotedSrcHigh = c.quotedSrcLow = c.quotedDstHigh = c.quotedDstLow = 0;
@@ -712,25 +842,25 @@ public final class PacketDecoder {
         if (off + 1 > end) {
             return;
         }
-        int version = p.u8(off) >>> 4;
+        int version = u8(off) >>> 4;
         int protocol;
         int transportOffset;
         if (version == 4) {
             if (off + 20 > end) {
                 return;
             }
-            int ihl = (p.u8(off) & 0x0F) << 2;
+            int ihl = (u8(off) & 0x0F) << 2;
             if (ihl < 20) {
                 return;
             }
-            protocol = p.u8(off + 9);
+            protocol = u8(off + 9);
             c.quotedSrcHigh = 0;
-            c.quotedSrcLow = 0xFFFF_0000_0000L | p.u32(off + 12);
+            c.quotedSrcLow = 0xFFFF_0000_0000L | u32(off + 12);
             c.quotedDstHigh = 0;
-            c.quotedDstLow = 0xFFFF_0000_0000L | p.u32(off + 16);
+            c.quotedDstLow = 0xFFFF_0000_0000L | u32(off + 16);
             c.quotedIpVersion = 4;
             c.quotedProtocol = protocol;
-            if ((p.u16(off + 6) & 0x1FFF) != 0) {
+            if ((u16(off + 6) & 0x1FFF) != 0) {
                 return;
             }
             transportOffset = off + ihl;
@@ -738,12 +868,12 @@ public final class PacketDecoder {
             if (off + 40 > end) {
                 return;
             }
-            c.quotedSrcHigh = p.i64(off + 8);
-            c.quotedSrcLow = p.i64(off + 16);
-            c.quotedDstHigh = p.i64(off + 24);
-            c.quotedDstLow = p.i64(off + 32);
+            c.quotedSrcHigh = i64(off + 8);
+            c.quotedSrcLow = i64(off + 16);
+            c.quotedDstHigh = i64(off + 24);
+            c.quotedDstLow = i64(off + 32);
             c.quotedIpVersion = 6;
-            protocol = p.u8(off + 6);
+            protocol = u8(off + 6);
             int h = off + 40;
             for (int n = 0; n < IpView.MAX_EXTENSION_HEADERS; n++) {
                 if (protocol != 0 && protocol != 43 && protocol != 60 && protocol != 44 && protocol != 51) {
@@ -753,12 +883,12 @@ public final class PacketDecoder {
                     c.quotedProtocol = -1;
                     return;
                 }
-                int length = protocol == 44 ? 8 : protocol == 51 ? (p.u8(h + 1) + 2) << 2 : (p.u8(h + 1) + 1) << 3;
-                if (protocol == 44 && h + 4 <= end && (p.u16(h + 2) & 0xFFF8) != 0) {
-                    c.quotedProtocol = p.u8(h);
+                int length = protocol == 44 ? 8 : protocol == 51 ? (u8(h + 1) + 2) << 2 : (u8(h + 1) + 1) << 3;
+                if (protocol == 44 && h + 4 <= end && (u16(h + 2) & 0xFFF8) != 0) {
+                    c.quotedProtocol = u8(h);
                     return;
                 }
-                protocol = p.u8(h);
+                protocol = u8(h);
                 h += length;
             }
             c.quotedProtocol = protocol;
@@ -768,11 +898,11 @@ public final class PacketDecoder {
         }
         if (protocol == PROTO_TCP || protocol == PROTO_UDP || protocol == PROTO_SCTP) {
             if (transportOffset + 4 <= end) {
-                c.quotedSrcPort = p.u16(transportOffset);
-                c.quotedDstPort = p.u16(transportOffset + 2);
+                c.quotedSrcPort = u16(transportOffset);
+                c.quotedDstPort = u16(transportOffset + 2);
             }
             if (protocol == PROTO_TCP && transportOffset + 8 <= end) {
-                c.quotedTcpSeq = p.u32(transportOffset + 4);
+                c.quotedTcpSeq = u32(transportOffset + 4);
             }
         }
     }
@@ -780,30 +910,30 @@ public final class PacketDecoder {
     // ---- tunnels -------------------------------------------------------------------------------------------
 
     private void vxlan(int off, int payloadEnd, int port) {
-        if (payloadEnd - off < 8 + 14 || off + 8 > capEnd || (p.u8(off) & 0x08) == 0) {
+        if (payloadEnd - off < 8 + 14 || off + 8 > capEnd || (u8(off) & 0x08) == 0) {
             return; // too short or I flag clear: not VXLAN, an ordinary UDP payload
         }
         if (!enterTunnel(Layer.VXLAN, off, port, off + 8, payloadEnd)) {
             return;
         }
-        d.tunnel.vni = (int) (p.u32(off + 4) >>> 8);
+        d.tunnel.vni = (int) (u32(off + 4) >>> 8);
         ethernet(off + 8);
     }
 
     private void geneve(int off, int payloadEnd) {
-        if (payloadEnd - off < 8 || off + 8 > capEnd || (p.u8(off) >>> 6) != 0) {
+        if (payloadEnd - off < 8 || off + 8 > capEnd || (u8(off) >>> 6) != 0) {
             return; // not GENEVE version 0: an ordinary UDP payload
         }
-        int inner = off + 8 + ((p.u8(off) & 0x3F) << 2);
+        int inner = off + 8 + ((u8(off) & 0x3F) << 2);
         if (inner > payloadEnd) {
             malformed(MalformedReason.TUNNEL_HEADER_SHORT);
             return;
         }
-        int protocol = p.u16(off + 2);
+        int protocol = u16(off + 2);
         if (!enterTunnel(Layer.GENEVE, off, 6081, inner, payloadEnd)) {
             return;
         }
-        d.tunnel.vni = (int) (p.u32(off + 4) >>> 8);
+        d.tunnel.vni = (int) (u32(off + 4) >>> 8);
         if (protocol == ETHERTYPE_TRANSPARENT_ETHERNET) {
             ethernet(inner);
         } else {

@@ -30,9 +30,13 @@ public final class PacketView {
     private static final VarHandle INT = MethodHandles.byteArrayViewVarHandle(int[].class, ByteOrder.BIG_ENDIAN);
     private static final VarHandle LONG = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.BIG_ENDIAN);
 
-    private ByteBuffer buffer = ByteBuffer.allocate(0);
+    ByteBuffer buffer = ByteBuffer.allocate(0);
     private byte[] wrappedArray;
-    private int offset;
+    /** The array holding the frame (a wrapped array or a heap buffer's), or null for direct and read-only buffers. */
+    byte[] array;
+    /** Index of the frame's first byte in {@link #array}. */
+    int arrayBase;
+    int offset;
     private int captureLength;
     private int wireLength;
     private long timestampNanos;
@@ -51,7 +55,12 @@ public final class PacketView {
             wrappedArray = array;
             buffer = ByteBuffer.wrap(array).order(ByteOrder.BIG_ENDIAN);
         }
-        return set(offset, captureLength, wireLength, timestampNanos, linkType, capturePointId);
+        if (this.array != array) {
+            this.array = array; // a reference store costs a GC barrier: skipped when the same array is rewrapped
+        }
+        set(offset, captureLength, wireLength, timestampNanos, linkType, capturePointId);
+        arrayBase = offset;
+        return this;
     }
 
     /**
@@ -65,10 +74,19 @@ public final class PacketView {
         }
         this.wrappedArray = null;
         this.buffer = buffer;
-        return set(offset, captureLength, wireLength, timestampNanos, linkType, capturePointId);
+        set(offset, captureLength, wireLength, timestampNanos, linkType, capturePointId);
+        if (buffer.hasArray()) {
+            // A heap buffer: read its array directly, like a wrapped array.
+            this.array = buffer.array();
+            this.arrayBase = buffer.arrayOffset() + offset;
+        } else {
+            this.array = null;
+            this.arrayBase = 0;
+        }
+        return this;
     }
 
-    private PacketView set(int offset, int captureLength, int wireLength, long timestampNanos, int linkType,
+    private void set(int offset, int captureLength, int wireLength, long timestampNanos, int linkType,
                            int capturePointId) {
         if (offset < 0 || captureLength < 0 || offset > buffer.capacity() - captureLength) {
             throw new IndexOutOfBoundsException("frame [" + offset + ", +" + captureLength + ") outside buffer of "
@@ -82,7 +100,6 @@ public final class PacketView {
         this.capturePointId = capturePointId;
         this.interfaceId = 0;
         this.direction = DIRECTION_UNKNOWN;
-        return this;
     }
 
     /** Sets the pcapng interface index the frame was read from (0 for pcap files and live capture). */
@@ -120,14 +137,14 @@ public final class PacketView {
 
     /** Unsigned byte at {@code index} (relative to the frame). */
     public int u8(int index) {
-        byte[] a = wrappedArray;
-        return a != null ? a[offset + index] & 0xFF : buffer.get(offset + index) & 0xFF;
+        byte[] a = array;
+        return a != null ? a[arrayBase + index] & 0xFF : buffer.get(offset + index) & 0xFF;
     }
 
     /** Unsigned big-endian 16-bit value at {@code index}. */
     public int u16(int index) {
-        byte[] a = wrappedArray;
-        return (a != null ? (short) SHORT.get(a, offset + index) : buffer.getShort(offset + index)) & 0xFFFF;
+        byte[] a = array;
+        return (a != null ? (short) SHORT.get(a, arrayBase + index) : buffer.getShort(offset + index)) & 0xFFFF;
     }
 
     /** Unsigned little-endian 16-bit value at {@code index} (NULL/LOOP headers of little-endian hosts). */
@@ -137,8 +154,8 @@ public final class PacketView {
 
     /** Big-endian 32-bit value at {@code index}, as an int (use {@link Integer#toUnsignedLong} for unsigned). */
     public int i32(int index) {
-        byte[] a = wrappedArray;
-        return a != null ? (int) INT.get(a, offset + index) : buffer.getInt(offset + index);
+        byte[] a = array;
+        return a != null ? (int) INT.get(a, arrayBase + index) : buffer.getInt(offset + index);
     }
 
     /** Unsigned big-endian 32-bit value at {@code index}. */
@@ -148,8 +165,8 @@ public final class PacketView {
 
     /** Big-endian 64-bit value at {@code index}. */
     public long i64(int index) {
-        byte[] a = wrappedArray;
-        return a != null ? (long) LONG.get(a, offset + index) : buffer.getLong(offset + index);
+        byte[] a = array;
+        return a != null ? (long) LONG.get(a, arrayBase + index) : buffer.getLong(offset + index);
     }
 
     /** Copies {@code length} bytes starting at {@code index} (relative to the frame) into {@code dst}. */

@@ -9,12 +9,13 @@ public final class TunnelView {
     /** Nested tunnels decapsulated at most; one more is {@link MalformedReason#TUNNEL_TOO_DEEP}. */
     public static final int MAX_DEPTH = 4;
 
+    // Initialised as reset() leaves them: the decoder resets the view only after a packet that went through a tunnel.
     Layer kind;
     int depth;
-    int vni;
-    int headerOffset;
-    int udpDstPort;
-    int innerOffset;
+    int vni = -1;
+    int headerOffset = -1;
+    int udpDstPort = -1;
+    int innerOffset = -1;
 
     void reset() {
         kind = null;
