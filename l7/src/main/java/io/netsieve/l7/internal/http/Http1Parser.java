@@ -400,6 +400,7 @@ final class Http1Parser implements L7Parser {
         if (s.direction == 0) {
             if (p != null) {
                 p.requestFailed = true;
+                p.reqBodyBytes = s.bodyBytes;
             }
         } else if (!s.informational) {
             if (p == null) {
@@ -410,6 +411,7 @@ final class Http1Parser implements L7Parser {
                 p.exchange.response(s.seqAt(s.messageStart), s.tsAt(s.messageStart), 0);
             }
             p.responseStarted = true;
+            p.respBodyBytes = s.bodyBytes;
             long end = s.offset();
             p.exchange.response(-1, s.tsAt(Math.max(s.messageStart, end - 1)), end - s.messageStart);
             finish(p, L7Status.RESPONSE_MALFORMED);
@@ -524,6 +526,7 @@ final class Http1Parser implements L7Parser {
                 }
             } else if (!s.informational && s.current != null) {
                 PendingExchange p = s.current;
+                p.respBodyBytes = s.bodyBytes;
                 finish(p, L7Status.RESPONSE_MALFORMED);
             }
         }
@@ -541,6 +544,7 @@ final class Http1Parser implements L7Parser {
                 if (direction == 1 && !s.informational) {
                     PendingExchange p = s.current;
                     if (p != null) {
+                        p.respBodyBytes = s.bodyBytes;
                         long end = s.offset();
                         p.exchange.response(-1, s.tsAt(Math.max(s.messageStart, end - 1)), end - s.messageStart);
                         finish(p, L7Status.RESPONSE_MALFORMED);
