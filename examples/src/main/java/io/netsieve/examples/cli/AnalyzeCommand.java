@@ -25,7 +25,8 @@ import java.util.concurrent.Callable;
 /**
  * {@code netsieve analyze (--manifest FILE | FILE...) --out DIR}: reads a capture set and writes what the library
  * can tell about it. For now: a per-capture-point decode summary ({@code summary.json}), the L4 records
- * ({@code l4.jsonl}, one {@code bpf_net_l4_log} per line) and a table on stdout.
+ * ({@code l4.jsonl}, one {@code bpf_net_l4_log} per line), the L7 records ({@code l7.jsonl}, one
+ * {@code bpf_net_l7_log} per exchange per capture point: HTTP/1.x and DNS) and a table on stdout.
  */
 @Command(name = "analyze", mixinStandardHelpOptions = true,
         description = "Analyse a capture set (a manifest or plain capture files) and write the results to a folder.")
@@ -54,17 +55,20 @@ final class AnalyzeCommand implements Callable<Integer> {
         Files.createDirectories(out);
         List<CapturePointSummary> summaries = new ArrayList<>();
         long l4Records;
-        try (L4JsonLines l4 = new L4JsonLines(out.resolve("l4.jsonl"))) {
+        long l7Records;
+        try (L4JsonLines l4 = new L4JsonLines(out.resolve("l4.jsonl"));
+             L7JsonLines l7 = new L7JsonLines(out.resolve("l7.jsonl"))) {
             for (CapturePoint point : set.points()) {
-                summaries.add(CapturePointSummary.scan(point, l4));
+                summaries.add(CapturePointSummary.scan(point, l4, l7));
             }
             l4Records = l4.written();
+            l7Records = l7.written();
         }
         writeJson(summaries);
         PrintWriter stdout = spec.commandLine().getOut();
         SummaryTable.print(stdout, summaries);
-        stdout.println("wrote " + out.resolve("summary.json") + " and " + out.resolve("l4.jsonl") + " ("
-                + l4Records + " L4 records)");
+        stdout.println("wrote " + out.resolve("summary.json") + ", " + out.resolve("l4.jsonl") + " ("
+                + l4Records + " L4 records) and " + out.resolve("l7.jsonl") + " (" + l7Records + " L7 records)");
         stdout.flush();
         boolean failed = summaries.stream().anyMatch(s -> s.error() != null);
         return failed ? 1 : 0;

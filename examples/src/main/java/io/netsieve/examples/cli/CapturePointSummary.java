@@ -40,6 +40,7 @@ final class CapturePointSummary {
     private String error;
     private final DecodeStats decode = new DecodeStats();
     private L4Stats l4;
+    private io.netsieve.l7.L7Stats l7;
 
     private CapturePointSummary(CapturePoint point) {
         this.point = point;
@@ -50,12 +51,23 @@ final class CapturePointSummary {
      * rebuilding its connections; the L4 records go to {@code l4Logs}.
      */
     static CapturePointSummary scan(CapturePoint point, L4LogListener l4Logs) {
+        return scan(point, l4Logs, null);
+    }
+
+    /** As {@link #scan(CapturePoint, L4LogListener)}, also parsing L7 exchanges into {@code l7Logs} when not null. */
+    static CapturePointSummary scan(CapturePoint point, L4LogListener l4Logs, L7JsonLines l7Logs) {
         CapturePointSummary s = new CapturePointSummary(point);
         PacketView view = new PacketView();
         PacketDecoder decoder = new PacketDecoder();
         DecodedPacket decoded = new DecodedPacket();
         Nic nic = point.nic();
-        L4Tracker tracker = L4Tracker.builder().nics(id -> nic).listener(l4Logs).build();
+        L4Tracker.Builder builder = L4Tracker.builder().nics(id -> nic).listener(l4Logs);
+        io.netsieve.l7.L7Tracker l7 = null;
+        if (l7Logs != null) {
+            l7 = io.netsieve.l7.L7Tracker.builder().listener(l7Logs.forNic(nic)).build();
+            builder.streams(l7.streams()).datagrams(l7.datagrams());
+        }
+        L4Tracker tracker = builder.build();
         try (CaptureFileReader reader = CaptureFiles.open(point.file(), point.id())) {
             s.format = reader.format();
             int lastLinkType = -1;
@@ -80,6 +92,7 @@ final class CapturePointSummary {
         }
         tracker.flush();
         s.l4 = tracker.stats();
+        s.l7 = l7 == null ? null : l7.stats();
         return s;
     }
 
@@ -91,6 +104,8 @@ final class CapturePointSummary {
     String format() { return format; }
     DecodeStats decode() { return decode; }
     L4Stats l4() { return l4; }
+    /** L7 counters, or null when L7 was not parsed. */
+    io.netsieve.l7.L7Stats l7() { return l7; }
 
     double durationSeconds() {
         return packets == 0 ? 0 : (lastNanos - firstNanos) / 1e9;
@@ -120,6 +135,9 @@ final class CapturePointSummary {
         m.put("last_packet", packets == 0 ? null : Instant.ofEpochSecond(0, lastNanos).toString());
         m.put("decode", decodeJson(decode));
         m.put("l4", l4Json(l4));
+        if (l7 != null) {
+            m.put("l7", l7Json(l7));
+        }
         m.put("error", error);
         return m;
     }
@@ -134,6 +152,23 @@ final class CapturePointSummary {
         m.put("flows_evicted", l4.flowsEvicted());
         m.put("port_reuses", l4.portReuses());
         m.put("records", l4.records());
+        return m;
+    }
+
+    static Map<String, Object> l7Json(io.netsieve.l7.L7Stats l7) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("connections", l7.connections());
+        m.put("detected", l7.detected());
+        m.put("undetected", l7.undetected());
+        m.put("records", l7.records());
+        m.put("ok", l7.ok());
+        m.put("no_response", l7.noResponse());
+        m.put("request_malformed", l7.requestMalformed());
+        m.put("response_malformed", l7.responseMalformed());
+        m.put("no_request", l7.noRequest());
+        m.put("gaps", l7.gaps());
+        m.put("lost_bytes", l7.lostBytes());
+        m.put("parser_failures", l7.parserFailures());
         return m;
     }
 
@@ -167,6 +202,7 @@ final class CapturePointSummary {
         m.put("capture_points_with_errors", all.stream().filter(s -> s.error != null).count());
         m.put("flows", all.stream().mapToLong(s -> s.l4.flowsCreated()).sum());
         m.put("l4_records", all.stream().mapToLong(s -> s.l4.records()).sum());
+        m.put("l7_records", all.stream().mapToLong(s -> s.l7 == null ? 0 : s.l7.records()).sum());
         DecodeStats decode = new DecodeStats();
         all.forEach(s -> decode.add(s.decode));
         m.put("decode", decodeJson(decode));

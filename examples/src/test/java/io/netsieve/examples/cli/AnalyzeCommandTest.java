@@ -17,6 +17,7 @@ import io.netsieve.core.testing.Prerequisites;
 import io.netsieve.core.testing.Tshark;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
@@ -89,6 +90,90 @@ class AnalyzeCommandTest {
         assertEquals(t.rows().size(), packets);
         JsonNode summary = mapper.readTree(out.resolve("summary.json").toFile());
         assertEquals(lines.size(), summary.get("totals").get("l4_records").asLong());
+    }
+
+    /**
+     * {@code l7.jsonl} on the bundled lab set: every HTTP exchange tshark pairs on each capture point (method, URI,
+     * code) is one record with the reference's field names on that capture point, and the DNS exchanges' ids and
+     * names are tshark's.
+     */
+    /** host/pod/nic: a capture point of the lab set (pods share the NIC name eth0). */
+    private static String point(JsonNode r) {
+        JsonNode pod = r.get("k8s_pod_name");
+        return r.get("host").asText() + "/" + (pod.isNull() ? "" : pod.asText()) + "/" + r.get("nic_name").asText();
+    }
+
+    @Test
+    void writesOneL7RecordPerExchangeAsTshark(@TempDir Path tmp) throws Exception {
+        Prerequisites.requireCommand("tshark");
+        Path demo = Path.of("src/main/resources/demo");
+        Path out = tmp.resolve("out");
+        assertEquals(0, NetSieveCli.run("analyze", "--manifest", demo.resolve("captures.tsv").toString(), "--out",
+                out.toString()));
+        ObjectMapper mapper = new ObjectMapper();
+        java.util.List<String> ours = new java.util.ArrayList<>();
+        java.util.List<String> oursDns = new java.util.ArrayList<>();
+        List<String> lines = Files.readAllLines(out.resolve("l7.jsonl"));
+        for (String line : lines) {
+            JsonNode r = mapper.readTree(line);
+            for (String field : List.of("host", "nic_name", "l4_proto", "l7_proto", "client_ip", "client_port",
+                    "server_ip", "server_port", "inner_traceid", "l7_traceid", "req_seq", "resp_seq", "cost_req_sent",
+                    "cost_resp_wait", "cost_cnt_dl")) {
+                assertTrue(r.has(field), "missing " + field + " in " + line);
+            }
+            if ("http".equals(r.get("l7_proto").asText())) {
+                assertTrue(r.has("http_method") && r.has("http_path") && r.has("http_status_code"), line);
+                assertEquals(r.get("req_seq").asText() + "_" + r.get("resp_seq").asText(),
+                        r.get("l7_traceid").asText());
+                ours.add(point(r) + " " + r.get("http_method").asText() + " "
+                        + r.get("http_path").asText() + " " + r.get("http_status_code").asInt());
+            } else if ("dns".equals(r.get("l7_proto").asText()) && "ok".equals(r.get("status").asText())) {
+                oursDns.add(point(r) + " " + r.get("dns_id").asInt() + " "
+                        + r.get("dns_query_name").asText());
+            }
+        }
+        java.util.List<String> tshark = new java.util.ArrayList<>();
+        java.util.List<String> tsharkDns = new java.util.ArrayList<>();
+        for (String row : Files.readAllLines(demo.resolve("captures.tsv"))) {
+            if (row.startsWith("#") || row.startsWith("file\t")) {
+                continue;
+            }
+            String[] cols = row.split("\t", -1);
+            Path pcap = demo.resolve(cols[0]);
+            String nic = cols[1] + "/" + cols[4] + "/" + cols[2];
+            java.util.Map<String, String[]> requests = new java.util.HashMap<>();
+            List<String[]> rows = Tshark.fields(pcap, List.of("http.request.method", "http.request.uri",
+                    "http.response.code", "http.request_in", "frame.number"), "-Y", "http.request || http.response")
+                    .rows();
+            for (String[] t : rows) {
+                requests.put(t[4], t);
+            }
+            for (String[] t : rows) {
+                String[] q = t[2].isEmpty() || t[3].isEmpty() ? null : requests.get(t[3]);
+                if (q != null) {
+                    String uri = q[1].contains("?") ? q[1].substring(0, q[1].indexOf('?')) : q[1];
+                    tshark.add(nic + " " + q[0] + " " + uri + " " + t[2]);
+                }
+            }
+            for (String[] t : Tshark.fields(pcap, List.of("dns.id", "dns.qry.name", "dns.time"), "-Y",
+                    "dns.flags.response == 1").rows()) {
+                if (!t[2].isEmpty()) {
+                    tsharkDns.add(nic + " " + Integer.decode(t[0]) + " " + t[1]);
+                }
+            }
+        }
+        java.util.Collections.sort(ours);
+        java.util.Collections.sort(tshark);
+        java.util.Collections.sort(oursDns);
+        java.util.Collections.sort(tsharkDns);
+        assertFalse(tshark.isEmpty());
+        assertEquals(tshark, ours);
+        assertFalse(tsharkDns.isEmpty());
+        assertEquals(tsharkDns, oursDns);
+        JsonNode summary = mapper.readTree(out.resolve("summary.json").toFile());
+        assertEquals(lines.size(), summary.get("totals").get("l7_records").asLong());
+        System.out.println("[cli l7] " + lines.size() + " L7 records; " + ours.size() + " HTTP and " + oursDns.size()
+                + " DNS exchanges as tshark");
     }
 
     @Test
