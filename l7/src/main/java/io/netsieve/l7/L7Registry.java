@@ -2,6 +2,7 @@ package io.netsieve.l7;
 
 import io.netsieve.l7.internal.dns.DnsProtocol;
 import io.netsieve.l7.internal.http.Http1Protocol;
+import io.netsieve.l7.internal.redis.RedisProtocol;
 
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -11,7 +12,7 @@ import java.util.Set;
 
 /**
  * The protocols an {@link L7Tracker} tries, in order: user protocols are added with {@link Builder#add}, the
- * built-in ones (HTTP/1.x, DNS) with {@link Builder#addDefaults()}. Detection asks the protocols whose port hints
+ * built-in ones (HTTP/1.x, DNS, Redis) with {@link Builder#addDefaults()}. Detection asks the protocols whose port hints
  * contain the server port first, then the others in registration order. Immutable and thread-safe.
  */
 public final class L7Registry {
@@ -21,7 +22,7 @@ public final class L7Registry {
         this.protocols = List.copyOf(protocols);
     }
 
-    /** HTTP/1.x and DNS. */
+    /** HTTP/1.x, DNS and Redis. */
     public static L7Registry defaults() {
         return builder().addDefaults().build();
     }
@@ -33,6 +34,11 @@ public final class L7Registry {
     /** The built-in HTTP/1.x protocol (netty's codec). */
     public static L7Protocol http1() {
         return Http1Protocol.INSTANCE;
+    }
+
+    /** The built-in Redis protocol (RESP2/RESP3, inline commands, any port). */
+    public static L7Protocol redis() {
+        return RedisProtocol.INSTANCE;
     }
 
     /** The built-in DNS protocol (UDP and TCP, any port). */
@@ -81,14 +87,15 @@ public final class L7Registry {
             return this;
         }
 
-        /** Adds HTTP/1.x and DNS (after the protocols added so far). */
+        /** Adds HTTP/1.x, DNS and Redis (after the protocols added so far). */
         public Builder addDefaults() {
             if (defaultsAdded) {
                 throw new IllegalStateException("defaults were already added");
             }
             defaultsAdded = true;
             add(http1());
-            return add(dns());
+            add(dns());
+            return add(redis());
         }
 
         public L7Registry build() {

@@ -22,7 +22,8 @@ import java.util.Map;
 
 /**
  * Writes {@code l7.jsonl}: one JSON object per {@code bpf_net_l7_log} record (one exchange on one capture point),
- * with the reference's field names (§2, §4); DNS fields are named in the same style ({@code dns_*}). Costs are in ms.
+ * with the reference's field names (§2, §4); DNS and Redis fields are named in the same style ({@code dns_*},
+ * {@code redis_command}, {@code redis_args}, {@code redis_reply_type}, {@code redis_error}). Costs are in ms.
  */
 final class L7JsonLines implements AutoCloseable {
     private final BufferedWriter out;
@@ -122,8 +123,9 @@ final class L7JsonLines implements AutoCloseable {
             m.put("dns_answers", answers);
             m.put("dns_malformed", d.malformed());
         }
-        if (!log.attributes().isEmpty()) {
-            m.put("attributes", log.attributes());
+        // protocols without a typed part (Redis, user protocols) name their fields in the same style: top level
+        for (Map.Entry<String, String> a : new java.util.TreeMap<>(log.attributes()).entrySet()) {
+            m.putIfAbsent(a.getKey(), a.getValue());
         }
         return m;
     }

@@ -113,6 +113,7 @@ class AnalyzeCommandTest {
         ObjectMapper mapper = new ObjectMapper();
         java.util.List<String> ours = new java.util.ArrayList<>();
         java.util.List<String> oursDns = new java.util.ArrayList<>();
+        int redis = 0;
         List<String> lines = Files.readAllLines(out.resolve("l7.jsonl"));
         for (String line : lines) {
             JsonNode r = mapper.readTree(line);
@@ -127,6 +128,9 @@ class AnalyzeCommandTest {
                         r.get("l7_traceid").asText());
                 ours.add(point(r) + " " + r.get("http_method").asText() + " "
                         + r.get("http_path").asText() + " " + r.get("http_status_code").asInt());
+            } else if ("redis".equals(r.get("l7_proto").asText())) {
+                assertTrue(r.has("redis_command") && r.has("redis_args") && r.has("redis_reply_type"), line);
+                redis++;
             } else if ("dns".equals(r.get("l7_proto").asText()) && "ok".equals(r.get("status").asText())) {
                 oursDns.add(point(r) + " " + r.get("dns_id").asInt() + " "
                         + r.get("dns_query_name").asText());
@@ -172,8 +176,9 @@ class AnalyzeCommandTest {
         assertEquals(tsharkDns, oursDns);
         JsonNode summary = mapper.readTree(out.resolve("summary.json").toFile());
         assertEquals(lines.size(), summary.get("totals").get("l7_records").asLong());
+        assertTrue(redis > 0, "the lab's redis-cli commands");
         System.out.println("[cli l7] " + lines.size() + " L7 records; " + ours.size() + " HTTP and " + oursDns.size()
-                + " DNS exchanges as tshark");
+                + " DNS exchanges as tshark, " + redis + " Redis commands");
     }
 
     @Test
