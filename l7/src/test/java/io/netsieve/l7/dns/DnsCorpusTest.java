@@ -55,6 +55,44 @@ class DnsCorpusTest {
         System.out.println("[dns] " + name + ": " + actual.size() + " exchanges as tshark; " + run.stats());
     }
 
+    /**
+     * Every DNS exchange of the lab capture set (dnsmasq, queries over UDP and TCP from the pods) on every capture
+     * point, as tshark pairs them, with {@code dns.time} as latency; the responses tshark does not pair are ours
+     * without request.
+     */
+    @Test
+    void labExchangesMatchTshark() throws Exception {
+        Prerequisites.requireCommand("tshark");
+        io.netsieve.core.testing.Lab lab = io.netsieve.core.testing.Lab.shared();
+        List<Path> files;
+        try (java.util.stream.Stream<Path> s = java.nio.file.Files.list(lab.dir())) {
+            files = s.filter(f -> f.toString().endsWith(".pcap")).sorted().toList();
+        }
+        int total = 0;
+        for (Path file : files) {
+            List<String> expected = new ArrayList<>();
+            for (String[] r : Tshark.fields(file, List.of("dns.id", "dns.qry.name", "dns.flags.rcode", "dns.time"),
+                    "-Y", "dns.flags.response == 1").rows()) {
+                expected.add(Integer.decode(r[0]) + " " + r[1] + " rcode=" + r[2] + " latency="
+                        + (r[3].isEmpty() ? "none" : String.valueOf(Tshark.epochNanos(r[3]))));
+            }
+            List<String> actual = new ArrayList<>();
+            for (L7Log log : Captures.run(file).logs()) {
+                if (!"dns".equals(log.l7Proto()) || log.status() == L7Status.NO_RESPONSE) {
+                    continue;
+                }
+                actual.add(log.dns().id() + " " + log.dns().queryName() + " rcode=" + log.dns().rcode()
+                        + " latency=" + (log.status() == L7Status.NO_REQUEST ? "none" : log.latencyNanos()));
+            }
+            Collections.sort(expected);
+            Collections.sort(actual);
+            assertEquals(expected, actual, file.getFileName().toString());
+            total += actual.size();
+        }
+        assertTrue(total > 0, "the lab's DNS queries");
+        System.out.println("[dns] lab: " + total + " exchanges on " + files.size() + " captures as tshark");
+    }
+
     /** A response-only garbage datagram on port 53 (opcode 15, lying counts): not taken for DNS. */
     @Test
     void garbageOnPort53IsUndetected() throws Exception {

@@ -52,7 +52,7 @@ final class DnsParser implements L7Parser {
         if (!tcp) {
             byte[] b = new byte[length];
             data.get(offset, b);
-            message(DnsReader.parse(b, 0, length), -1, ts, ts, length);
+            message(DnsReader.parse(b, 0, length), -1, ts, ts, length, direction);
             return;
         }
         Framer f = framers[direction];
@@ -88,13 +88,22 @@ final class DnsParser implements L7Parser {
                     byte[] body = f.body;
                     f.body = null;
                     message(DnsReader.parse(body, 0, body.length), f.firstSeq, f.firstNanos, f.lastNanos,
-                            body.length + 2);
+                            body.length + 2, direction);
                 }
             }
         }
     }
 
-    private void message(DnsMessage m, long seq, long first, long last, long bytes) {
+    private boolean rolesDecided;
+
+    private void message(DnsMessage m, long seq, long first, long last, long bytes, int direction) {
+        if (!rolesDecided) {
+            rolesDecided = true;
+            // a flow picked up at a response (no query captured): L4 took the server for the client
+            if (m.response() == (direction == 0) && !ctx.connection().handshakeSeen()) {
+                ctx.reverseRoles();
+            }
+        }
         if (!m.response()) {
             L7Exchange x = new L7Exchange();
             x.request(seq, first, 0);
