@@ -5,6 +5,7 @@ import io.netsieve.l7.L7Config;
 import io.netsieve.l7.L7Context;
 import io.netsieve.l7.L7Parser;
 import io.netsieve.l7.L7Status;
+import io.netsieve.l7.internal.SegmentClock;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.handler.codec.DecoderResult;
@@ -21,7 +22,6 @@ import io.netty.util.ReferenceCountUtil;
 import java.nio.ByteBuffer;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -37,15 +37,12 @@ import java.util.Map;
 final class Http1Parser implements L7Parser {
     private enum State { DECODING, RESYNC, PASSTHROUGH, ENDED }
 
-    /** One direction: the cumulation, its stream offsets and the capture time of each delivered segment. */
+    /** One direction: the cumulation, and the stream offsets, seqs and capture times of what it holds. */
     private final class Side {
         final int direction;
         State state = State.DECODING;
         ByteBuf cum = Unpooled.buffer(256);
-        /** Stream bytes received so far (the offset after the last byte in {@link #cum}). */
-        long received;
-        /** Segments {start offset, seq, timestamp} from the one holding the current message's start. */
-        final ArrayDeque<long[]> segments = new ArrayDeque<>();
+        final SegmentClock clock = new SegmentClock();
         Object decoder;
         boolean inMessage;
         boolean headSeen;
@@ -69,51 +66,17 @@ final class Http1Parser implements L7Parser {
             return direction == 0 ? new RequestDecoder(c) : new ResponseDecoder(c, Http1Parser.this::answeringMethod);
         }
 
+        /** The stream offset of the cumulation's reader index. */
         long offset() {
-            return received - cum.readableBytes();
-        }
-
-        long[] segmentAt(long off) {
-            long[] found = segments.peekFirst();
-            for (long[] s : segments) {
-                if (s[0] <= off) {
-                    found = s;
-                } else {
-                    break;
-                }
-            }
-            return found;
+            return clock.received() - cum.readableBytes();
         }
 
         long seqAt(long off) {
-            long[] s = segmentAt(off);
-            return s == null || s[1] < 0 ? -1 : (s[1] + (off - s[0])) & 0xffffffffL;
+            return clock.seqAt(off);
         }
 
         long tsAt(long off) {
-            long[] s = segmentAt(off);
-            return s == null ? 0 : s[2];
-        }
-
-        /** Keeps the segment holding {@code from} and the newest one: the middle is never asked for. */
-        void pruneBefore(long from) {
-            while (segments.size() > 1) {
-                Iterator<long[]> it = segments.iterator();
-                it.next();
-                long[] second = it.next();
-                if (second[0] <= from) {
-                    segments.pollFirst();
-                } else {
-                    break;
-                }
-            }
-            if (headSeen && segments.size() > 2) {
-                long[] first = segments.pollFirst();
-                long[] last = segments.pollLast();
-                segments.clear();
-                segments.add(first);
-                segments.add(last);
-            }
+            return clock.timeAt(off);
         }
     }
 
@@ -168,8 +131,7 @@ final class Http1Parser implements L7Parser {
         if (s.state == State.PASSTHROUGH || s.state == State.ENDED) {
             return;
         }
-        s.segments.addLast(new long[] {s.received, seq, ts});
-        s.received += length;
+        s.clock.add(length, seq, ts);
         ByteBuffer d = data.duplicate();
         d.clear();
         d.limit(offset + length).position(offset);
@@ -197,7 +159,7 @@ final class Http1Parser implements L7Parser {
                 s.headSeen = false;
                 s.bodyBytes = 0;
                 s.messageStart = s.offset();
-                s.pruneBefore(s.messageStart);
+                s.clock.release(s.messageStart);
             }
             int before = s.cum.readableBytes();
             out.clear();
@@ -235,9 +197,6 @@ final class Http1Parser implements L7Parser {
             if (last || (!produced && before == s.cum.readableBytes())) {
                 break;
             }
-        }
-        if (s.headSeen) {
-            s.pruneBefore(s.messageStart);
         }
         s.cum.discardSomeReadBytes();
     }
@@ -517,8 +476,7 @@ final class Http1Parser implements L7Parser {
         ctx.countLostBytes(s.cum.readableBytes());
         s.cum.skipBytes(s.cum.readableBytes());
         s.cum.discardSomeReadBytes();
-        s.received += length;
-        s.segments.clear();
+        s.clock.skip(length);
         if (s.inMessage && s.headSeen) {
             if (direction == 0) {
                 if (s.current != null) {
@@ -557,7 +515,6 @@ final class Http1Parser implements L7Parser {
         s.state = State.ENDED;
         s.cum.release();
         s.cum = Unpooled.EMPTY_BUFFER;
-        s.segments.clear();
     }
 
     @Override
