@@ -35,6 +35,9 @@ public interface L7Context {
     /** Counts bytes skipped while resynchronising after a gap or a parse failure. */
     void countLostBytes(long bytes);
 
+    /** Counts a response whose request was already emitted as "no response" (no second record is emitted). */
+    void countLateResponse();
+
     /** Counts a pending request dropped because {@link L7Config#maxPendingPerConnection()} was reached. */
     void countPendingEvicted();
 }

@@ -16,10 +16,12 @@ package io.netsieve.l7;
  * @param gaps              gaps reported by L4 to detected connections
  * @param lostBytes         bytes lost in those gaps plus bytes skipped to resynchronise
  * @param pendingEvicted    pending requests dropped at {@link L7Config#maxPendingPerConnection()}
+ * @param lateResponses     responses to requests already emitted as {@link L7Status#NO_RESPONSE} (consumed to keep
+ *                          the order, no second record)
  * @param parserFailures    parsers that threw (dropped with their connection's pending exchanges)
  * @param listenerFailures  exceptions thrown by the listener
  */
 public record L7Stats(long connections, long detected, long undetected, long records, long ok, long noResponse,
                       long requestMalformed, long responseMalformed, long noRequest, long gaps, long lostBytes,
-                      long pendingEvicted, long parserFailures, long listenerFailures) {
+                      long pendingEvicted, long lateResponses, long parserFailures, long listenerFailures) {
 }

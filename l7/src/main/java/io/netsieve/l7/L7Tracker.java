@@ -81,7 +81,7 @@ public final class L7Tracker {
         Counters c = counters;
         return new L7Stats(c.connections, c.detected, c.undetected, c.records, c.ok, c.noResponse,
                 c.requestMalformed, c.responseMalformed, c.noRequest, c.gaps, c.lostBytes, c.pendingEvicted,
-                c.parserFailures, c.listenerFailures);
+                c.lateResponses, c.parserFailures, c.listenerFailures);
     }
 
     /** Builder; every setter may be called at most once; only the listener is required. */

@@ -168,6 +168,8 @@ final class CapturePointSummary {
         m.put("no_request", l7.noRequest());
         m.put("gaps", l7.gaps());
         m.put("lost_bytes", l7.lostBytes());
+        m.put("pending_evicted", l7.pendingEvicted());
+        m.put("late_responses", l7.lateResponses());
         m.put("parser_failures", l7.parserFailures());
         return m;
     }

@@ -277,6 +277,11 @@ public final class ConnectionHandler implements StreamHandler, DatagramHandler, 
     }
 
     @Override
+    public void countLateResponse() {
+        counters.lateResponses++;
+    }
+
+    @Override
     public void countPendingEvicted() {
         counters.pendingEvicted++;
     }

@@ -14,6 +14,7 @@ public final class Counters {
     public long gaps;
     public long lostBytes;
     public long pendingEvicted;
+    public long lateResponses;
     public long parserFailures;
     public long listenerFailures;
 }

@@ -277,10 +277,20 @@ class HttpParserTest {
         assertEquals(1, logs.size());
         assertEquals(L7Status.NO_RESPONSE, logs.get(0).status());
         assertEquals(0, logs.get(0).http().statusCode());
+        // the late response is consumed in order (the next request pairs with the next response), not recorded again
+        byte[] late = "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n".getBytes(StandardCharsets.US_ASCII);
+        h.onData(1, ByteBuffer.wrap(late), 0, late.length, 1, 11_500_000_000L);
+        byte[] next = "GET /next HTTP/1.1\r\nHost: h\r\n\r\n".getBytes(StandardCharsets.US_ASCII);
+        h.onData(0, ByteBuffer.wrap(next), 0, next.length, 1 + req.length, 11_600_000_000L);
+        byte[] nextResp = "HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n".getBytes(StandardCharsets.US_ASCII);
+        h.onData(1, ByteBuffer.wrap(nextResp), 0, nextResp.length, 1 + late.length, 11_700_000_000L);
         h.onClose(12_000_000_000L);
-        assertEquals(1, logs.size(), "emitted once");
+        assertEquals(2, logs.size(), "the slow request emitted once");
+        assertEquals("/next", logs.get(1).http().path());
+        assertEquals(404, logs.get(1).http().statusCode());
         L7Stats st = t.stats();
         assertEquals(1, st.noResponse());
+        assertEquals(1, st.lateResponses());
     }
 
     @Test

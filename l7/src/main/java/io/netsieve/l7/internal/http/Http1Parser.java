@@ -439,7 +439,8 @@ final class Http1Parser implements L7Parser {
             sides[1].current = null;
         }
         if (p.expired) {
-            return; // its "no response" record is out already; a late response only keeps the order
+            ctx.countLateResponse(); // its "no response" record is out already; a late response keeps the order
+            return;
         }
         int code = switch (status) {
             case REQUEST_MALFORMED -> -1;

@@ -121,7 +121,8 @@ final class RedisParser implements L7Parser {
     private void emit(Pending p, L7Status status, String replyType, String error) {
         pending.remove(p);
         if (p.expired) {
-            return; // reported as "no response" already; its late reply only keeps the order
+            ctx.countLateResponse(); // reported as "no response" already; its late reply only keeps the order
+            return;
         }
         Map<String, String> a = new HashMap<>();
         if (p.command != null) {
