@@ -5,6 +5,7 @@ module io.netsieve.l7 {
     requires io.netty.common;
     requires io.netty.codec;
     requires io.netty.codec.http;
+    requires io.netty.codec.http2;
     requires io.netty.transport;
 
     exports io.netsieve.l7;

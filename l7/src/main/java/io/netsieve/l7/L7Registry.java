@@ -2,6 +2,7 @@ package io.netsieve.l7;
 
 import io.netsieve.l7.internal.dns.DnsProtocol;
 import io.netsieve.l7.internal.http.Http1Protocol;
+import io.netsieve.l7.internal.http2.Http2Protocol;
 import io.netsieve.l7.internal.redis.RedisProtocol;
 
 import java.util.ArrayList;
@@ -12,7 +13,7 @@ import java.util.Set;
 
 /**
  * The protocols an {@link L7Tracker} tries, in order: user protocols are added with {@link Builder#add}, the
- * built-in ones (HTTP/1.x, DNS, Redis) with {@link Builder#addDefaults()}. Detection asks the protocols whose port hints
+ * built-in ones (HTTP/1.x, HTTP/2, DNS, Redis) with {@link Builder#addDefaults()}. Detection asks the protocols whose port hints
  * contain the server port first, then the others in registration order. Immutable and thread-safe.
  */
 public final class L7Registry {
@@ -22,7 +23,7 @@ public final class L7Registry {
         this.protocols = List.copyOf(protocols);
     }
 
-    /** HTTP/1.x, DNS and Redis. */
+    /** HTTP/1.x, HTTP/2 (prior knowledge), DNS and Redis. */
     public static L7Registry defaults() {
         return builder().addDefaults().build();
     }
@@ -34,6 +35,11 @@ public final class L7Registry {
     /** The built-in HTTP/1.x protocol (netty's codec). */
     public static L7Protocol http1() {
         return Http1Protocol.INSTANCE;
+    }
+
+    /** The built-in HTTP/2 protocol with prior knowledge (h2c; netty's HPACK decoder). */
+    public static L7Protocol http2() {
+        return Http2Protocol.INSTANCE;
     }
 
     /** The built-in Redis protocol (RESP2/RESP3, inline commands, any port). */
@@ -87,13 +93,14 @@ public final class L7Registry {
             return this;
         }
 
-        /** Adds HTTP/1.x, DNS and Redis (after the protocols added so far). */
+        /** Adds HTTP/1.x, HTTP/2 (prior knowledge), DNS and Redis (after the protocols added so far). */
         public Builder addDefaults() {
             if (defaultsAdded) {
                 throw new IllegalStateException("defaults were already added");
             }
             defaultsAdded = true;
             add(http1());
+            add(http2());
             add(dns());
             return add(redis());
         }

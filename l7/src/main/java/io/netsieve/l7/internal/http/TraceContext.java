@@ -10,36 +10,41 @@ import java.util.Base64;
  * ({@code b3}), B3 multi ({@code X-B3-TraceId} / {@code X-B3-SpanId}), Jaeger {@code uber-trace-id}, SkyWalking
  * {@code sw8}. Bad values are ignored, never thrown on.
  */
-record TraceContext(String traceId, String parentId) {
+public record TraceContext(String traceId, String parentId) {
     static final TraceContext NONE = new TraceContext(null, null);
 
     static TraceContext of(HttpHeaders h) {
-        String v = h.get("traceparent");
+        return of(h::get);
+    }
+
+    /** From header values by lower-case name (HTTP/1 headers, HTTP/2 header blocks). */
+    public static TraceContext of(java.util.function.Function<String, String> h) {
+        String v = h.apply("traceparent");
         if (v != null) {
             String[] p = v.trim().split("-");
             if (p.length >= 3 && p[1].length() == 32 && p[2].length() == 16) {
                 return new TraceContext(p[1], p[2]);
             }
         }
-        v = h.get("b3");
+        v = h.apply("b3");
         if (v != null) {
             String[] p = v.trim().split("-");
             if (p.length >= 2) {
                 return new TraceContext(p[0], p[1]);
             }
         }
-        v = h.get("x-b3-traceid");
+        v = h.apply("x-b3-traceid");
         if (v != null) {
-            return new TraceContext(v.trim(), trim(h.get("x-b3-spanid")));
+            return new TraceContext(v.trim(), trim(h.apply("x-b3-spanid")));
         }
-        v = h.get("uber-trace-id");
+        v = h.apply("uber-trace-id");
         if (v != null) {
             String[] p = v.trim().split(":");
             if (p.length >= 2) {
                 return new TraceContext(p[0], p[1]);
             }
         }
-        v = h.get("sw8");
+        v = h.apply("sw8");
         if (v != null) {
             // sample-traceId(base64)-segmentId(base64)-spanId-...
             String[] p = v.trim().split("-");
