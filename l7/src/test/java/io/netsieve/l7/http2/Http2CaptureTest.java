@@ -131,6 +131,60 @@ class Http2CaptureTest {
         Files.write(file, bytes.toByteArray());
     }
 
+    /**
+     * HTTP/1.1 upgrade to h2c (RFC 7540 §3.2): the upgrade request becomes stream 1, answered in HTTP/2 after the
+     * 101; a second request on stream 3. tshark follows the upgrade itself.
+     */
+    @Test
+    void upgradeFromHttp1MatchesTshark(@TempDir Path tmp) throws Exception {
+        Prerequisites.requireCommand("tshark");
+        Writer c = new Writer();
+        Writer s = new Writer();
+        List<Piece> pieces = new ArrayList<>();
+        pieces.add(new Piece(0, ("GET /up?q=1 HTTP/1.1\r\nHost: example.com\r\nConnection: Upgrade, HTTP2-Settings\r\n"
+                + "Upgrade: h2c\r\nHTTP2-Settings: AAMAAABkAARAAAAAAAIAAAAA\r\n\r\n").getBytes(StandardCharsets.US_ASCII)));
+        ByteArrayOutputStream switching = new ByteArrayOutputStream();
+        switching.writeBytes("HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: h2c\r\n\r\n"
+                .getBytes(StandardCharsets.US_ASCII));
+        s.w.writeSettings(s.ctx, new Http2Settings(), s.ctx.newPromise());
+        s.w.writeHeaders(s.ctx, 1, new DefaultHttp2Headers().status("200").add("content-type", "text/plain"), 0,
+                false, s.ctx.newPromise());
+        s.w.writeData(s.ctx, 1, Unpooled.wrappedBuffer(new byte[5]), 0, true, s.ctx.newPromise());
+        switching.writeBytes(s.drain());
+        pieces.add(new Piece(1, switching.toByteArray()));
+        ByteArrayOutputStream preface = new ByteArrayOutputStream();
+        preface.writeBytes("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+        c.w.writeSettings(c.ctx, new Http2Settings(), c.ctx.newPromise());
+        c.w.writeSettingsAck(c.ctx, c.ctx.newPromise());
+        c.w.writeHeaders(c.ctx, 3, new DefaultHttp2Headers().method("GET").path("/second").scheme("http")
+                .authority("example.com"), 0, true, c.ctx.newPromise());
+        preface.writeBytes(c.drain());
+        pieces.add(new Piece(0, preface.toByteArray()));
+        s.w.writeSettingsAck(s.ctx, s.ctx.newPromise());
+        s.w.writeHeaders(s.ctx, 3, new DefaultHttp2Headers().status("204"), 0, true, s.ctx.newPromise());
+        pieces.add(new Piece(1, s.drain()));
+        for (int mss : new int[] {1400, 1, 50}) {
+            Path file = tmp.resolve("up-" + mss + ".pcap");
+            writePcap(file, pieces, mss);
+            Captures.Run run = Captures.run(file);
+            List<String> ours = new ArrayList<>();
+            for (L7Log l : run.logs()) {
+                ours.add(l.http().version() + " " + l.http().method() + " " + l.http().path() + " "
+                        + l.http().statusCode() + " " + l.status());
+            }
+            assertEquals(List.of("HTTP/1.1 GET /up 101 OK", "HTTP/2 GET /up 200 OK", "HTTP/2 GET /second 204 OK"),
+                    ours, "mss " + mss);
+            assertEquals(5, run.logs().get(1).http().respBodyBytes());
+            assertEquals(CLIENT_ISN + 1, run.logs().get(1).reqSeq(), "stream 1 is the upgrade request");
+            if (mss == 1400) {
+                Map<String, Map<String, String>> tshark = tsharkStreams(file, false);
+                assertEquals("200", tshark.get("1").get(":status"));
+                assertEquals("/second", tshark.get("3").get(":path"));
+                assertEquals("204", tshark.get("3").get(":status"));
+            }
+        }
+    }
+
     /** Segment boundaries tshark cannot follow (it loses the frames): ours stay those of whole segments. */
     @Test
     void anySegmentationGivesTheSameRecords(@TempDir Path tmp) throws Exception {
@@ -291,8 +345,17 @@ class Http2CaptureTest {
      * and decoded {@code http2.header.name/value}): per stream id, the pseudo-headers of request and response.
      */
     static Map<String, Map<String, String>> tsharkStreams(Path file) throws Exception {
-        Process p = new ProcessBuilder("tshark", "-n", "-r", file.toString(), "-d", "tcp.port==8080,http2", "-Y",
-                "http2.type == 1", "-T", "pdml").redirectError(ProcessBuilder.Redirect.DISCARD).start();
+        return tsharkStreams(file, true);
+    }
+
+    /** As above; {@code priorKnowledge} false lets tshark follow an HTTP/1.1 upgrade to h2c on its own. */
+    static Map<String, Map<String, String>> tsharkStreams(Path file, boolean priorKnowledge) throws Exception {
+        List<String> command = new ArrayList<>(List.of("tshark", "-n", "-r", file.toString()));
+        if (priorKnowledge) {
+            command.addAll(List.of("-d", "tcp.port==8080,http2"));
+        }
+        command.addAll(List.of("-Y", "http2.type == 1", "-T", "pdml"));
+        Process p = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.DISCARD).start();
         String xml = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         p.waitFor();
         // one field per line in PDML; a frame starts at its http2.stream field

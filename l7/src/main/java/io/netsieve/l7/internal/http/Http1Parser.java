@@ -35,7 +35,7 @@ import java.util.Map;
  * resynchronises on the next request line / status line and counts what it skipped.
  */
 final class Http1Parser implements L7Parser {
-    private enum State { DECODING, RESYNC, PASSTHROUGH, ENDED }
+    private enum State { DECODING, RESYNC, PASSTHROUGH, H2, ENDED }
 
     /** One direction: the cumulation, and the stream offsets, seqs and capture times of what it holds. */
     private final class Side {
@@ -85,6 +85,11 @@ final class Http1Parser implements L7Parser {
     private final Side[] sides;
     private final ArrayDeque<PendingExchange> pending = new ArrayDeque<>();
     private final List<Object> out = new ArrayList<>(4);
+    /** The final response being read switches protocols (101, 2xx to CONNECT): hand over after it. */
+    private boolean handOver;
+    /** ... and it is an upgrade to h2c: the rest of the connection goes to an HTTP/2 parser. */
+    private boolean toH2;
+    private io.netsieve.l7.internal.http2.Http2Parser h2;
     /** Whether L4's directions are the other way round (decided on the first bytes). */
     private boolean swapped;
     private boolean rolesDecided;
@@ -128,6 +133,10 @@ final class Http1Parser implements L7Parser {
     public void onData(int direction, ByteBuffer data, int offset, int length, long seq, long ts) {
         direction = role(direction, data, offset, length);
         Side s = sides[direction];
+        if (s.state == State.H2) {
+            h2.onData(direction, data, offset, length, seq, ts);
+            return;
+        }
         if (s.state == State.PASSTHROUGH || s.state == State.ENDED) {
             return;
         }
@@ -143,6 +152,10 @@ final class Http1Parser implements L7Parser {
         while (true) {
             if (s.state == State.PASSTHROUGH) {
                 s.cum.skipBytes(s.cum.readableBytes());
+                break;
+            }
+            if (s.state == State.H2) {
+                forwardToH2(s);
                 break;
             }
             if (s.state == State.RESYNC && !resync(s)) {
@@ -310,9 +323,9 @@ final class Http1Parser implements L7Parser {
             p.responseContentType = h.get("content-type");
             allow(p.headers, h);
             if (code == 101 || (code >= 200 && code < 300 && "CONNECT".equals(p.method))) {
-                // the connection becomes something else (websocket, h2c, a tunnel): hand it over
-                s.state = State.PASSTHROUGH;
-                sides[0].state = State.PASSTHROUGH;
+                // the connection becomes something else (websocket, h2c, a tunnel): handed over after this response
+                handOver = true;
+                toH2 = code == 101 && "h2c".equalsIgnoreCase(String.valueOf(h.get("upgrade")).trim());
             }
         }
         s.current = p;
@@ -351,6 +364,40 @@ final class Http1Parser implements L7Parser {
         p.respBodyBytes = s.bodyBytes;
         p.exchange.response(-1, s.tsAt(end - 1), end - s.messageStart);
         finish(p, p.requestFailed ? L7Status.REQUEST_MALFORMED : p.hasRequest ? L7Status.OK : L7Status.NO_REQUEST);
+        if (handOver) {
+            handOver(p);
+        }
+    }
+
+    /** After a 101 / a 2xx to CONNECT: h2c goes on as HTTP/2 (stream 1 is the upgrade request), the rest is ignored. */
+    private void handOver(PendingExchange upgrade) {
+        handOver = false;
+        if (!toH2) {
+            sides[0].state = State.PASSTHROUGH;
+            sides[1].state = State.PASSTHROUGH;
+            return;
+        }
+        h2 = new io.netsieve.l7.internal.http2.Http2Parser(ctx);
+        if (upgrade.hasRequest) {
+            h2.upgradedRequest(upgrade.exchange, upgrade.method, upgrade.path, upgrade.query, upgrade.host,
+                    upgrade.userAgent);
+        }
+        sides[0].state = State.H2;
+        sides[1].state = State.H2;
+        forwardToH2(sides[0]); // what the client sent after the upgrade request (its preface), if already here
+    }
+
+    /** Bytes still in the cumulation after the hand-over belong to HTTP/2. */
+    private void forwardToH2(Side s) {
+        int n = s.cum.readableBytes();
+        if (n == 0) {
+            return;
+        }
+        long off = s.offset();
+        byte[] rest = new byte[n];
+        s.cum.readBytes(rest);
+        s.cum.discardSomeReadBytes();
+        h2.onData(s.direction, ByteBuffer.wrap(rest), 0, n, s.seqAt(off), s.tsAt(off));
     }
 
     /** A parse failure in {@code s}: the message gets -1 / -2, the direction resynchronises. */
@@ -471,6 +518,10 @@ final class Http1Parser implements L7Parser {
         }
         direction = swapped ? 1 - direction : direction;
         Side s = sides[direction];
+        if (s.state == State.H2) {
+            h2.onGap(direction, seq, length, ts);
+            return;
+        }
         if (s.state == State.PASSTHROUGH || s.state == State.ENDED) {
             return;
         }
@@ -496,6 +547,9 @@ final class Http1Parser implements L7Parser {
     public void onEnd(int direction, long ts) {
         direction = swapped ? 1 - direction : direction;
         Side s = sides[direction];
+        if (s.state == State.H2) {
+            h2.onEnd(direction, ts);
+        }
         if (s.state == State.DECODING && s.inMessage) {
             // a body delimited by the connection's close ends here (netty's decodeLast)
             process(s, true);
@@ -520,6 +574,9 @@ final class Http1Parser implements L7Parser {
 
     @Override
     public void expire(long now) {
+        if (h2 != null) {
+            h2.expire(now);
+        }
         long timeout = config.responseTimeoutNanos();
         for (PendingExchange p : pending) {
             if (p.responseStarted || p.expired) {
@@ -543,6 +600,9 @@ final class Http1Parser implements L7Parser {
 
     @Override
     public void onClose(long ts) {
+        if (h2 != null) {
+            h2.onClose(ts);
+        }
         for (Side s : sides) {
             if (s.state != State.ENDED) {
                 onEnd(swapped ? 1 - s.direction : s.direction, ts);

@@ -29,7 +29,7 @@ import java.util.Map;
  * A header block the decoder refuses breaks that direction's HPACK state: the connection is then given up, its
  * open streams emitted as -1 / -2.
  */
-final class Http2Parser implements L7Parser {
+public final class Http2Parser implements L7Parser {
     private enum State { PREFACE, HEADER, PAYLOAD, DEAD }
 
     private static final int DATA = 0;
@@ -77,9 +77,28 @@ final class Http2Parser implements L7Parser {
     private final Side[] sides = {new Side(0), new Side(1)};
     private final Map<Integer, Http2Stream> streams = new LinkedHashMap<>();
 
-    Http2Parser(L7Context ctx) {
+    public Http2Parser(L7Context ctx) {
         this.ctx = ctx;
         this.config = ctx.config();
+    }
+
+    /**
+     * After an HTTP/1.1 upgrade to h2c: the upgrade request is stream 1 (RFC 9113 §3.2), whose response comes as
+     * HTTP/2 frames; the client then sends the preface.
+     */
+    public void upgradedRequest(io.netsieve.l7.L7Exchange request, String method, String path, String query,
+                                String authority, String userAgent) {
+        Http2Stream st = new Http2Stream(1);
+        st.requestSeen = true;
+        st.exchange.request(request.requestSeq(), request.requestStartNanos(), 0);
+        st.exchange.request(-1, request.requestEndNanos(), request.requestBytes());
+        st.method = method;
+        st.path = path;
+        st.query = query;
+        st.authority = authority;
+        st.userAgent = userAgent;
+        st.reqHeaderBytes = request.requestBytes();
+        streams.put(1, st);
     }
 
     @Override
