@@ -441,8 +441,12 @@ public final class PacketDecoder {
         IpView ip = d.ip;
         ip.version = 4;
         ip.lengthFromFrame = total != totalField;
-        ip.flowLabel = 0;
-        ip.extensionCount = 0;
+        if (ip.flowLabel != 0) {
+            ip.flowLabel = 0; // only an IPv6 packet sets these
+        }
+        if (ip.extensionCount != 0) {
+            ip.extensionCount = 0;
+        }
         ip.headerOffset = off;
         ip.headerLength = ihl;
         ip.totalLength = total;
@@ -456,9 +460,13 @@ public final class PacketDecoder {
         ip.protocol = protocol;
         ip.srcV4 = src;
         ip.dstV4 = dst;
-        ip.srcHigh = 0;
+        if (ip.srcHigh != 0) {
+            ip.srcHigh = 0;
+        }
         ip.srcLow = 0xFFFF_0000_0000L | (src & 0xFFFF_FFFFL);
-        ip.dstHigh = 0;
+        if (ip.dstHigh != 0) {
+            ip.dstHigh = 0;
+        }
         ip.dstLow = 0xFFFF_0000_0000L | (dst & 0xFFFF_FFFFL);
         ip.payloadOffset = off + ihl;
         wireEnd = off + total;
@@ -653,11 +661,23 @@ public final class PacketDecoder {
         t.window = word3 & 0xFFFF;
         t.checksum = word4 >>> 16;
         t.urgentPointer = word4 & 0xFFFF;
-        t.mss = t.windowScale = -1;
-        t.sackPermitted = false;
-        t.sackCount = 0;
+        // Option fields: most segments carry none of these, so they are written only when a previous segment set them.
+        if (t.mss != -1) {
+            t.mss = -1;
+        }
+        if (t.windowScale != -1) {
+            t.windowScale = -1;
+        }
+        if (t.sackPermitted) {
+            t.sackPermitted = false;
+        }
+        if (t.sackCount != 0) {
+            t.sackCount = 0;
+        }
         t.tsVal = t.tsEcr = -1;
-        t.optionsMalformed = false;
+        if (t.optionsMalformed) {
+            t.optionsMalformed = false;
+        }
         d.layers |= BIT_TCP;
         if (d.transport != Layer.TCP) {
             d.transport = Layer.TCP;

@@ -98,8 +98,12 @@ public final class PacketView {
         this.timestampNanos = timestampNanos;
         this.linkType = linkType;
         this.capturePointId = capturePointId;
-        this.interfaceId = 0;
-        this.direction = DIRECTION_UNKNOWN;
+        if (interfaceId != 0) {
+            interfaceId = 0; // written only when a pcapng source set it: one store less per packet
+        }
+        if (direction != DIRECTION_UNKNOWN) {
+            direction = DIRECTION_UNKNOWN;
+        }
     }
 
     /** Sets the pcapng interface index the frame was read from (0 for pcap files and live capture). */
