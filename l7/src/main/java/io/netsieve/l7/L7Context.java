@@ -26,6 +26,14 @@ public interface L7Context {
               String l7TraceId);
 
     /**
+     * As {@link #emit(L7Exchange, L7Status, HttpInfo, DnsInfo, Map, String)} with an explicit {@code l7_proto} for
+     * this record (a protocol that carries another: gRPC on HTTP/2, HTTP/2 after an HTTP/1.1 upgrade); null means
+     * the detected protocol's name.
+     */
+    void emit(String l7Proto, L7Exchange exchange, L7Status status, HttpInfo http, DnsInfo dns,
+              Map<String, String> attributes, String l7TraceId);
+
+    /**
      * The side L4 took for the client is the server: a connection picked up mid-stream (no handshake) whose first
      * captured bytes were a response. From now on the records of this connection name client and server the other
      * way round; the parser keeps receiving L4's directions and maps them itself.

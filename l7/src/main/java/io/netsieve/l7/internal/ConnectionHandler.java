@@ -236,12 +236,19 @@ public final class ConnectionHandler implements StreamHandler, DatagramHandler, 
     @Override
     public void emit(L7Exchange x, L7Status status, HttpInfo http, DnsInfo dns, Map<String, String> attributes,
                      String l7TraceId) {
+        emit(null, x, status, http, dns, attributes, l7TraceId);
+    }
+
+    @Override
+    public void emit(String l7Proto, L7Exchange x, L7Status status, HttpInfo http, DnsInfo dns,
+                     Map<String, String> attributes, String l7TraceId) {
         boolean req = x.hasRequest();
         boolean resp = x.hasResponse();
         long start = req ? x.requestStartNanos() : x.responseStartNanos();
         String traceId = l7TraceId != null ? l7TraceId
                 : (req ? x.requestSeq() : 0) + "_" + (resp ? x.responseSeq() : 0);
-        L7Log log = new L7Log(start, info.capturePointId(), transport.l4Proto(), protocol.name(),
+        L7Log log = new L7Log(start, info.capturePointId(), transport.l4Proto(),
+                l7Proto != null ? l7Proto : protocol.name(),
                 reversed ? info.serverIp() : info.clientIp(), reversed ? info.serverPort() : info.clientPort(),
                 reversed ? info.clientIp() : info.serverIp(), reversed ? info.clientPort() : info.serverPort(),
                 info.innerTraceId(), traceId,

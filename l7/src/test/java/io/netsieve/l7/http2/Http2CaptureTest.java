@@ -169,10 +169,11 @@ class Http2CaptureTest {
             Captures.Run run = Captures.run(file);
             List<String> ours = new ArrayList<>();
             for (L7Log l : run.logs()) {
-                ours.add(l.http().version() + " " + l.http().method() + " " + l.http().path() + " "
+                ours.add(l.l7Proto() + " " + l.http().version() + " " + l.http().method() + " " + l.http().path() + " "
                         + l.http().statusCode() + " " + l.status());
             }
-            assertEquals(List.of("HTTP/1.1 GET /up 101 OK", "HTTP/2 GET /up 200 OK", "HTTP/2 GET /second 204 OK"),
+            assertEquals(List.of("http HTTP/1.1 GET /up 101 OK", "http2 HTTP/2 GET /up 200 OK",
+                            "http2 HTTP/2 GET /second 204 OK"),
                     ours, "mss " + mss);
             assertEquals(5, run.logs().get(1).http().respBodyBytes());
             assertEquals(CLIENT_ISN + 1, run.logs().get(1).reqSeq(), "stream 1 is the upgrade request");
@@ -299,7 +300,7 @@ class Http2CaptureTest {
             Map<String, Map<String, String>> ours = new TreeMap<>();
             Map<Integer, L7Log> byPath = new HashMap<>();
             for (L7Log l : run.logs()) {
-                assertEquals("http2", l.l7Proto());
+                assertEquals(l.http().path().startsWith("/helloworld.") ? "grpc" : "http2", l.l7Proto());
                 Map<String, String> m = new TreeMap<>();
                 m.put(":method", l.http().method());
                 m.put(":path", l.http().path() + (l.http().query() == null ? "" : "?" + l.http().query()));

@@ -23,7 +23,8 @@ import java.util.Map;
  * HTTP/2 (prior knowledge) of one connection: frames read per direction with a resumable state machine, header
  * blocks (HEADERS + CONTINUATION) decoded with netty's HPACK decoder, one per direction so that each keeps its
  * dynamic table; one record per stream, emitted when the response's END_STREAM arrives, at RST_STREAM, or as "no
- * response" after a GOAWAY that excludes it, the timeout or the connection's end. gRPC service and method come from
+ * response" after a GOAWAY that excludes it, the timeout or the connection's end; {@code l7_proto} is {@code http2},
+ * or {@code grpc} for a gRPC call (content type {@code application/grpc}). gRPC service and method come from
  * the path, {@code grpc-status} / {@code grpc-message} from the trailers (attributes {@code grpc_service},
  * {@code grpc_method}, {@code grpc_status}, {@code grpc_message}; {@code http2_rst_error}, {@code http2_goaway}).
  * A header block the decoder refuses breaks that direction's HPACK state: the connection is then given up, its
@@ -376,7 +377,8 @@ public final class Http2Parser implements L7Parser {
         HttpInfo info = new HttpInfo(st.method, st.path, st.query, "HTTP/2", st.authority, code, null,
                 st.informational, st.reqHeaderBytes, st.reqBodyBytes, st.respHeaderBytes, st.respBodyBytes,
                 st.contentType, st.userAgent, st.traceId, st.parentId, st.requestId, st.headers, false);
-        ctx.emit(st.exchange, status, info, null, st.attributes, null);
+        ctx.emit(st.attributes.containsKey("grpc_service") ? "grpc" : "http2", st.exchange, status, info, null,
+                st.attributes, null);
     }
 
     /** The direction cannot be read any more: the connection's open streams end as -1 / -2. */
