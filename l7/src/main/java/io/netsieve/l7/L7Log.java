@@ -10,7 +10,8 @@ import java.util.Map;
  *                         there is no request)
  * @param capturePointId   the capture point ({@code host}, {@code nic_name} … come from its {@code Nic})
  * @param l4Proto          {@code l4_proto}: {@code tcp} / {@code udp}
- * @param l7Proto          {@code l7_proto}: {@code http}, {@code dns}, or a user protocol's name
+ * @param l7Proto          {@code l7_proto}: {@code http}, {@code http2}, {@code grpc}, {@code dns}, {@code redis}, or a
+ *                         user protocol's name
  * @param clientIp         {@code client_ip} (the side that sent the connection's first packet when the handshake
  *                         was not seen)
  * @param clientPort       {@code client_port}
