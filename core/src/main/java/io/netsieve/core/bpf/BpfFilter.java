@@ -20,6 +20,20 @@ public interface BpfFilter {
      */
     int apply(ByteBuffer buffer, int offset, int captureLength, int wireLength, BpfAuxData aux);
 
+    /**
+     * Runs the filter over the frame at {@code array[offset .. offset + captureLength)}: the same result as
+     * {@code apply(ByteBuffer.wrap(array), offset, captureLength, wireLength, aux)}, for callers that hold the frame
+     * in an array. {@link BpfJit}'s filters implement it directly (the {@code ByteBuffer} entry point of a heap
+     * buffer ends up in the same code after its {@code hasArray}/{@code array}/{@code arrayOffset} calls); the
+     * default wraps the array.
+     *
+     * @param wireLength the original length ({@code len}, {@code ld #pktlen})
+     * @param aux        Linux ancillary data, or null: then every ancillary load returns 0 from the filter
+     */
+    default int apply(byte[] array, int offset, int captureLength, int wireLength, BpfAuxData aux) {
+        return apply(ByteBuffer.wrap(array), offset, captureLength, wireLength, aux);
+    }
+
     /** Runs the filter over a packet view (no ancillary data). */
     default int apply(PacketView packet) {
         return apply(packet.buffer(), packet.offset(), packet.captureLength(), packet.wireLength(), null);
@@ -27,7 +41,7 @@ public interface BpfFilter {
 
     /** Runs the filter over a whole frame in an array. */
     default int apply(byte[] frame, int wireLength) {
-        return apply(ByteBuffer.wrap(frame), 0, frame.length, wireLength, null);
+        return apply(frame, 0, frame.length, wireLength, null);
     }
 
     /** True if the filter accepts the packet (returns non-zero). */

@@ -28,7 +28,11 @@ import org.objectweb.asm.Opcodes;
  *
  * <p><b>Code shape.</b> A, X and every scratch word the program uses are JVM local ints, so a run allocates
  * nothing and touches no shared state; each BPF instruction gets a label, jumps become JVM branches, and all the
- * "return 0" exits share one block. Unreachable instructions are not emitted.
+ * "return 0" exits share one block. Unreachable instructions are not emitted. A chain of three or more
+ * {@code jeq #k} instructions linked by their false branches (a test of A against a set of constants, as in
+ * {@code tcp port 1 or tcp port 2 or ...}) becomes one JVM {@code tableswitch}/{@code lookupswitch}, which HotSpot
+ * lowers to range tests or a binary search instead of one compare per constant. A heap buffer is read through its
+ * array, by the public {@code apply(byte[], …)} that callers holding arrays may also call directly.
  *
  * <p><b>Size limit.</b> By default HotSpot never JIT-compiles a method of more than 8000 bytes of bytecode
  * ({@code -XX:+DontCompileHugeMethods}, {@code HugeMethodLimit}); such a method would stay in the bytecode
@@ -56,6 +60,9 @@ public final class BpfJit {
 
     // Local variable slots of the generated apply method: the parameters, then A, X, the step counter and the
     // scratch words (only the ones the program uses get a slot).
+    /** The shortest {@code jeq} chain emitted as a switch (see {@code findJeqChains}). */
+    static final int MIN_SWITCH = 3;
+
     private static final int L_BUF = 1, L_OFFSET = 2, L_CAPLEN = 3, L_WIRELEN = 4, L_AUX = 5, L_A = 6, L_X = 7,
             L_STEPS = 8, L_MEM0 = 9;
 
@@ -119,6 +126,10 @@ public final class BpfJit {
         private boolean arrayMode;
         private final int[] knownLenIn;
         private final long[] maxXIn;
+        /** At the head of a jeq chain emitted as one switch: the chain's instructions (head first), else null. */
+        private final int[][] switchChain;
+        /** Chain members after the head: emitted as part of their head's switch, not on their own. */
+        private final boolean[] absorbed;
         /** The instruction being emitted (for the bounds facts). */
         private int currentPc;
         private MethodVisitor mv;
@@ -131,6 +142,8 @@ public final class BpfJit {
             this.labels = new Label[n];
             this.knownLenIn = new int[n];
             this.maxXIn = new long[n];
+            this.switchChain = new int[n][];
+            this.absorbed = new boolean[n];
             boolean back = false;
             java.util.Arrays.fill(memSlot, -1);
             int nextSlot = L_MEM0;
@@ -150,6 +163,71 @@ public final class BpfJit {
             this.loops = back;
             markReachable();
             analyseBounds();
+            findJeqChains();
+        }
+
+        private boolean isJeqK(int pc) {
+            return program.get(pc).code() == (Bpf.JMP | Bpf.JEQ | Bpf.K);
+        }
+
+        /**
+         * Finds the chains of {@code jeq #k} instructions linked by their false branches ({@code jeq #k1, T1, F1}
+         * where F1 is {@code jeq #k2, T2, F2} and so on), each link reached from nothing but the previous one's
+         * false branch: a test of A against a set of constants, which {@code or} expressions produce ("tcp port 1
+         * or tcp port 2 or ...": one chain per port field; the EtherType dispatch). Such a chain is emitted as one
+         * JVM switch on A, which HotSpot lowers to a few range tests or a binary search (adjacent keys with the same
+         * target become one range) instead of one compare-and-branch per constant. Exact: A does not change along
+         * the chain, so it goes to the true target of the first link whose constant equals A, else to the last
+         * link's false target — what the switch does with the first link's target for each constant. Only for
+         * programs without loops (the step counting is per instruction block). Chains shorter than
+         * {@link #MIN_SWITCH} stay compare-and-branch.
+         */
+        private void findJeqChains() {
+            if (loops) {
+                return;
+            }
+            int[] preds = new int[n];
+            for (int pc = 0; pc < n; pc++) {
+                if (!reachable[pc]) {
+                    continue;
+                }
+                BpfInstruction insn = program.get(pc);
+                int code = insn.code();
+                if (Bpf.cls(code) == Bpf.RET) {
+                    continue;
+                } else if (code == (Bpf.JMP | Bpf.JA)) {
+                    preds[pc + 1 + insn.k()]++;
+                } else if (Bpf.isConditionalJump(code)) {
+                    preds[pc + 1 + insn.jt()]++;
+                    preds[pc + 1 + insn.jf()]++;
+                } else {
+                    preds[pc + 1]++;
+                }
+            }
+            int[] members = new int[n];
+            for (int pc = 0; pc < n; pc++) {
+                if (!reachable[pc] || absorbed[pc] || !isJeqK(pc)) {
+                    continue;
+                }
+                int m = 0;
+                members[m++] = pc;
+                int cur = pc;
+                while (true) {
+                    BpfInstruction insn = program.get(cur);
+                    int next = cur + 1 + insn.jf();
+                    if (insn.jt() == insn.jf() || !isJeqK(next) || preds[next] != 1) {
+                        break;
+                    }
+                    members[m++] = next;
+                    cur = next;
+                }
+                if (m >= MIN_SWITCH) {
+                    switchChain[pc] = java.util.Arrays.copyOf(members, m);
+                    for (int i = 1; i < m; i++) {
+                        absorbed[members[i]] = true;
+                    }
+                }
+            }
         }
 
         /**
@@ -296,7 +374,8 @@ public final class BpfJit {
             clinit.visitMaxs(0, 0);
             clinit.visitEnd();
 
-            // apply(ByteBuffer…) hands heap buffers to the byte[] variant and the others to the ByteBuffer one.
+            // apply(ByteBuffer…) hands heap buffers to the byte[] variant (the public apply(byte[]…), which
+            // overrides BpfFilter's default) and the others to the ByteBuffer one.
             MethodVisitor apply = cw.visitMethod(Opcodes.ACC_PUBLIC, "apply", APPLY_DESC, null, null);
             apply.visitCode();
             Label direct = new Label();
@@ -313,7 +392,7 @@ public final class BpfJit {
             apply.visitVarInsn(Opcodes.ILOAD, L_CAPLEN);
             apply.visitVarInsn(Opcodes.ILOAD, L_WIRELEN);
             apply.visitVarInsn(Opcodes.ALOAD, L_AUX);
-            apply.visitMethodInsn(Opcodes.INVOKEVIRTUAL, FILTER_CLASS, "applyArray", ARRAY_DESC, false);
+            apply.visitMethodInsn(Opcodes.INVOKEVIRTUAL, FILTER_CLASS, "apply", ARRAY_DESC, false);
             apply.visitInsn(Opcodes.IRETURN);
             apply.visitLabel(direct);
             apply.visitVarInsn(Opcodes.ALOAD, 0);
@@ -327,7 +406,7 @@ public final class BpfJit {
             apply.visitMaxs(0, 0);
             apply.visitEnd();
 
-            if (!emitBody(cw, "applyBuffer", APPLY_DESC, false) || !emitBody(cw, "applyArray", ARRAY_DESC, true)) {
+            if (!emitBody(cw, "applyBuffer", APPLY_DESC, false) || !emitBody(cw, "apply", ARRAY_DESC, true)) {
                 return null;
             }
             cw.visitEnd();
@@ -342,7 +421,7 @@ public final class BpfJit {
             }
             returnZero = new Label();
             returnZeroUsed = false;
-            mv = cw.visitMethod(Opcodes.ACC_PRIVATE, name, desc, null, null);
+            mv = cw.visitMethod(array ? Opcodes.ACC_PUBLIC : Opcodes.ACC_PRIVATE, name, desc, null, null);
             mv.visitCode();
             // A = X = 0, scratch zeroed: the interpreter's initial state (and the verifier needs every local
             // defined on every path).
@@ -361,7 +440,7 @@ public final class BpfJit {
                 }
             }
             for (int pc = 0; pc < n; pc++) {
-                if (!reachable[pc]) {
+                if (!reachable[pc] || absorbed[pc]) {
                     continue;
                 }
                 mv.visitLabel(labels[pc]);
@@ -369,7 +448,11 @@ public final class BpfJit {
                     countBlock(pc);
                 }
                 currentPc = pc;
-                emit(pc, program.get(pc));
+                if (switchChain[pc] != null) {
+                    jeqSwitch(switchChain[pc]);
+                } else {
+                    emit(pc, program.get(pc));
+                }
             }
             if (returnZeroUsed) {
                 mv.visitLabel(returnZero);
@@ -812,6 +895,39 @@ public final class BpfJit {
             } else {
                 mv.visitJumpInsn(branch, labels[whenTrue]);
                 mv.visitJumpInsn(Opcodes.GOTO, labels[whenFalse]);
+            }
+        }
+
+        /** A jeq chain (see {@code findJeqChains}) as one tableswitch or lookupswitch on A. */
+        private void jeqSwitch(int[] chain) {
+            java.util.TreeMap<Integer, Integer> targets = new java.util.TreeMap<>(); // key -> pc, signed order
+            for (int pc : chain) {
+                BpfInstruction insn = program.get(pc);
+                targets.putIfAbsent(insn.k(), pc + 1 + insn.jt()); // the first link with the constant decides
+            }
+            int last = chain[chain.length - 1];
+            Label dflt = labels[last + 1 + program.get(last).jf()];
+            int[] keys = new int[targets.size()];
+            Label[] to = new Label[keys.length];
+            int i = 0;
+            for (java.util.Map.Entry<Integer, Integer> e : targets.entrySet()) {
+                keys[i] = e.getKey();
+                to[i] = labels[e.getValue()];
+                i++;
+            }
+            mv.visitVarInsn(Opcodes.ILOAD, L_A);
+            long min = keys[0];
+            long max = keys[keys.length - 1];
+            if (max - min + 1 <= 2L * keys.length + 8) {
+                // Dense: a table over [min, max], the holes going to the default.
+                Label[] table = new Label[(int) (max - min + 1)];
+                java.util.Arrays.fill(table, dflt);
+                for (int j = 0; j < keys.length; j++) {
+                    table[(int) (keys[j] - min)] = to[j];
+                }
+                mv.visitTableSwitchInsn((int) min, (int) max, dflt, table);
+            } else {
+                mv.visitLookupSwitchInsn(dflt, keys, to);
             }
         }
 
