@@ -24,6 +24,24 @@ import java.util.Map;
  * @param respSeq          {@code resp_seq}: raw TCP seq of the response's first byte, -1 when absent or UDP
  * @param reqBytes         request bytes (headers and body; the datagram payload on UDP)
  * @param respBytes        response bytes
+ * @param txSeq            {@code tx_seq}: raw seq of the first byte of the exchange this capture point's local side
+ *                         ({@code src} of the connection's {@code L4Log}) sent: {@code req_seq} when the local side
+ *                         is the client, {@code resp_seq} when it is the server; -1 when that message is absent or
+ *                         on UDP
+ * @param rxSeq            {@code rx_seq}: raw seq of the first byte of the exchange the local side received
+ * @param txPackets        {@code tx_packets}: packets sent by the local side whose TCP payload overlaps the seq range
+ *                         of the message it sent (request or response), retransmissions included; on UDP 1 per
+ *                         datagram message
+ * @param rxPackets        {@code rx_packets}: the same for the message the local side received
+ * @param txBytes          {@code tx_bytes}: bytes of the message the local side sent (the request's or response's
+ *                         {@code reqBytes}/{@code respBytes})
+ * @param rxBytes          {@code rx_bytes}: bytes of the message it received
+ * @param txRetrans        {@code tx_retrans}: of {@code tx_packets}, those the L4 TCP analysis flags as
+ *                         retransmissions (including fast, spurious and out-of-order)
+ * @param rxRetrans        {@code rx_retrans}: the same for {@code rx_packets}
+ * @param chunkIdMin       first {@code chunk_id} of the connection's {@code L4Log} records holding a packet counted
+ *                         above (-1 when none: UDP, or no segment known)
+ * @param chunkIdMax       last such {@code chunk_id} (-1 when none)
  * @param costReqSentNanos {@code cost_req_sent}: first to last request byte
  * @param costRespWaitNanos {@code cost_resp_wait}: last request byte to first response byte; -1 without response
  * @param costCntDlNanos   {@code cost_cnt_dl}: first to last response byte; -1 without response
@@ -35,12 +53,22 @@ import java.util.Map;
  */
 public record L7Log(long timestampNanos, int capturePointId, String l4Proto, String l7Proto, String clientIp,
                     int clientPort, String serverIp, int serverPort, String innerTraceId, String l7TraceId,
-                    long reqSeq, long respSeq, long reqBytes, long respBytes, long costReqSentNanos,
+                    long reqSeq, long respSeq, long reqBytes, long respBytes, long txSeq, long rxSeq,
+                    long txPackets, long rxPackets, long txBytes, long rxBytes, long txRetrans, long rxRetrans,
+                    int chunkIdMin, int chunkIdMax, long costReqSentNanos,
                     long costRespWaitNanos, long costCntDlNanos, long latencyNanos, L7Status status, HttpInfo http,
                     DnsInfo dns, Map<String, String> attributes) {
 
     public L7Log {
         attributes = attributes == null ? Map.of() : Map.copyOf(attributes);
+    }
+
+    /**
+     * True when the request was sent by the capture point's local side ({@code src} of the L4 records): its first
+     * packet is then {@code L4Log.packetAtSeq(true, reqSeq)}, else {@code packetAtSeq(false, reqSeq)}.
+     */
+    public boolean requestIsTx() {
+        return reqSeq >= 0 && txSeq == reqSeq;
     }
 
     /** {@code cost_req_sent} in ms. */

@@ -133,6 +133,60 @@ class L7TrackerTest {
         assertEquals(2, st.records());
     }
 
+    /**
+     * The L4 join fields from {@code onSegment}: the capture point is the server ({@code clientIsSrc} false), so the
+     * response is tx; packets counted per message from the segments overlapping its seq range, retransmissions
+     * included and counted apart, bytes the message's, the chunk range over both messages; a segment that carries
+     * the end of one request and the start of the next counts for both.
+     */
+    @Test
+    void l4JoinFieldsFromSegments() {
+        List<L7Log> logs = new ArrayList<>();
+        L7Tracker t = L7Tracker.builder().listener(logs::add).build();
+        StreamHandler h = t.streams().open(new StreamInfo(0, "10.0.0.1", 5000, "10.0.0.2", 80, true, "j", false));
+        String req1 = "GET /a HTTP/1.1\r\nHost: x\r\n\r\n"; // 28 bytes
+        String req2 = "GET /b HTTP/1.1\r\nHost: x\r\n\r\n";
+        String resp = "HTTP/1.1 200 OK\r\nContent-Length: 4\r\n\r\nbody"; // 42 bytes
+        long c = 1000;
+        long s = 5000;
+        h.onSegment(0, c, 10, false, 0, 1 * MS);
+        send(h, 0, req1.substring(0, 10), c, 1 * MS);
+        h.onSegment(0, c, 10, true, 0, 2 * MS); // retransmission of the first segment: nothing new delivered
+        h.onSegment(0, c + 10, 18 + 5, false, 1, 3 * MS); // the rest of req1 and the start of req2
+        send(h, 0, req1.substring(10) + req2.substring(0, 5), c + 10, 3 * MS);
+        h.onSegment(1, s, 30, false, 1, 4 * MS);
+        send(h, 1, resp.substring(0, 30), s, 4 * MS);
+        h.onSegment(1, s + 30, 12, false, 2, 5 * MS);
+        send(h, 1, resp.substring(30), s + 30, 5 * MS);
+        h.onSegment(0, c + 33, 23, false, 2, 6 * MS);
+        send(h, 0, req2.substring(5), c + 33, 6 * MS);
+        h.onSegment(1, s + 42, 42, false, 3, 7 * MS);
+        send(h, 1, resp, s + 42, 7 * MS);
+        h.onClose(8 * MS);
+        assertEquals(2, logs.size());
+        L7Log a = logs.get(0);
+        assertEquals(L7Status.OK, a.status());
+        assertEquals(false, a.requestIsTx());
+        assertEquals(s, a.txSeq());
+        assertEquals(c, a.rxSeq());
+        assertEquals(3, a.rxPackets());
+        assertEquals(1, a.rxRetrans());
+        assertEquals(28, a.rxBytes());
+        assertEquals(2, a.txPackets());
+        assertEquals(0, a.txRetrans());
+        assertEquals(42, a.txBytes());
+        assertEquals(0, a.chunkIdMin());
+        assertEquals(2, a.chunkIdMax());
+        L7Log b = logs.get(1);
+        assertEquals(c + 28, b.rxSeq());
+        assertEquals(s + 42, b.txSeq());
+        assertEquals(2, b.rxPackets()); // the shared segment and the last one
+        assertEquals(0, b.rxRetrans());
+        assertEquals(1, b.txPackets());
+        assertEquals(1, b.chunkIdMin());
+        assertEquals(3, b.chunkIdMax());
+    }
+
     @Test
     void undetectedConnectionsAreCounted() {
         List<L7Log> logs = new ArrayList<>();

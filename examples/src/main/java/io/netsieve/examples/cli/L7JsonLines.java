@@ -73,6 +73,16 @@ final class L7JsonLines implements AutoCloseable {
         m.put("l7_traceid", log.l7TraceId());
         m.put("req_seq", log.reqSeq() >= 0 ? log.reqSeq() : null);
         m.put("resp_seq", log.respSeq() >= 0 ? log.respSeq() : null);
+        m.put("tx_seq", log.txSeq() >= 0 ? log.txSeq() : null);
+        m.put("rx_seq", log.rxSeq() >= 0 ? log.rxSeq() : null);
+        m.put("tx_packets", log.txPackets());
+        m.put("rx_packets", log.rxPackets());
+        m.put("tx_bytes", log.txBytes());
+        m.put("rx_bytes", log.rxBytes());
+        m.put("tx_retrans", log.txRetrans());
+        m.put("rx_retrans", log.rxRetrans());
+        m.put("chunk_id_min", log.chunkIdMin() >= 0 ? log.chunkIdMin() : null);
+        m.put("chunk_id_max", log.chunkIdMax() >= 0 ? log.chunkIdMax() : null);
         m.put("status", log.status().name().toLowerCase(java.util.Locale.ROOT));
         m.put("req_bytes", log.reqBytes());
         m.put("resp_bytes", log.respBytes());

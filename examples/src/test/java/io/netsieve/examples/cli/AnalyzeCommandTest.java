@@ -119,13 +119,24 @@ class AnalyzeCommandTest {
             JsonNode r = mapper.readTree(line);
             for (String field : List.of("host", "nic_name", "l4_proto", "l7_proto", "client_ip", "client_port",
                     "server_ip", "server_port", "inner_traceid", "l7_traceid", "req_seq", "resp_seq", "cost_req_sent",
-                    "cost_resp_wait", "cost_cnt_dl")) {
+                    "cost_resp_wait", "cost_cnt_dl", "tx_seq", "rx_seq", "tx_packets", "rx_packets", "tx_bytes",
+                    "rx_bytes", "tx_retrans", "rx_retrans", "chunk_id_min", "chunk_id_max")) {
                 assertTrue(r.has(field), "missing " + field + " in " + line);
             }
             if ("http".equals(r.get("l7_proto").asText())) {
                 assertTrue(r.has("http_method") && r.has("http_path") && r.has("http_status_code"), line);
                 assertEquals(r.get("req_seq").asText() + "_" + r.get("resp_seq").asText(),
                         r.get("l7_traceid").asText());
+                // tx/rx: the request and the response, one each way from the capture point
+                String req = r.get("req_seq").asText();
+                String resp = r.get("resp_seq").asText();
+                String tx = r.get("tx_seq").asText();
+                String rx = r.get("rx_seq").asText();
+                assertTrue(tx.equals(req) && rx.equals(resp) || tx.equals(resp) && rx.equals(req), line);
+                if (!r.get("req_seq").isNull()) {
+                    assertTrue(r.get("tx_packets").asLong() + r.get("rx_packets").asLong() > 0, line);
+                    assertTrue(r.get("chunk_id_min").asInt() >= 0, line);
+                }
                 ours.add(point(r) + " " + r.get("http_method").asText() + " "
                         + r.get("http_path").asText() + " " + r.get("http_status_code").asInt());
             } else if ("redis".equals(r.get("l7_proto").asText())) {

@@ -85,6 +85,8 @@ public final class Connection {
     public long lastSeenNanos;
     public boolean closed;
     public int synRetrans;
+    /** The last packet given to {@link #onPacket} was a retransmission (TCP analysis). */
+    public boolean lastPacketRetrans;
 
     // handshake / close timing
     boolean synSeen;
@@ -399,6 +401,7 @@ public final class Connection {
             me.noteSeq(seq);
             me.packets++;
             me.bytes += payload;
+            lastPacketRetrans = retrans;
             if (retrans) {
                 me.retrans++;
             }

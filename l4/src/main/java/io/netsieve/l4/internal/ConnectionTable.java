@@ -141,9 +141,12 @@ public final class ConnectionTable {
         FlowKey k = c.key();
         String aIp = address(k.aHigh(), k.aLow());
         String bIp = address(k.bHigh(), k.bLow());
+        // the src side of the L4 records, as emit() decides it (with the client known at this point)
+        int local = c.localSide == 2 ? c.clientSide : c.localSide;
+        int src = local >= 0 ? local : client;
         return new StreamInfo(k.capturePointId(), client == 0 ? aIp : bIp,
                 client == 0 ? k.aPort() : k.bPort(), client == 0 ? bIp : aIp, client == 0 ? k.bPort() : k.aPort(),
-                c.synSeen || c.synAckSeen, c.traceIdHex());
+                c.synSeen || c.synAckSeen, c.traceIdHex(), src == client);
     }
 
     /** UDP payload to the flow's datagram handler (opened on the flow's first datagram). */
@@ -197,6 +200,7 @@ public final class ConnectionTable {
             }
         }
         if (c.streams != null) {
+            c.streams.segment(d, side, c.lastPacketRetrans, c.chunkId, now);
             c.streams.onPacket(d, side, now);
         }
     }

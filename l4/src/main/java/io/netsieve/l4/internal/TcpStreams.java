@@ -41,6 +41,21 @@ final class TcpStreams {
         }
     }
 
+    /** Tells the handler about the packet's segment (before its bytes are delivered). */
+    void segment(DecodedPacket d, int side, boolean retransmission, int chunkId, long now) {
+        TcpView t = d.tcp();
+        if (closed || handler == null || t.payloadLength() <= 0) {
+            return;
+        }
+        try {
+            handler.onSegment(DirectionStream.directionOf(side, clientSide), t.seq(), t.payloadLength(),
+                    retransmission, chunkId, now);
+        } catch (RuntimeException e) {
+            counters.handlerFailures++;
+            handler = null;
+        }
+    }
+
     void close(long now) {
         if (closed) {
             return;

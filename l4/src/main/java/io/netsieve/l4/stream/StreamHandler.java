@@ -25,6 +25,18 @@ public interface StreamHandler {
     void onData(int direction, ByteBuffer data, int offset, int length, long seq, long timestampNanos);
 
     /**
+     * One captured TCP segment with payload ({@code length} bytes from raw {@code seq}, the payload length the TCP
+     * header implies, captured or not) in {@code direction}, before any of its bytes are delivered by
+     * {@link #onData}: every such packet, retransmissions included ({@code retransmission} is the L4 TCP analysis'
+     * retransmission, fast, spurious or out-of-order retransmission flag), with the {@code chunk_id} of the
+     * {@code L4Log} record whose packet series holds it. What L7 needs to count packets per message and name the
+     * L4 chunks an exchange spans.
+     */
+    default void onSegment(int direction, long seq, int length, boolean retransmission, int chunkId,
+                           long timestampNanos) {
+    }
+
+    /**
      * {@code length} bytes from {@code seq} will never be delivered: not captured (the peer acknowledged them) or
      * given up when the out-of-order buffer reached its bound. The next {@link #onData} continues after them.
      */

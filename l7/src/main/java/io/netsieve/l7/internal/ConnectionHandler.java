@@ -48,6 +48,7 @@ public final class ConnectionHandler implements StreamHandler, DatagramHandler, 
     private L7Protocol protocol;
     private L7Parser parser;
     private boolean reversed;
+    private final SegmentLedger[] ledgers = {new SegmentLedger(), new SegmentLedger()};
 
     public ConnectionHandler(StreamInfo info, Transport transport, L7Registry registry, L7Config config,
                              L7LogListener listener, Counters counters, Consumer<ConnectionHandler> onClosed) {
@@ -73,6 +74,14 @@ public final class ConnectionHandler implements StreamHandler, DatagramHandler, 
             } catch (RuntimeException e) {
                 fail();
             }
+        }
+    }
+
+    @Override
+    public void onSegment(int direction, long seq, int length, boolean retransmission, int chunkId,
+                          long timestampNanos) {
+        if (state == State.DETECTING || state == State.PARSING) {
+            ledgers[direction].add(seq, length, retransmission, chunkId);
         }
     }
 
@@ -247,12 +256,38 @@ public final class ConnectionHandler implements StreamHandler, DatagramHandler, 
         long start = req ? x.requestStartNanos() : x.responseStartNanos();
         String traceId = l7TraceId != null ? l7TraceId
                 : (req ? x.requestSeq() : 0) + "_" + (resp ? x.responseSeq() : 0);
+        // L4 join: which stream direction carries the request, which one is the capture point's tx
+        int reqDir = reversed ? StreamHandler.SERVER_TO_CLIENT : StreamHandler.CLIENT_TO_SERVER;
+        int srcDir = info.clientIsSrc() ? StreamHandler.CLIENT_TO_SERVER : StreamHandler.SERVER_TO_CLIENT;
+        boolean reqIsTx = reqDir == srcDir;
+        long reqSeq = req ? x.requestSeq() : -1;
+        long respSeq = resp ? x.responseSeq() : -1;
+        long[] reqCount = {0, 0, -1, -1};
+        long[] respCount = {0, 0, -1, -1};
+        if (transport == Transport.TCP) {
+            ledgers[reqDir].count(reqSeq, x.requestBytes(), reqCount);
+            ledgers[1 - reqDir].count(respSeq, x.responseBytes(), respCount);
+            ledgers[reqDir].releaseBefore(reqSeq);
+            ledgers[1 - reqDir].releaseBefore(respSeq);
+        } else {
+            reqCount[0] = req ? 1 : 0;
+            respCount[0] = resp ? 1 : 0;
+        }
+        int chunkMin = (int) (reqCount[2] < 0 ? respCount[2] : respCount[2] < 0 ? reqCount[2]
+                : Math.min(reqCount[2], respCount[2]));
+        int chunkMax = (int) Math.max(reqCount[3], respCount[3]);
+        long[] txCount = reqIsTx ? reqCount : respCount;
+        long[] rxCount = reqIsTx ? respCount : reqCount;
         L7Log log = new L7Log(start, info.capturePointId(), transport.l4Proto(),
                 l7Proto != null ? l7Proto : protocol.name(),
                 reversed ? info.serverIp() : info.clientIp(), reversed ? info.serverPort() : info.clientPort(),
                 reversed ? info.clientIp() : info.serverIp(), reversed ? info.clientPort() : info.serverPort(),
                 info.innerTraceId(), traceId,
-                req ? x.requestSeq() : -1, resp ? x.responseSeq() : -1, x.requestBytes(), x.responseBytes(),
+                reqSeq, respSeq, x.requestBytes(), x.responseBytes(),
+                reqIsTx ? reqSeq : respSeq, reqIsTx ? respSeq : reqSeq,
+                txCount[0], rxCount[0],
+                reqIsTx ? x.requestBytes() : x.responseBytes(), reqIsTx ? x.responseBytes() : x.requestBytes(),
+                txCount[1], rxCount[1], chunkMin, chunkMax,
                 req ? x.requestEndNanos() - x.requestStartNanos() : -1,
                 req && resp ? Math.max(0, x.responseStartNanos() - x.requestEndNanos()) : -1,
                 resp ? x.responseEndNanos() - x.responseStartNanos() : -1,
