@@ -10,6 +10,7 @@ import io.netsieve.core.testing.Prerequisites;
 import io.netsieve.core.testing.Tshark;
 import io.netsieve.l4.L4Log;
 import io.netsieve.l4.L4Tracker;
+import io.netsieve.l7.L4Join;
 import io.netsieve.l7.L7Log;
 import io.netsieve.l7.L7Status;
 import io.netsieve.l7.L7Tracker;
@@ -125,7 +126,7 @@ class L4JoinTest {
             // a request and a response tshark shows: complete messages (ours: not cut, not unparsable)
             if (log.reqSeq() >= 0 && log.status() != L7Status.REQUEST_MALFORMED) {
                 boolean tx = log.requestIsTx();
-                String first = firstPacket(log, l4.get(log.innerTraceId()), tx, log.reqSeq());
+                String first = firstPacket(log, l4.get(log.innerTraceId()), tx, true);
                 oursFirst.add(first);
                 oursByFirst.put(first, new Message(first, (int) ((tx ? log.txPackets() - log.txRetrans()
                         : log.rxPackets() - log.rxRetrans())), tx ? log.txBytes() : log.rxBytes()));
@@ -134,7 +135,7 @@ class L4JoinTest {
                 boolean tx = log.txSeq() == log.respSeq();
                 assertEquals(tx ? log.txSeq() : log.rxSeq(), log.respSeq());
                 assertEquals(!log.requestIsTx() || log.reqSeq() < 0, tx);
-                String first = firstPacket(log, l4.get(log.innerTraceId()), tx, log.respSeq());
+                String first = firstPacket(log, l4.get(log.innerTraceId()), tx, false);
                 oursFirst.add(first);
                 oursByFirst.put(first, new Message(first, (int) ((tx ? log.txPackets() - log.txRetrans()
                         : log.rxPackets() - log.rxRetrans())), tx ? log.txBytes() : log.rxBytes()));
@@ -163,16 +164,19 @@ class L4JoinTest {
         return want.size();
     }
 
-    /** The message's first packet through L4, as "time@raw seq". */
-    private static String firstPacket(L7Log log, List<L4Log> chunks, boolean tx, long seq) {
+    /** The message's first packet through L4 ({@link L4Join}), as "time@raw seq". */
+    private static String firstPacket(L7Log log, List<L4Log> chunks, boolean tx, boolean request) {
+        long seq = request ? log.reqSeq() : log.respSeq();
         assertTrue(chunks != null, "no L4 record for inner_traceid " + log.innerTraceId());
         assertTrue(log.chunkIdMin() >= 0 && log.chunkIdMax() >= log.chunkIdMin(), "chunk range of " + log);
         for (L4Log c : chunks) {
             if (c.chunkId() < log.chunkIdMin() || c.chunkId() > log.chunkIdMax()) {
                 continue;
             }
-            int i = c.packetAtSeq(tx, seq);
-            if (i >= 0 && c.packets().payloadSize(i) > 0) {
+            int i = request ? L4Join.requestStart(log, c) : L4Join.responseStart(log, c);
+            assertEquals(i, c.packetAtSeq(tx, seq) >= 0 && c.packets().payloadSize(c.packetAtSeq(tx, seq)) > 0
+                    ? c.packetAtSeq(tx, seq) : -1);
+            if (i >= 0) {
                 long abs = (c.packets().seq(i) + (tx ? c.txSeqPos() : c.rxSeqPos())) & 0xffffffffL;
                 return (c.timeNanos() + c.packets().tsOffset(i)) + "@" + abs;
             }
