@@ -15,10 +15,8 @@ import org.junit.jupiter.api.TestFactory;
 
 import java.io.IOException;
 import java.net.InetAddress;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -37,25 +35,11 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
  */
 class ConversationCorpusTest {
 
-    /** Captures whose flows the decoder cannot reach, by design (see PacketDecoderCorpusTest). */
-    private static final Map<String, String> NOT_COMPARED = Map.of(
-            "AH-IPcomp-IPv4.pcap", "transport inside IPComp / IP-in-IP (not decapsulated)",
-            "AH-IPcomp-IPv6.pcap", "transport inside IPComp / IP-in-IP (not decapsulated)",
-            "arcnet-rfc1051-arp-icmp-http.pcap", "ARCnet link type not decoded",
-            "arcnet-rfc1201-arp-icmp-http.pcap", "ARCnet link type not decoded",
-            "http_PPI.pcap", "PPI/802.11 link type not decoded");
-
     @TestFactory
     Stream<DynamicTest> conversationsPerDirectionMatchTshark() throws IOException {
         Prerequisites.requireCommand("tshark");
-        List<Path> files = new ArrayList<>();
-        for (Path dir : List.of(Prerequisites.tcpdumpCorpus(), Prerequisites.libpcapCorpus().resolve("filter"))) {
-            try (Stream<Path> s = Files.list(dir)) {
-                s.filter(p -> p.toString().endsWith(".pcap") || p.toString().endsWith(".pcapng")).sorted()
-                        .forEach(files::add);
-            }
-        }
-        return files.stream().map(f -> DynamicTest.dynamicTest(f.getFileName().toString(), () -> compare(f)));
+        return CorpusCaptures.all().stream()
+                .map(f -> DynamicTest.dynamicTest(f.getFileName().toString(), () -> compare(f)));
     }
 
     private static String endpoint(String ip, String port) {
@@ -68,8 +52,8 @@ class ConversationCorpusTest {
 
     private static void compare(Path file) throws Exception {
         String name = file.getFileName().toString();
-        if (NOT_COMPARED.containsKey(name)) {
-            System.out.println("[l4 conv] not compared: " + name + ": " + NOT_COMPARED.get(name));
+        if (CorpusCaptures.NOT_DECODED.containsKey(name)) {
+            System.out.println("[l4 conv] not compared: " + name + ": " + CorpusCaptures.NOT_DECODED.get(name));
             return;
         }
         // frames our decoder calls malformed are not tracked; IP fragments are reassembled by both (tshark counts a

@@ -12,10 +12,8 @@ import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.TestFactory;
 
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -34,28 +32,14 @@ class L4TrackerCorpusTest {
     @TestFactory
     Stream<DynamicTest> connectionsMatchTsharkStreams() throws IOException {
         Prerequisites.requireCommand("tshark");
-        List<Path> files = new ArrayList<>();
-        for (Path dir : List.of(Prerequisites.tcpdumpCorpus(), Prerequisites.libpcapCorpus().resolve("filter"))) {
-            try (Stream<Path> s = Files.list(dir)) {
-                s.filter(p -> p.toString().endsWith(".pcap") || p.toString().endsWith(".pcapng")).sorted()
-                        .forEach(files::add);
-            }
-        }
-        return files.stream().map(f -> DynamicTest.dynamicTest(f.getFileName().toString(), () -> compare(f)));
+        return CorpusCaptures.all().stream()
+                .map(f -> DynamicTest.dynamicTest(f.getFileName().toString(), () -> compare(f)));
     }
 
-    /** Captures whose TCP the decoder cannot reach, by design (see PacketDecoderCorpusTest): not compared. */
-    private static final Map<String, String> NOT_COMPARED = Map.of(
-            "AH-IPcomp-IPv4.pcap", "TCP inside IPComp / IP-in-IP (not decapsulated)",
-            "AH-IPcomp-IPv6.pcap", "TCP inside IPComp / IP-in-IP (not decapsulated)",
-            "arcnet-rfc1051-arp-icmp-http.pcap", "ARCnet link type not supported",
-            "arcnet-rfc1201-arp-icmp-http.pcap", "ARCnet link type not supported",
-            "http_PPI.pcap", "PPI/802.11 link type not supported");
-
     private static void compare(Path file) throws Exception {
-        if (NOT_COMPARED.containsKey(file.getFileName().toString())) {
+        if (CorpusCaptures.NOT_DECODED.containsKey(file.getFileName().toString())) {
             System.out.println("[l4 corpus] not compared: " + file.getFileName() + ": "
-                    + NOT_COMPARED.get(file.getFileName().toString()));
+                    + CorpusCaptures.NOT_DECODED.get(file.getFileName().toString()));
             return;
         }
         // Frames whose IP/TCP headers our decoder calls malformed are not tracked (they are counted as ignored);

@@ -48,14 +48,7 @@ final class L4JsonLines implements L4LogListener, AutoCloseable {
         Nic nic = log.nic();
         m.put("source", "bpf_net_l4_log");
         m.put("time", log.timeNanos());
-        m.put("host", nic.host());
-        m.put("nic_name", nic.nicName());
-        m.put("nic_mac", nic.macString());
-        m.put("netns", nic.netns());
-        m.put("virtual_nic", nic.isVirtual());
-        m.put("k8s_namespace", nic.k8sNamespace());
-        m.put("k8s_pod_name", nic.podName());
-        m.put("k8s_container_name", nic.k8sContainerName());
+        NicTags.put(m, nic);
         m.put("src_ip", log.srcIp());
         m.put("src_port", log.srcPort());
         m.put("dst_ip", log.dstIp());

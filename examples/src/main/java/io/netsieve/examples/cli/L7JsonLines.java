@@ -55,14 +55,7 @@ final class L7JsonLines implements AutoCloseable {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("source", "bpf_net_l7_log");
         m.put("time", log.timestampNanos());
-        m.put("host", nic.host());
-        m.put("nic_name", nic.nicName());
-        m.put("nic_mac", nic.macString());
-        m.put("netns", nic.netns());
-        m.put("virtual_nic", nic.isVirtual());
-        m.put("k8s_namespace", nic.k8sNamespace());
-        m.put("k8s_pod_name", nic.podName());
-        m.put("k8s_container_name", nic.k8sContainerName());
+        NicTags.put(m, nic);
         m.put("l4_proto", log.l4Proto());
         m.put("l7_proto", log.l7Proto());
         m.put("client_ip", log.clientIp());
