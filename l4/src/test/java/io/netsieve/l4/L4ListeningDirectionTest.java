@@ -82,7 +82,7 @@ class L4ListeningDirectionTest {
         L4Log log = trackOne(MID_STREAM, nic(null, "02:00:00:00:00:01", "tcp/80"));
         assertEquals(Direction.UNKNOWN, log.direction());
         // where the NIC's MAC is unknown, its addresses decide
-        assertEquals(Direction.UNKNOWN, trackOne(MID_STREAM, nic("10.0.0.1", null, "tcp/80")).direction());
+        assertEquals(Direction.UNKNOWN, trackOne(MID_STREAM, nic("198.18.0.1", null, "tcp/80")).direction());
     }
 
     // dns_udp.pcap: 192.168.1.11:43966 -> 209.87.249.18:53 and the answer back

@@ -103,7 +103,7 @@ class L7TrackerTest {
         L7Tracker t = L7Tracker.builder().listener(logs::add)
                 .registry(L7Registry.builder().add(new PingProtocol()).addDefaults().build()).build();
         // port 80 hints HTTP; the content says ping
-        StreamHandler h = t.streams().open(new StreamInfo(3, "10.0.0.1", 5000, "10.0.0.2", 80, true, "abc"));
+        StreamHandler h = t.streams().open(new StreamInfo(3, "198.18.0.1", 5000, "198.18.0.2", 80, true, "abc"));
         send(h, 0, "PI", 100, 10 * MS);     // not enough to decide
         send(h, 0, "NG\n", 102, 11 * MS);   // now it is ping: both segments go to the parser
         send(h, 1, "PONG\n", 900, 15 * MS);
@@ -143,7 +143,7 @@ class L7TrackerTest {
     void l4JoinFieldsFromSegments() {
         List<L7Log> logs = new ArrayList<>();
         L7Tracker t = L7Tracker.builder().listener(logs::add).build();
-        StreamHandler h = t.streams().open(new StreamInfo(0, "10.0.0.1", 5000, "10.0.0.2", 80, true, "j", false));
+        StreamHandler h = t.streams().open(new StreamInfo(0, "198.18.0.1", 5000, "198.18.0.2", 80, true, "j", false));
         String req1 = "GET /a HTTP/1.1\r\nHost: x\r\n\r\n"; // 28 bytes
         String req2 = "GET /b HTTP/1.1\r\nHost: x\r\n\r\n";
         String resp = "HTTP/1.1 200 OK\r\nContent-Length: 4\r\n\r\nbody"; // 42 bytes

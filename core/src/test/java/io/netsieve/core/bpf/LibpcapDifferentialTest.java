@@ -260,7 +260,7 @@ class LibpcapDifferentialTest {
                 }
             }
             if (ip4.isEmpty()) {
-                ip4.add("10.0.0.1");
+                ip4.add("198.18.0.1");
             }
             if (ip6.isEmpty()) {
                 ip6.add("fe80::1");

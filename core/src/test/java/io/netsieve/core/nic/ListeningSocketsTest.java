@@ -133,20 +133,20 @@ class ListeningSocketsTest {
 
     @Test
     void offlineEntries() throws IOException {
-        ListeningSockets s = ListeningSockets.parse(List.of("tcp/8080", "udp/198.18.2.11:53", "tcp/[fd00::1]:443"));
-        assertTrue(listening(s, ListeningSockets.TCP, "10.0.0.1", 8080));
-        assertTrue(listening(s, ListeningSockets.TCP, "fd00::9", 8080), "no address: every address");
+        ListeningSockets s = ListeningSockets.parse(List.of("tcp/8080", "udp/198.18.2.11:53", "tcp/[2001:2::1]:443"));
+        assertTrue(listening(s, ListeningSockets.TCP, "198.18.0.1", 8080));
+        assertTrue(listening(s, ListeningSockets.TCP, "2001:2::9", 8080), "no address: every address");
         assertTrue(listening(s, ListeningSockets.UDP, "198.18.2.11", 53));
         assertFalse(listening(s, ListeningSockets.UDP, "198.18.2.12", 53));
-        assertTrue(listening(s, ListeningSockets.TCP, "fd00::1", 443));
-        assertFalse(listening(s, ListeningSockets.TCP, "fd00::1", 80));
-        assertFalse(listening(ListeningSockets.none(), ListeningSockets.TCP, "10.0.0.1", 8080));
+        assertTrue(listening(s, ListeningSockets.TCP, "2001:2::1", 443));
+        assertFalse(listening(s, ListeningSockets.TCP, "2001:2::1", 80));
+        assertFalse(listening(ListeningSockets.none(), ListeningSockets.TCP, "198.18.0.1", 8080));
         ListeningSockets v4any = ListeningSockets.parse(List.of("tcp/0.0.0.0:80", "tcp/[::]:81"));
-        assertTrue(listening(v4any, ListeningSockets.TCP, "10.0.0.1", 80));
-        assertFalse(listening(v4any, ListeningSockets.TCP, "fd00::1", 80), "0.0.0.0 is no IPv6 wildcard");
-        assertTrue(listening(v4any, ListeningSockets.TCP, "10.0.0.1", 81), ":: is dual-stack");
-        assertTrue(listening(v4any, ListeningSockets.TCP, "fd00::1", 81));
-        for (String bad : List.of("8080", "sctp/80", "tcp/70000", "tcp/x", "tcp/example.com:80", "tcp/[fd00::1]80")) {
+        assertTrue(listening(v4any, ListeningSockets.TCP, "198.18.0.1", 80));
+        assertFalse(listening(v4any, ListeningSockets.TCP, "2001:2::1", 80), "0.0.0.0 is no IPv6 wildcard");
+        assertTrue(listening(v4any, ListeningSockets.TCP, "198.18.0.1", 81), ":: is dual-stack");
+        assertTrue(listening(v4any, ListeningSockets.TCP, "2001:2::1", 81));
+        for (String bad : List.of("8080", "sctp/80", "tcp/70000", "tcp/x", "tcp/example.com:80", "tcp/[2001:2::1]80")) {
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                     () -> ListeningSockets.parse(List.of(bad)), bad);
             assertTrue(e.getMessage().contains(bad), e.getMessage());

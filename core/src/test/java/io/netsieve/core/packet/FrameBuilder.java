@@ -56,11 +56,11 @@ final class FrameBuilder {
         return zeros(Math.max(0, ihl * 4 - 20));
     }
 
-    /** IPv6 header fd00::1 -> fd00::2, hop limit 64. */
+    /** IPv6 header 2001:2::1 -> 2001:2::2 (RFC 5180 benchmarking range), hop limit 64. */
     FrameBuilder ipv6(int payloadLength, int nextHeader) {
         u32(0x6000_0000L | 0x12345).u16(payloadLength).u8(nextHeader, 64);
-        u16(0xfd00, 0, 0, 0, 0, 0, 0, 1);
-        return u16(0xfd00, 0, 0, 0, 0, 0, 0, 2);
+        u16(0x2001, 2, 0, 0, 0, 0, 0, 1);
+        return u16(0x2001, 2, 0, 0, 0, 0, 0, 2);
     }
 
     /** TCP header with the given data offset (words) and flags; options must be appended by the caller. */

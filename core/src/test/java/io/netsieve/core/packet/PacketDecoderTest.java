@@ -147,7 +147,7 @@ class PacketDecoderTest {
         assertEquals(DecodeOutcome.DECODED, d.outcome());
         IpView ip = d.ip();
         assertEquals(6, ip.version());
-        assertEquals("fd00:0:0:0:0:0:0:1", ip.srcAddress());
+        assertEquals("2001:2:0:0:0:0:0:1", ip.srcAddress());
         assertEquals(0x12345, ip.flowLabel());
         assertEquals(3, ip.extensionCount());
         assertEquals(0, ip.extensionType(0));
@@ -192,7 +192,7 @@ class PacketDecoderTest {
     @Test
     void vxlanIsDecapsulatedKeepingTheVni() {
         FrameBuilder inner = synWithOptions(new FrameBuilder().u8(2, 0, 0, 0, 0, 4, 2, 0, 0, 0, 0, 3).u16(0x0800)
-                .u8(0x45, 0).u16(60, 1, 0).u8(63, 6).u16(0).u8(10, 0, 0, 1, 10, 0, 0, 2));
+                .u8(0x45, 0).u16(60, 1, 0).u8(63, 6).u16(0).u8(198, 18, 9, 1, 198, 18, 9, 2));
         int innerLength = inner.size();
         FrameBuilder f = new FrameBuilder().ethernet(0x0800).ipv4(20 + 8 + 8 + innerLength, 17)
                 .udp(50000, 4789, 8 + 8 + innerLength).u8(0x08, 0, 0, 0).u32(42L << 8).u8(inner.bytes());
@@ -203,7 +203,7 @@ class PacketDecoderTest {
         assertEquals(42, d.tunnel().vni());
         assertEquals(1, d.tunnel().depth());
         assertEquals("198.18.0.1", d.outerIp().srcAddress());
-        assertEquals("10.0.0.1", d.ip().srcAddress());
+        assertEquals("198.18.9.1", d.ip().srcAddress());
         assertEquals(63, d.ip().ttl());
         assertEquals(0x0200_0000_0003L, d.innerLink().srcMac());
         assertEquals(Layer.TCP, d.transport());

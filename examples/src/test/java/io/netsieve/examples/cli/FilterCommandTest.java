@@ -47,7 +47,7 @@ class FilterCommandTest {
             "tcp port 80", "ip6 and icmp6", "ip", "arp", "not arp", "vlan 100 and tcp", "vlan",
             "ether host 00:11:22:33:44:55", "ether broadcast", "ip proto 47", "ip broadcast",
             "udp dst port 53 and not src host 8.8.8.8", "greater 100", "len < 64", "mpls", "pppoes",
-            "src net 10.0.0.0 mask 255.0.0.0", "ip src 10.1.2.3", "dst host 10.1.2.3", "tcp src port 80",
+            "src net 198.18.0.0 mask 255.254.0.0", "ip src 198.18.2.3", "dst host 198.18.2.3", "tcp src port 80",
             "ip6 src host fe80::1", "ip[8] < 64", "udp port 53 or tcp port 53", "ip and not tcp",
             "ip6 and tcp port 443", "tcp dst portrange 8000-8080");
 
@@ -56,8 +56,8 @@ class FilterCommandTest {
      * was reworked there): checked for equivalence; the listing is compared and differences are only reported.
      */
     static final List<String> VERSION_DEPENDENT_EN10MB = List.of(
-            "host 10.0.0.1 or udp", "net 192.168.0.0/16", "tcp[tcpflags] & tcp-syn != 0", "portrange 1000-2000",
-            "port 53", "ip host 10.1.2.3", "ip multicast", "icmp[icmptype] == icmp-echo", "ether[0] & 1 != 0",
+            "host 198.18.0.1 or udp", "net 198.18.0.0/15", "tcp[tcpflags] & tcp-syn != 0", "portrange 1000-2000",
+            "port 53", "ip host 198.18.2.3", "ip multicast", "icmp[icmptype] == icmp-echo", "ether[0] & 1 != 0",
             "ip6 protochain 58");
 
     /** Link types other than EN10MB and the expressions whose programs agree across libpcap versions. */

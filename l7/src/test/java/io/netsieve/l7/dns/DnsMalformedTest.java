@@ -23,7 +23,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Bad DNS input ends in typed, counted outcomes: pointer loops, lying counts, garbage, timeouts, TCP gaps. */
 class DnsMalformedTest {
-    private static final StreamInfo FLOW = new StreamInfo(0, "10.0.0.1", 40000, "10.0.0.2", 5300, false, "t");
+    private static final StreamInfo FLOW = new StreamInfo(0, "198.18.0.1", 40000, "198.18.0.2", 5300, false, "t");
     private static final long S = 1_000_000_000L;
 
     private final List<L7Log> logs = new ArrayList<>();
@@ -51,7 +51,7 @@ class DnsMalformedTest {
     /** An A answer whose owner name is a pointer to the question name (offset 12). */
     static byte[] answerA(int ttl) {
         return new byte[] {(byte) 0xc0, 12, 0, 1, 0, 1, (byte) (ttl >> 24), (byte) (ttl >> 16), (byte) (ttl >> 8),
-                (byte) ttl, 0, 4, 10, 0, 0, 9};
+                (byte) ttl, 0, 4, (byte) 198, 18, 0, 9};
     }
 
     private static void send(DatagramHandler h, int dir, byte[] m, long ts) {
@@ -69,7 +69,7 @@ class DnsMalformedTest {
         assertEquals(2_000_000, log.latencyNanos());
         assertEquals("7_example.com", log.l7TraceId());
         assertEquals(1, log.dns().answers().size());
-        assertEquals("10.0.0.9", log.dns().answers().get(0).data());
+        assertEquals("198.18.0.9", log.dns().answers().get(0).data());
         assertEquals(300, log.dns().answers().get(0).ttl());
         assertEquals("example.com", log.dns().answers().get(0).name());
         assertNull(log.dns().malformed());
@@ -154,7 +154,7 @@ class DnsMalformedTest {
 
     @Test
     void tcpFramingAcrossSegmentsAndAfterGap() {
-        StreamInfo conn = new StreamInfo(0, "10.0.0.1", 40001, "10.0.0.2", 53, true, "t2");
+        StreamInfo conn = new StreamInfo(0, "198.18.0.1", 40001, "198.18.0.2", 53, true, "t2");
         StreamHandler h = tracker.streams().open(conn);
         byte[] q1 = framed(message(1, 0x0100, 0, "one.example", new byte[0]));
         byte[] r1 = framed(message(1, 0x8180, 1, "one.example", answerA(1)));

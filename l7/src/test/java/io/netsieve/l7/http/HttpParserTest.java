@@ -64,7 +64,7 @@ class HttpParserTest {
     static List<L7Log> feed(List<Piece> pieces, SplittableRandom random, L7Tracker tracker) {
         List<L7Log> logs = new ArrayList<>();
         L7Tracker t = tracker != null ? tracker : L7Tracker.builder().listener(logs::add).build();
-        StreamHandler h = t.streams().open(new StreamInfo(1, "10.0.0.1", 40000, "10.0.0.2", 8080, true, "it"));
+        StreamHandler h = t.streams().open(new StreamInfo(1, "198.18.0.1", 40000, "198.18.0.2", 8080, true, "it"));
         long[] seq = {REQ_ISN, RESP_ISN};
         long ts = 1_000_000;
         for (Piece p : pieces) {
@@ -180,7 +180,7 @@ class HttpParserTest {
         byte[] junk = new byte[4096];
         new SplittableRandom(7).nextBytes(junk);
         junk[0] = (byte) 0x80; // not a method's first letter nor 'H'
-        StreamHandler h = t.streams().open(new StreamInfo(0, "10.0.0.1", 1, "10.0.0.2", 80, true, "g"));
+        StreamHandler h = t.streams().open(new StreamInfo(0, "198.18.0.1", 1, "198.18.0.2", 80, true, "g"));
         h.onData(0, ByteBuffer.wrap(junk), 0, junk.length, 1, 1);
         h.onData(1, ByteBuffer.wrap(junk), 0, junk.length, 1, 2);
         h.onClose(3);
@@ -208,7 +208,7 @@ class HttpParserTest {
     void endlessChunkedBodyEndsAtCloseAsCutResponse() {
         List<L7Log> logs = new ArrayList<>();
         L7Tracker t = L7Tracker.builder().listener(logs::add).build();
-        StreamHandler h = t.streams().open(new StreamInfo(0, "10.0.0.1", 1, "10.0.0.2", 80, true, "e"));
+        StreamHandler h = t.streams().open(new StreamInfo(0, "198.18.0.1", 1, "198.18.0.2", 80, true, "e"));
         byte[] req = "GET /stream HTTP/1.1\r\nHost: h\r\n\r\n".getBytes(StandardCharsets.US_ASCII);
         h.onData(0, ByteBuffer.wrap(req), 0, req.length, 1, 1);
         byte[] head = "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n".getBytes(StandardCharsets.US_ASCII);
@@ -268,7 +268,7 @@ class HttpParserTest {
     void requestWithoutResponseTimesOut() {
         List<L7Log> logs = new ArrayList<>();
         L7Tracker t = L7Tracker.builder().listener(logs::add).build();
-        StreamHandler h = t.streams().open(new StreamInfo(0, "10.0.0.1", 1, "10.0.0.2", 80, true, "n"));
+        StreamHandler h = t.streams().open(new StreamInfo(0, "198.18.0.1", 1, "198.18.0.2", 80, true, "n"));
         byte[] req = "GET /slow HTTP/1.1\r\nHost: h\r\n\r\n".getBytes(StandardCharsets.US_ASCII);
         h.onData(0, ByteBuffer.wrap(req), 0, req.length, 1, 1_000_000_000L);
         t.advanceTime(10_000_000_000L);
@@ -297,7 +297,7 @@ class HttpParserTest {
     void gapInResponseResynchronises() {
         List<L7Log> logs = new ArrayList<>();
         L7Tracker t = L7Tracker.builder().listener(logs::add).build();
-        StreamHandler h = t.streams().open(new StreamInfo(0, "10.0.0.1", 1, "10.0.0.2", 80, true, "g"));
+        StreamHandler h = t.streams().open(new StreamInfo(0, "198.18.0.1", 1, "198.18.0.2", 80, true, "g"));
         byte[] r1 = "GET /1 HTTP/1.1\r\nHost: h\r\n\r\nGET /2 HTTP/1.1\r\nHost: h\r\n\r\n".getBytes(StandardCharsets.US_ASCII);
         h.onData(0, ByteBuffer.wrap(r1), 0, r1.length, 1, 1);
         byte[] a = "HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n0123456789".getBytes(StandardCharsets.US_ASCII);

@@ -33,7 +33,7 @@ class RedisParserTest {
     private static List<L7Log> feed(SplittableRandom random) {
         List<L7Log> logs = new ArrayList<>();
         L7Tracker t = L7Tracker.builder().listener(logs::add).build();
-        StreamHandler h = t.streams().open(new StreamInfo(0, "10.0.0.1", 5000, "10.0.0.2", 7000, true, "r"));
+        StreamHandler h = t.streams().open(new StreamInfo(0, "198.18.0.1", 5000, "198.18.0.2", 7000, true, "r"));
         send(h, 0, CLIENT, 100, random);
         send(h, 1, SERVER, 700, random);
         h.onClose(1);
@@ -94,7 +94,7 @@ class RedisParserTest {
     void badFramingIsCountedAndReadingResumes() {
         List<L7Log> logs = new ArrayList<>();
         L7Tracker t = L7Tracker.builder().listener(logs::add).build();
-        StreamHandler h = t.streams().open(new StreamInfo(0, "10.0.0.1", 5000, "10.0.0.2", 6379, true, "r"));
+        StreamHandler h = t.streams().open(new StreamInfo(0, "198.18.0.1", 5000, "198.18.0.2", 6379, true, "r"));
         send(h, 0, "*1\r\n$4\r\nPING\r\n", 1, null);
         send(h, 1, "$zz\r\n", 1, null); // a bad bulk length
         send(h, 0, "*1\r\n$4\r\nPING\r\n", 15, null);
