@@ -81,6 +81,8 @@ public final class Connection {
     public int clientSide = -1;
     public int localSide = -1;
     public int directionScore;
+    /** A record with a known direction was written: the direction sticks (rule 2 no longer changes it). */
+    public boolean directionReported;
     public long firstSeenNanos;
     public long lastSeenNanos;
     public boolean closed;

@@ -10,6 +10,7 @@ import io.netsieve.l4.Direction;
 import io.netsieve.l4.L4Config;
 import io.netsieve.l4.L4Log;
 import io.netsieve.l4.L4LogListener;
+import io.netsieve.l4.stream.ApplicationHints;
 import io.netsieve.l4.stream.DatagramHandler;
 import io.netsieve.l4.stream.DatagramHandlerFactory;
 import io.netsieve.l4.stream.StreamHandler;
@@ -36,6 +37,8 @@ import java.util.function.IntFunction;
 public final class ConnectionTable {
     // streams: io.netsieve.l4.stream (public SPI) fed from here
     private static final long SWEEP_PERIOD_NANOS = 1_000_000_000L;
+    /** direction_score of a client known from an application request only (no handshake, no server socket). */
+    static final int APPLICATION_SCORE = 240;
 
     private final L4Config config;
     private final IntFunction<Nic> nics;
@@ -43,8 +46,14 @@ public final class ConnectionTable {
     private final FlowTable<Connection> table;
     private final FlowKey key = new FlowKey();
     private final SplittableRandom random = new SplittableRandom(new SecureRandom().nextLong());
-    private final Map<Integer, long[]> localAddresses = new HashMap<>();
-    private final Map<Integer, Nic> nicCache = new HashMap<>();
+    /** Per capture point: its NIC and local addresses, resolved once. */
+    private record CapturePoint(Nic nic, long[] localAddresses) {
+    }
+
+    private final Map<Integer, CapturePoint> capturePoints = new HashMap<>();
+    /** One-entry cache in front of {@link #capturePoints}: a tracker mostly sees one capture point, no boxing. */
+    private int lastCapturePointId = Integer.MIN_VALUE;
+    private CapturePoint lastCapturePoint;
     private Connection lruHead;
     private Connection lruTail;
     private long nextSweep = Long.MIN_VALUE;
@@ -55,6 +64,7 @@ public final class ConnectionTable {
     private long flushed;
     private long records;
     private long listeningDecided;
+    private long applicationDecided;
 
     private final StreamHandlerFactory streamFactory;
     private final DatagramHandlerFactory datagramFactory;
@@ -227,10 +237,7 @@ public final class ConnectionTable {
             long idle = now - c.lastSeenNanos;
             long timeout = c.closed ? config.timeWaitNanos() : c.tcp ? config.tcpIdleNanos() : config.udpIdleNanos();
             if (idle >= timeout) {
-                if (!c.chunkEmpty()) {
-                    emit(c, true, false);
-                }
-                closeStreams(c, now);
+                finish(c, false, now);
                 table.removeAt(slot);
                 unlink(c);
                 expired++;
@@ -253,10 +260,7 @@ public final class ConnectionTable {
             boolean newIsn = sender.syn && sender.isn() != d.tcp().seq();
             if (c.closed || (newIsn && c.synSeen)) {
                 // Port reuse: a new SYN on a closed tuple, or one with a new ISN, starts a new connection.
-                if (!c.chunkEmpty()) {
-                    emit(c, true, false);
-                }
-                closeStreams(c, now);
+                finish(c, false, now);
                 table.remove(key);
                 unlink(c);
                 portReuses++;
@@ -286,8 +290,7 @@ public final class ConnectionTable {
         feedStreams(c, d, side, now);
         feedDatagrams(c, d, side, now);
         if (ended) {
-            emit(c, true, false);
-            closeStreams(c, now);
+            finish(c, false, now);
         } else if (c.chunkCount >= config.chunkMaxPackets()) {
             emit(c, false, false);
         }
@@ -297,11 +300,8 @@ public final class ConnectionTable {
     public void flush() {
         for (int slot = 0; slot < table.slots(); slot++) {
             Connection c = table.valueAt(slot);
-            if (c != null && !c.chunkEmpty()) {
-                emit(c, true, false);
-            }
             if (c != null) {
-                closeStreams(c, c.lastSeenNanos);
+                finish(c, false, c.lastSeenNanos);
             }
         }
         flushed += table.size();
@@ -311,10 +311,7 @@ public final class ConnectionTable {
 
     private void evictOldest() {
         Connection victim = lruHead;
-        if (!victim.chunkEmpty()) {
-            emit(victim, true, true);
-        }
-        closeStreams(victim, victim.lastSeenNanos);
+        finish(victim, true, victim.lastSeenNanos);
         table.remove(victim.key());
         unlink(victim);
         evicted++;
@@ -348,7 +345,7 @@ public final class ConnectionTable {
     // ---- direction --------------------------------------------------------------------------------------------
 
     private int localSide(int capturePointId, FlowKey k) {
-        long[] local = localAddresses.computeIfAbsent(capturePointId, this::addressesOf);
+        long[] local = capturePoint(capturePointId).localAddresses();
         boolean a = contains(local, k.aHigh(), k.aLow());
         boolean b = contains(local, k.bHigh(), k.bLow());
         if (a && !b) {
@@ -392,7 +389,7 @@ public final class ConnectionTable {
         if (nic.mac() != Nic.NO_MAC && frameMac >= 0) {
             return frameMac == nic.mac();
         }
-        long[] local = localAddresses.computeIfAbsent(capturePointId, this::addressesOf);
+        long[] local = capturePoint(capturePointId).localAddresses();
         // no MAC and no address to check against: the user's listening sockets are taken at their word
         return local.length == 0 || contains(local, high, low);
     }
@@ -402,8 +399,33 @@ public final class ConnectionTable {
         return listeningDecided;
     }
 
-    private long[] addressesOf(int capturePointId) {
-        Nic nic = nic(capturePointId);
+    /**
+     * Direction rule 2: the side that sent an application request (as the connection's L7 handler saw it) is the
+     * client, ahead of the SYN rule; not over rule 1 (a server socket), and not once a record with a known direction
+     * was written (a direction, once set, sticks).
+     */
+    private void applyApplicationHints(Connection c, ApplicationHints hints, int openedClient) {
+        if (hints == null || c.directionReported || c.directionScore == 255) {
+            return;
+        }
+        int dir = hints.requestDirection();
+        if (dir != StreamHandler.CLIENT_TO_SERVER && dir != StreamHandler.SERVER_TO_CLIENT) {
+            return;
+        }
+        int client = dir == StreamHandler.CLIENT_TO_SERVER ? openedClient : 1 - openedClient;
+        if (c.clientSide != client) {
+            applicationDecided++;
+        }
+        c.clientSide = client;
+        c.directionScore = c.synSeen || c.synAckSeen ? 255 : APPLICATION_SCORE;
+    }
+
+    /** Connections whose client came from an application request (rule 2) where the handshake did not say it. */
+    public long applicationDecided() {
+        return applicationDecided;
+    }
+
+    private static long[] addressesOf(Nic nic) {
         List<InetAddress> list = nic.localAddresses();
         long[] out = new long[list.size() * 2];
         for (int i = 0; i < list.size(); i++) {
@@ -436,22 +458,72 @@ public final class ConnectionTable {
     }
 
     private Nic nic(int capturePointId) {
-        return nicCache.computeIfAbsent(capturePointId, id -> {
+        return capturePoint(capturePointId).nic();
+    }
+
+    private CapturePoint capturePoint(int capturePointId) {
+        if (capturePointId == lastCapturePointId) {
+            return lastCapturePoint;
+        }
+        CapturePoint cp = capturePoints.computeIfAbsent(capturePointId, id -> {
             Nic n = nics.apply(id);
-            return n != null ? n : Nic.unnamed("capture-point-" + id);
+            Nic nic = n != null ? n : Nic.unnamed("capture-point-" + id);
+            return new CapturePoint(nic, addressesOf(nic));
         });
+        lastCapturePointId = capturePointId;
+        lastCapturePoint = cp;
+        return cp;
     }
 
     // ---- records ----------------------------------------------------------------------------------------------
 
+    /**
+     * The connection ends (closed, expired, evicted, flushed, replaced by port reuse): its stream or datagram
+     * handler is closed first, so that what it completes at the end (pending requests, close-delimited bodies) is in
+     * the hints the last record reads; then the last record, if the chunk holds packets.
+     */
+    private void finish(Connection c, boolean wasEvicted, long now) {
+        ApplicationHints hints = hints(c);
+        int openedClient = openedClient(c);
+        closeStreams(c, now);
+        if (!c.chunkEmpty()) {
+            emit(c, true, wasEvicted, hints, openedClient);
+        }
+    }
+
+    private static ApplicationHints hints(Connection c) {
+        return c.streams != null ? c.streams.handler() : c.datagrams;
+    }
+
+    private static int openedClient(Connection c) {
+        return c.streams != null ? c.streams.clientSide() : c.datagramClientSide;
+    }
+
     private void emit(Connection c, boolean last, boolean wasEvicted) {
+        emit(c, last, wasEvicted, hints(c), openedClient(c));
+    }
+
+    private void emit(Connection c, boolean last, boolean wasEvicted, ApplicationHints hints, int openedClient) {
         FlowKey k = c.key();
+        String l7Proto = null;
+        try {
+            applyApplicationHints(c, hints, openedClient);
+            l7Proto = hints != null ? hints.applicationProtocol() : null;
+        } catch (RuntimeException e) {
+            streamCounters.handlerFailures++;
+            if (c.streams != null) {
+                c.streams.handlerFailed();
+            } else {
+                c.datagrams = null;
+            }
+        }
         int local = c.localSide == 2 ? c.clientSide : c.localSide;
         Direction direction;
         int score;
         if (local >= 0 && c.clientSide >= 0) {
             direction = local == c.clientSide ? Direction.OUTGOING : Direction.INCOMING;
             score = c.directionScore > 0 ? c.directionScore : c.synSeen || c.synAckSeen ? 255 : 200;
+            c.directionReported = true;
         } else {
             direction = Direction.UNKNOWN;
             score = 0;
@@ -470,7 +542,7 @@ public final class ConnectionTable {
                 : "0_0";
         L4Log log = new L4Log(
                 c.chunkStartNanos, k.capturePointId(), nic(k.capturePointId()),
-                c.tcp ? "tcp" : "udp", "unknown",
+                c.tcp ? "tcp" : "udp", l7Proto != null ? l7Proto : "unknown",
                 srcIp, srcPort, dstIp, dstPort,
                 direction, score,
                 clientIsSrc ? srcIp : dstIp, clientIsSrc ? srcPort : dstPort,

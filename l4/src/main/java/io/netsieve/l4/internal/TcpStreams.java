@@ -21,6 +21,21 @@ final class TcpStreams {
         dirs[StreamHandler.SERVER_TO_CLIENT] = new DirectionStream(StreamHandler.SERVER_TO_CLIENT, counters);
     }
 
+    /** The handler, or null once it failed or closed. */
+    StreamHandler handler() {
+        return handler;
+    }
+
+    /** The side (0 / 1 of the flow key) the handler was opened with as the client. */
+    int clientSide() {
+        return clientSide;
+    }
+
+    /** The handler failed (threw): it is dropped. */
+    void handlerFailed() {
+        fail();
+    }
+
     void onPacket(DecodedPacket d, int side, long now) {
         if (closed) {
             return;

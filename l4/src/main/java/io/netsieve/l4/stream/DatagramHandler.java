@@ -14,7 +14,7 @@ import java.nio.ByteBuffer;
  * {@code data} buffer and its bytes are valid only during the call (copy what you keep). An exception thrown by a
  * handler is counted ({@link StreamStats#handlerFailures()}) and the flow's handler is dropped; the pipeline goes on.
  */
-public interface DatagramHandler {
+public interface DatagramHandler extends ApplicationHints {
 
     /**
      * One datagram's captured payload: {@code length} bytes at absolute index {@code offset} of {@code data}

@@ -13,7 +13,7 @@ import java.nio.ByteBuffer;
  * {@code data} buffer and its bytes are valid only during the call (copy what you keep). An exception thrown
  * by a handler is counted and the connection's handler is dropped; the pipeline goes on.
  */
-public interface StreamHandler {
+public interface StreamHandler extends ApplicationHints {
     int CLIENT_TO_SERVER = 0;
     int SERVER_TO_CLIENT = 1;
 

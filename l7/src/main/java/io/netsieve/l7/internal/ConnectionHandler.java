@@ -48,6 +48,8 @@ public final class ConnectionHandler implements StreamHandler, DatagramHandler, 
     private L7Protocol protocol;
     private L7Parser parser;
     private boolean reversed;
+    /** The L4 direction in which a request was seen (rule 2 of direction), -1 while none was. */
+    private int requestDirection = -1;
     private final SegmentLedger[] ledgers = {new SegmentLedger(), new SegmentLedger()};
 
     public ConnectionHandler(StreamInfo info, Transport transport, L7Registry registry, L7Config config,
@@ -253,6 +255,9 @@ public final class ConnectionHandler implements StreamHandler, DatagramHandler, 
                      Map<String, String> attributes, String l7TraceId) {
         boolean req = x.hasRequest();
         boolean resp = x.hasResponse();
+        if (req && status != L7Status.REQUEST_MALFORMED && requestDirection < 0) {
+            requestDirection = reversed ? StreamHandler.SERVER_TO_CLIENT : StreamHandler.CLIENT_TO_SERVER;
+        }
         long start = req ? x.requestStartNanos() : x.responseStartNanos();
         String traceId = l7TraceId != null ? l7TraceId
                 : (req ? x.requestSeq() : 0) + "_" + (resp ? x.responseSeq() : 0);
@@ -306,6 +311,18 @@ public final class ConnectionHandler implements StreamHandler, DatagramHandler, 
         } catch (RuntimeException e) {
             counters.listenerFailures++;
         }
+    }
+
+    // ApplicationHints (polled by L4 when it writes a record of this connection)
+
+    @Override
+    public int requestDirection() {
+        return requestDirection;
+    }
+
+    @Override
+    public String applicationProtocol() {
+        return protocol != null ? protocol.name() : null;
     }
 
     @Override
