@@ -11,6 +11,7 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Predicate;
 
 /** Test helper: a capture file through L4 and L7 trackers, the L7 records in emission order and the counters. */
 public final class Captures {
@@ -29,16 +30,23 @@ public final class Captures {
         L7Tracker l7 = L7Tracker.builder().config(config).registry(registry).listener(logs::add).build();
         L4Tracker l4 = L4Tracker.builder().listener(log -> { }).streams(l7.streams()).datagrams(l7.datagrams())
                 .build();
+        replay(file, l4, d -> false);
+        return new Run(logs, l7.stats());
+    }
+
+    /** Decodes every packet of {@code file} into {@code l4}, except those {@code drop} matches, then flushes it. */
+    public static void replay(Path file, L4Tracker l4, Predicate<DecodedPacket> drop) throws IOException {
         PacketDecoder decoder = new PacketDecoder();
         DecodedPacket d = new DecodedPacket();
         try (CaptureFileReader reader = CaptureFiles.open(file)) {
             PacketView view = new PacketView();
             while (reader.next(view)) {
                 decoder.decode(view, d);
-                l4.onPacket(d);
+                if (!drop.test(d)) {
+                    l4.onPacket(d);
+                }
             }
         }
         l4.flush();
-        return new Run(logs, l7.stats());
     }
 }

@@ -1,12 +1,8 @@
 package io.netsieve.l7;
 
-import io.netsieve.core.io.CaptureFileReader;
-import io.netsieve.core.io.CaptureFiles;
 import io.netsieve.core.nic.Nic;
 import io.netsieve.core.packet.DecodedPacket;
 import io.netsieve.core.packet.Layer;
-import io.netsieve.core.packet.PacketDecoder;
-import io.netsieve.core.packet.PacketView;
 import io.netsieve.core.packet.TcpView;
 import io.netsieve.core.testing.Prerequisites;
 import io.netsieve.core.testing.Tshark;
@@ -59,19 +55,7 @@ class L7DirectionTest {
             L7Tracker l7 = L7Tracker.builder().listener(log -> { }).build();
             b.streams(l7.streams()).datagrams(l7.datagrams());
         }
-        L4Tracker l4 = b.build();
-        PacketDecoder decoder = new PacketDecoder();
-        DecodedPacket d = new DecodedPacket();
-        try (CaptureFileReader reader = CaptureFiles.open(file)) {
-            PacketView view = new PacketView();
-            while (reader.next(view)) {
-                decoder.decode(view, d);
-                if (!drop.test(d)) {
-                    l4.onPacket(d);
-                }
-            }
-        }
-        l4.flush();
+        Captures.replay(file, b.build(), drop);
         assertFalse(logs.isEmpty(), file + ": records");
         return logs;
     }

@@ -1,10 +1,5 @@
 package io.netsieve.l7;
 
-import io.netsieve.core.io.CaptureFileReader;
-import io.netsieve.core.io.CaptureFiles;
-import io.netsieve.core.packet.DecodedPacket;
-import io.netsieve.core.packet.PacketDecoder;
-import io.netsieve.core.packet.PacketView;
 import io.netsieve.core.testing.Prerequisites;
 import io.netsieve.l4.L4Tracker;
 import io.netsieve.l4.stream.DatagramHandler;
@@ -113,16 +108,7 @@ class L7MutationTest {
             };
         };
         L4Tracker l4 = L4Tracker.builder().listener(log -> { }).streams(streams).datagrams(datagrams).build();
-        PacketDecoder decoder = new PacketDecoder();
-        DecodedPacket d = new DecodedPacket();
-        try (CaptureFileReader reader = CaptureFiles.open(file)) {
-            PacketView view = new PacketView();
-            while (reader.next(view)) {
-                decoder.decode(view, d);
-                l4.onPacket(d);
-            }
-        }
-        l4.flush();
+        Captures.replay(file, l4, d -> false);
         assertEquals(0, l4.streamStats().handlerFailures(), "no L7 handler threw on " + file);
     }
 

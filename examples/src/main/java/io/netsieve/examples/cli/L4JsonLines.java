@@ -53,16 +53,11 @@ final class L4JsonLines implements L4LogListener, AutoCloseable {
         m.put("src_port", log.srcPort());
         m.put("dst_ip", log.dstIp());
         m.put("dst_port", log.dstPort());
-        m.put("l4_proto", log.l4Proto());
-        m.put("l7_proto", log.l7Proto());
         m.put("direction", log.direction().label());
         m.put("conn_side", log.connSide());
         m.put("direction_score", log.directionScore());
-        m.put("client_ip", log.clientIp());
-        m.put("client_port", log.clientPort());
-        m.put("server_ip", log.serverIp());
-        m.put("server_port", log.serverPort());
-        m.put("inner_traceid", log.innerTraceId());
+        SharedFields.connection(m, log.l4Proto(), log.l7Proto(), log.clientIp(), log.clientPort(), log.serverIp(),
+                log.serverPort(), log.innerTraceId());
         m.put("nic_traceid", log.nicTraceId());
         m.put("community_id", log.communityId());
         m.put("vxlan_packet", log.vxlanPacket());
@@ -77,12 +72,8 @@ final class L4JsonLines implements L4LogListener, AutoCloseable {
         m.put("rx_seq_max", log.rxSeqMax());
         m.put("tx_seq_pos", log.txSeqPos());
         m.put("rx_seq_pos", log.rxSeqPos());
-        m.put("tx_packets", log.txPackets());
-        m.put("rx_packets", log.rxPackets());
-        m.put("tx_bytes", log.txBytes());
-        m.put("rx_bytes", log.rxBytes());
-        m.put("tx_retrans", log.txRetrans());
-        m.put("rx_retrans", log.rxRetrans());
+        SharedFields.counts(m, log.txPackets(), log.rxPackets(), log.txBytes(), log.rxBytes(), log.txRetrans(),
+                log.rxRetrans());
         m.put("tcp_syn_retrans", log.tcpSynRetrans());
         m.put("chunk_syn", log.chunkSyn());
         m.put("tcp_3whs_cost", log.tcp3whsCost() >= 0 ? log.tcp3whsCost() : null);

@@ -56,24 +56,15 @@ final class L7JsonLines implements AutoCloseable {
         m.put("source", "bpf_net_l7_log");
         m.put("time", log.timestampNanos());
         NicTags.put(m, nic);
-        m.put("l4_proto", log.l4Proto());
-        m.put("l7_proto", log.l7Proto());
-        m.put("client_ip", log.clientIp());
-        m.put("client_port", log.clientPort());
-        m.put("server_ip", log.serverIp());
-        m.put("server_port", log.serverPort());
-        m.put("inner_traceid", log.innerTraceId());
+        SharedFields.connection(m, log.l4Proto(), log.l7Proto(), log.clientIp(), log.clientPort(), log.serverIp(),
+                log.serverPort(), log.innerTraceId());
         m.put("l7_traceid", log.l7TraceId());
         m.put("req_seq", log.reqSeq() >= 0 ? log.reqSeq() : null);
         m.put("resp_seq", log.respSeq() >= 0 ? log.respSeq() : null);
         m.put("tx_seq", log.txSeq() >= 0 ? log.txSeq() : null);
         m.put("rx_seq", log.rxSeq() >= 0 ? log.rxSeq() : null);
-        m.put("tx_packets", log.txPackets());
-        m.put("rx_packets", log.rxPackets());
-        m.put("tx_bytes", log.txBytes());
-        m.put("rx_bytes", log.rxBytes());
-        m.put("tx_retrans", log.txRetrans());
-        m.put("rx_retrans", log.rxRetrans());
+        SharedFields.counts(m, log.txPackets(), log.rxPackets(), log.txBytes(), log.rxBytes(), log.txRetrans(),
+                log.rxRetrans());
         m.put("chunk_id_min", log.chunkIdMin() >= 0 ? log.chunkIdMin() : null);
         m.put("chunk_id_max", log.chunkIdMax() >= 0 ? log.chunkIdMax() : null);
         m.put("status", log.status().name().toLowerCase(java.util.Locale.ROOT));
