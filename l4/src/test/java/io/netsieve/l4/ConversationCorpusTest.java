@@ -8,7 +8,6 @@ import io.netsieve.core.packet.DecodedPacket;
 import io.netsieve.core.packet.MalformedReason;
 import io.netsieve.core.packet.PacketDecoder;
 import io.netsieve.core.packet.PacketView;
-import io.netsieve.core.testing.Prerequisites;
 import io.netsieve.core.testing.Tshark;
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.TestFactory;
@@ -37,9 +36,7 @@ class ConversationCorpusTest {
 
     @TestFactory
     Stream<DynamicTest> conversationsPerDirectionMatchTshark() throws IOException {
-        Prerequisites.requireCommand("tshark");
-        return CorpusCaptures.all().stream()
-                .map(f -> DynamicTest.dynamicTest(f.getFileName().toString(), () -> compare(f)));
+        return CorpusCaptures.eachAgainstTshark(f -> compare(f));
     }
 
     private static String endpoint(String ip, String port) {

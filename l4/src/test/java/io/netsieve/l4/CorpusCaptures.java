@@ -1,6 +1,8 @@
 package io.netsieve.l4;
 
 import io.netsieve.core.testing.Prerequisites;
+import org.junit.jupiter.api.DynamicTest;
+import org.junit.jupiter.api.function.ThrowingConsumer;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -21,6 +23,12 @@ public final class CorpusCaptures {
             "http_PPI.pcap", "PPI/802.11 link type not decoded");
 
     private CorpusCaptures() {
+    }
+
+    /** One dynamic test per corpus capture ({@link #all()}), each running {@code compare} on it; needs tshark. */
+    public static Stream<DynamicTest> eachAgainstTshark(ThrowingConsumer<Path> compare) throws IOException {
+        Prerequisites.requireCommand("tshark");
+        return all().stream().map(f -> DynamicTest.dynamicTest(f.getFileName().toString(), () -> compare.accept(f)));
     }
 
     /** Every pcap/pcapng of the tcpdump tests and of libpcap's filter tests, sorted by folder then name. */

@@ -6,7 +6,6 @@ import io.netsieve.core.io.CaptureFiles;
 import io.netsieve.core.packet.DecodedPacket;
 import io.netsieve.core.packet.PacketDecoder;
 import io.netsieve.core.packet.PacketView;
-import io.netsieve.core.testing.Prerequisites;
 import io.netsieve.core.testing.Tshark;
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.TestFactory;
@@ -31,9 +30,7 @@ class L4TrackerCorpusTest {
 
     @TestFactory
     Stream<DynamicTest> connectionsMatchTsharkStreams() throws IOException {
-        Prerequisites.requireCommand("tshark");
-        return CorpusCaptures.all().stream()
-                .map(f -> DynamicTest.dynamicTest(f.getFileName().toString(), () -> compare(f)));
+        return CorpusCaptures.eachAgainstTshark(f -> compare(f));
     }
 
     private static void compare(Path file) throws Exception {

@@ -60,26 +60,35 @@ final class DirectionStream {
             started = true;
             next = seq;
         }
-        if (length > 0) {
-            int d = delta(seq, next);
-            if (d <= 0) {
-                long skip = -(long) d;
-                if (skip >= length) {
-                    counters.duplicate += length;
-                } else {
-                    counters.duplicate += skip;
-                    deliverInOrder(owner, seq, buf, offset, captured, length, (int) skip, ts);
-                    drain(owner);
-                }
-            } else {
-                bufferAhead(owner, seq, buf, offset, captured, length, ts);
-            }
+        if (length > 0 && !deliverIfDue(owner, seq, buf, offset, captured, length, ts)) {
+            bufferAhead(owner, seq, buf, offset, captured, length, ts);
         }
         if (fin && !finKnown) {
             finKnown = true;
             finSeq = add(seq, length);
         }
         checkEnd(owner, ts);
+    }
+
+    /**
+     * A segment that starts at or before {@code next}: its bytes already delivered count as duplicates, the rest is
+     * delivered, followed by what was buffered behind it. False (nothing done) when it starts after {@code next}.
+     */
+    private boolean deliverIfDue(TcpStreams owner, long seq, ByteBuffer buf, int offset, int captured, int length,
+                                 long ts) {
+        int d = delta(seq, next);
+        if (d > 0) {
+            return false;
+        }
+        long skip = -(long) d;
+        if (skip >= length) {
+            counters.duplicate += length;
+        } else {
+            counters.duplicate += skip;
+            deliverInOrder(owner, seq, buf, offset, captured, length, (int) skip, ts);
+            drain(owner);
+        }
+        return true;
     }
 
     /** Delivers bytes [seq+skip, seq+length) of a segment that starts at or before {@code next}. */
@@ -110,16 +119,7 @@ final class DirectionStream {
             gap(owner, next, Integer.toUnsignedLong(delta(target, next)), ts);
             next = target;
             drain(owner);
-            int d = delta(seq, next);
-            if (d <= 0) {
-                long skip = -(long) d;
-                if (skip >= length) {
-                    counters.duplicate += length;
-                } else {
-                    counters.duplicate += skip;
-                    deliverInOrder(owner, seq, buf, offset, captured, length, (int) skip, ts);
-                    drain(owner);
-                }
+            if (deliverIfDue(owner, seq, buf, offset, captured, length, ts)) {
                 return;
             }
         }

@@ -590,22 +590,24 @@ public final class FragmentReassembler {
 
     /** Turns a datagram into a tombstone (RFC 5722): its bytes are freed, it stays keyed until its timeout. */
     private void kill(int s) {
-        Datagram g = slots[s];
-        pending -= g.fragments;
-        g.fragments = 0;
-        bytesBuffered -= g.charged;
-        g.charged = 0;
+        Datagram g = uncharge(s);
         g.dead = true;
         g.releaseBuffers();
     }
 
-    /** Removes a datagram from the table; the caller has counted its fragments. */
-    private void release(int s) {
+    /** Takes a datagram's fragments and bytes off the table's totals. */
+    private Datagram uncharge(int s) {
         Datagram g = slots[s];
         pending -= g.fragments;
         g.fragments = 0;
         bytesBuffered -= g.charged;
         g.charged = 0;
+        return g;
+    }
+
+    /** Removes a datagram from the table; the caller has counted its fragments. */
+    private void release(int s) {
+        Datagram g = uncharge(s);
         // unlink from its bucket chain
         int b = g.hash & bucketMask;
         if (buckets[b] == s + 1) {

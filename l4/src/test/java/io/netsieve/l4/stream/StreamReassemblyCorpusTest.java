@@ -47,8 +47,8 @@ class StreamReassemblyCorpusTest {
         final long[] gaps = new long[2];
         final boolean[] ended = new boolean[2];
         boolean closed;
-        long expectedSeq0 = -1;
-        long expectedSeq1 = -1;
+        /** The seq each direction's next delivery or gap must start at, -1 before the first. */
+        final long[] expectedSeq = {-1, -1};
 
         Recorded(StreamInfo info) {
             this.info = info;
@@ -57,30 +57,20 @@ class StreamReassemblyCorpusTest {
         @Override
         public void onData(int direction, ByteBuffer data, int offset, int length, long seq, long ts) {
             // sequence numbers must continue where the last delivery or hole ended
-            long expected = direction == 0 ? expectedSeq0 : expectedSeq1;
+            long expected = expectedSeq[direction];
             if (expected >= 0 && expected != seq) {
                 throw new AssertionError("direction " + direction + " jumped from " + expected + " to " + seq);
             }
             byte[] b = new byte[length];
             data.get(offset, b);
             bytes[direction].writeBytes(b);
-            long next = (seq + length) & 0xffffffffL;
-            if (direction == 0) {
-                expectedSeq0 = next;
-            } else {
-                expectedSeq1 = next;
-            }
+            expectedSeq[direction] = (seq + length) & 0xffffffffL;
         }
 
         @Override
         public void onGap(int direction, long seq, long length, long ts) {
             gaps[direction] += length;
-            long next = (seq + length) & 0xffffffffL;
-            if (direction == 0) {
-                expectedSeq0 = next;
-            } else {
-                expectedSeq1 = next;
-            }
+            expectedSeq[direction] = (seq + length) & 0xffffffffL;
         }
 
         @Override
