@@ -2,7 +2,10 @@ package io.netsieve.benchmarks;
 
 import io.netsieve.core.io.CaptureFileReader;
 import io.netsieve.core.io.CaptureFiles;
+import io.netsieve.core.packet.DecodedPacket;
+import io.netsieve.core.packet.PacketDecoder;
 import io.netsieve.core.packet.PacketView;
+import io.netsieve.l4.L4Tracker;
 import java.io.ByteArrayOutputStream;
 
 /** The first frames of the benchmark capture copied into one array, with their offsets, lengths and times. */
@@ -24,6 +27,21 @@ final class BenchFrames {
         this.timestamps = timestamps;
         this.linkType = linkType;
         this.count = count;
+    }
+
+    /** Points {@code view} at frame {@code i}, its capture time moved by {@code shiftNanos}. */
+    void wrap(PacketView view, int i, long shiftNanos) {
+        view.wrap(frames, offsets[i], lengths[i], wireLengths[i], timestamps[i] + shiftNanos, linkType, 0);
+    }
+
+    /** Decodes every frame (times moved by {@code shiftNanos}) into {@code tracker}, then flushes it. */
+    void track(L4Tracker tracker, PacketView view, PacketDecoder decoder, DecodedPacket decoded, long shiftNanos) {
+        for (int i = 0; i < count; i++) {
+            wrap(view, i, shiftNanos);
+            decoder.decode(view, decoded);
+            tracker.onPacket(decoded);
+        }
+        tracker.flush();
     }
 
     /** Loads exactly {@code max} frames (fails if the capture has fewer). */

@@ -41,21 +41,16 @@ public final class DecodeCpuProbe {
             for (int r = 0; r < passes; r++) {
                 long t0 = mx.getCurrentThreadCpuTime();
                 for (int i = 0; i < f.count; i++) {
-                    view.wrap(f.frames, f.offsets[i], f.lengths[i], f.wireLengths[i], f.timestamps[i], f.linkType, 0);
+                    f.wrap(view, i, 0L);
                     decoder.decode(view, decoded);
                     sink += decoded.tcp().flags();
                 }
                 long t1 = mx.getCurrentThreadCpuTime();
                 L4Tracker tracker = L4Tracker.builder().config(L4Config.defaults()).listener(log -> records++).build();
-                for (int i = 0; i < f.count; i++) {
-                    view.wrap(f.frames, f.offsets[i], f.lengths[i], f.wireLengths[i], f.timestamps[i], f.linkType, 0);
-                    decoder.decode(view, decoded);
-                    tracker.onPacket(decoded);
-                }
-                tracker.flush();
+                f.track(tracker, view, decoder, decoded, 0L);
                 long t2 = mx.getCurrentThreadCpuTime();
                 for (int n = 0, i = 0; n < PACKETS; n++, i = i + 1 == HOT_WINDOW ? 0 : i + 1) {
-                    view.wrap(f.frames, f.offsets[i], f.lengths[i], f.wireLengths[i], f.timestamps[i], f.linkType, 0);
+                    f.wrap(view, i, 0L);
                     decoder.decode(view, decoded);
                     sink += decoded.layers() + decoded.srcPort();
                 }

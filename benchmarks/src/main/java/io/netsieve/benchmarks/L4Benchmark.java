@@ -58,12 +58,7 @@ public class L4Benchmark {
     @Benchmark
     public long decodeAndTrack() {
         L4Tracker tracker = L4Tracker.builder().config(L4Config.defaults()).listener(log -> records++).build();
-        for (int i = 0; i < f.count; i++) {
-            view.wrap(f.frames, f.offsets[i], f.lengths[i], f.wireLengths[i], f.timestamps[i], f.linkType, 0);
-            decoder.decode(view, decoded);
-            tracker.onPacket(decoded);
-        }
-        tracker.flush();
+        f.track(tracker, view, decoder, decoded, 0L);
         return records;
     }
 
@@ -72,7 +67,7 @@ public class L4Benchmark {
     public int decodeOnly() {
         int tcp = 0;
         for (int i = 0; i < f.count; i++) {
-            view.wrap(f.frames, f.offsets[i], f.lengths[i], f.wireLengths[i], f.timestamps[i], f.linkType, 0);
+            f.wrap(view, i, 0L);
             decoder.decode(view, decoded);
             tcp += decoded.tcp().flags();
         }
@@ -84,12 +79,7 @@ public class L4Benchmark {
     public long decodeAndTrackReused() {
         L4Tracker tracker = reused;
         long shift = timeShift;
-        for (int i = 0; i < f.count; i++) {
-            view.wrap(f.frames, f.offsets[i], f.lengths[i], f.wireLengths[i], f.timestamps[i] + shift, f.linkType, 0);
-            decoder.decode(view, decoded);
-            tracker.onPacket(decoded);
-        }
-        tracker.flush();
+        f.track(tracker, view, decoder, decoded, shift);
         timeShift = shift + span;
         return records;
     }
