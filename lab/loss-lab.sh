@@ -24,60 +24,39 @@
 # match), tcpdump, python3, curl.
 set -euo pipefail
 
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+LAB_NAME=loss-lab
+LAB_NS=nsloss-
+# shellcheck source=lab-lib.sh
+. "$here/lab-lib.sh"
+
 usage() {
   sed -n '2,7p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
   exit 2
 }
 
-down() {
-  local prefix="${1:-nsloss-}"
-  case "$prefix" in nsloss-*) ;; *) echo "loss-lab: refusing to delete namespaces outside nsloss-*" >&2; return 1 ;; esac
-  for ns in $(ip netns list | awk '{print $1}' | grep "^${prefix}" || true); do
-    for pid in $(ip netns pids "$ns" 2>/dev/null || true); do kill -9 "$pid" 2>/dev/null || true; done
-    ip netns delete "$ns" 2>/dev/null || true
-  done
-}
-
 [ $# -ge 1 ] || usage
 mode="$1"
 case "$mode" in
-  down) down "${2:-nsloss-}"; exit 0 ;;
+  down) lab_down "${2:-nsloss-}"; exit 0 ;;
   record) [ $# -ge 2 ] || usage ;;
   *) usage ;;
 esac
 
-for tool in ip iptables tcpdump python3 curl; do
-  command -v "$tool" >/dev/null || { echo "loss-lab: '$tool' is not installed" >&2; exit 3; }
-done
-[ "$(id -u)" = 0 ] || { echo "loss-lab: needs root (network namespaces)" >&2; exit 3; }
+lab_require ip iptables tcpdump python3 curl
 
 out="$2"
 mkdir -p "$out"; out="$(cd "$out" && pwd)"
 P="nsloss-$(printf '%04x' $((RANDOM % 65536)))"
 C="$P-client"; R="$P-router"; S="$P-server"
 tmp="$(mktemp -d /tmp/netsieve-loss-lab.XXXXXX)"
-pids=()
 
 cleanup() {
-  kill "${watchdog:-0}" 2>/dev/null || true
-  for pid in "${pids[@]:-}"; do [ -n "$pid" ] && kill "$pid" 2>/dev/null || true; done
-  sleep 0.2
-  down "$P-"
+  lab_stop
+  lab_down "$P-"
   rm -rf "$tmp"
 }
-trap cleanup EXIT
-trap 'exit 1' INT TERM
-# watchdog: the whole run is bounded even if a tool hangs
-# (its output goes to /dev/null so a leftover sleep never holds the caller's pipe open)
-( sleep 90; kill -TERM $$ ) >/dev/null 2>&1 &
-watchdog=$!
-
-n() { local ns="$1"; shift; ip netns exec "$ns" "$@"; }
-ready() { # ready <tries> <command...>
-  local tries="$1"; shift
-  for _ in $(seq "$tries"); do "$@" >/dev/null 2>&1 && return 0; sleep 0.1; done
-  echo "loss-lab: not ready: $*" >&2; return 1
-}
+lab_traps cleanup
 
 for ns in "$C" "$R" "$S"; do
   ip netns add "$ns"
@@ -190,9 +169,7 @@ wait "$a_pid" || status=$?
 wait "$b_pid" || status=$?
 sleep 0.5
 
-# SIGTERM, not SIGINT: background jobs of a script ignore SIGINT; tcpdump flushes its file on either
-for pid in "${cap_pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
-for pid in "${cap_pids[@]}"; do wait "$pid" 2>/dev/null || true; done
+lab_stop_captures "${cap_pids[@]}"
 dropped="$(n "$R" iptables -L FORWARD -v -x -n | awk '/DROP/ {d += $1} END {print d + 0}')"
 # tcpdump's own losses would be confused with the router's: count them (dropped by the kernel, or received by the
 # filter but not written)

@@ -22,18 +22,14 @@
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+LAB_NAME=netsieve-lab
+LAB_NS=nslab-
+# shellcheck source=lab-lib.sh
+. "$here/lab-lib.sh"
 
 usage() {
   sed -n '2,10p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
   exit 2
-}
-
-down() {
-  local prefix="${1:-nslab-}"
-  for ns in $(ip netns list | awk '{print $1}' | grep "^${prefix}" || true); do
-    for pid in $(ip netns pids "$ns" 2>/dev/null || true); do kill -9 "$pid" 2>/dev/null || true; done
-    ip netns delete "$ns" 2>/dev/null || true
-  done
 }
 
 [ $# -ge 1 ] || usage
@@ -43,9 +39,9 @@ case "$mode" in
     if [ -n "${2:-}" ] && [ -f "$2/prefix" ]; then
       prefix="$(cat "$2/prefix")"
       for pid in $(cat "$2/pids" 2>/dev/null); do kill "$pid" 2>/dev/null || true; done
-      down "$prefix-"
+      lab_down "$prefix-"
     else
-      down "${2:-nslab-}"
+      lab_down "${2:-nslab-}"
     fi
     exit 0 ;;
   record|up) [ $# -ge 2 ] || usage ;;
@@ -53,10 +49,7 @@ case "$mode" in
   *) usage ;;
 esac
 
-for tool in ip iptables tcpdump python3 curl redis-server redis-cli dnsmasq; do
-  command -v "$tool" >/dev/null || { echo "netsieve-lab: '$tool' is not installed" >&2; exit 3; }
-done
-[ "$(id -u)" = 0 ] || { echo "netsieve-lab: needs root (network namespaces)" >&2; exit 3; }
+lab_require ip iptables tcpdump python3 curl redis-server redis-cli dnsmasq
 
 case "$mode" in
   record) state=""; out="$2" ;;
@@ -72,29 +65,14 @@ else
 fi
 N1="$P-node1"; N2="$P-node2"; A="$P-pod-a"; B="$P-pod-b"; C="$P-pod-c"; D="$P-pod-d"; X="$P-ext"
 tmp="$(mktemp -d /tmp/netsieve-lab.XXXXXX)"
-pids=()
 
 cleanup() {
-  kill "${watchdog:-0}" 2>/dev/null || true
-  for pid in "${pids[@]:-}"; do [ -n "$pid" ] && kill "$pid" 2>/dev/null || true; done
-  sleep 0.2
-  if [ "$mode" = record ] || { [ "$mode" = up ] && [ "$failed" = 1 ]; }; then down "$P-"; fi
+  lab_stop
+  if [ "$mode" = record ] || { [ "$mode" = up ] && [ "$failed" = 1 ]; }; then lab_down "$P-"; fi
   rm -rf "$tmp"
 }
 failed=1
-trap cleanup EXIT
-trap 'exit 1' INT TERM
-# watchdog: the whole run is bounded even if a tool hangs
-# (its output goes to /dev/null so a leftover sleep never holds the caller's pipe open)
-( sleep 90; kill -TERM $$ ) >/dev/null 2>&1 &
-watchdog=$!
-
-n() { local ns="$1"; shift; ip netns exec "$ns" "$@"; }
-ready() { # ready <tries> <command...>
-  local tries="$1"; shift
-  for _ in $(seq "$tries"); do "$@" >/dev/null 2>&1 && return 0; sleep 0.1; done
-  echo "netsieve-lab: not ready: $*" >&2; return 1
-}
+lab_traps cleanup
 logs="${state:-$tmp}"
 
 if [ "$mode" != traffic ]; then
@@ -217,9 +195,7 @@ n "$A" curl -s -m 2 -o /dev/null http://198.18.2.10:8081/ || true               
 n "$A" curl -s --connect-timeout 2 -o /dev/null http://198.18.2.10:9999/ || true    # timed out (SYNs dropped)
 sleep 0.5
 
-# SIGTERM, not SIGINT: background jobs of a script ignore SIGINT; tcpdump flushes its file on either
-for pid in "${cap_pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
-for pid in "${cap_pids[@]}"; do wait "$pid" 2>/dev/null || true; done
+lab_stop_captures "${cap_pids[@]}"
 
 mac() { n "$1" ip -o link show dev "$2" | grep -o 'link/ether [0-9a-f:]*' | cut -d' ' -f2; }
 # the namespace's server sockets as the kernel lists them (TCP LISTEN, unconnected UDP), in the manifest's
