@@ -1,7 +1,14 @@
 # shellcheck shell=bash
 # What the namespace labs share (sourced by lab/netsieve-lab.sh and lab/loss-lab.sh; not run on its own).
-# The sourcing script sets LAB_NAME (the prefix of its messages) and LAB_NS (the prefix every namespace it creates
-# starts with, e.g. "nslab-") before it sources this file. Nothing here touches the machine's real interfaces.
+# The sourcing script sets LAB_NAME (the prefix of its messages), LAB_NS (the prefix every namespace it creates
+# starts with, e.g. "nslab-") and LAB_USAGE (the lines of its header comment that are its usage, e.g. "2,7") before
+# it sources this file. Nothing here touches the machine's real interfaces.
+
+# usage: the script's usage (from its header comment), exit 2.
+usage() {
+  sed -n "${LAB_USAGE}p" "$0" | sed 's/^# \{0,1\}//'
+  exit 2
+}
 
 # lab_down PREFIX: every namespace whose name starts with PREFIX (which must start with LAB_NS): its processes are
 # killed, then it is deleted (with it go its veths and their peers).

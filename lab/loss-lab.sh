@@ -25,15 +25,9 @@
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-LAB_NAME=loss-lab
-LAB_NS=nsloss-
+LAB_NAME=loss-lab LAB_NS=nsloss- LAB_USAGE=2,7 # messages, namespace prefix, usage lines of this header
 # shellcheck source=lab-lib.sh
 . "$here/lab-lib.sh"
-
-usage() {
-  sed -n '2,7p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
-  exit 2
-}
 
 [ $# -ge 1 ] || usage
 mode="$1"

@@ -22,15 +22,9 @@
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-LAB_NAME=netsieve-lab
-LAB_NS=nslab-
+LAB_NAME=netsieve-lab LAB_NS=nslab- LAB_USAGE=2,10 # messages, namespace prefix, usage lines of this header
 # shellcheck source=lab-lib.sh
 . "$here/lab-lib.sh"
-
-usage() {
-  sed -n '2,10p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
-  exit 2
-}
 
 [ $# -ge 1 ] || usage
 mode="$1"
