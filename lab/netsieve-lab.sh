@@ -2,14 +2,14 @@
 # netsieve lab: a small "cluster" in network namespaces, recorded on every NIC at once.
 #
 #   lab/netsieve-lab.sh record OUTDIR     build it, run the traffic, write OUTDIR/*.pcap + captures.tsv + lab.env,
-#                                         tear it down (bounded: about 6 s)
+#                                         tear it down (bounded: about 7 s)
 #   lab/netsieve-lab.sh up STATEDIR       build it and start the servers, leave it running (prefix in STATEDIR/prefix)
 #   lab/netsieve-lab.sh traffic STATEDIR OUTDIR   on a lab that is up: capture every NIC while the clients run
 #   lab/netsieve-lab.sh down [PREFIX|STATEDIR]    tear down (default: every nslab-* namespace)
 #
 # Topology (IPv4 from 198.18.0.0/15 only; IPv6 ULA fd00:198:18::/48):
 #
-#   pod-a (client) ─┐                                 ┌─ pod-c (web: HTTP/1.1 :8080)
+#   pod-a (client) ─┐                                 ┌─ pod-c (web: HTTP/1.1 :8080, h2c :80)
 #   198.18.1.10     ├ br0 node1 eth0 ══ eth0 node2 br0 ┤   198.18.2.10
 #   pod-b (client) ─┘ 198.18.1.1  198.18.0.1/30 .2     └─ pod-d (redis :6379, dnsmasq :53)
 #   198.18.1.11          │ eth1 198.19.0.1 (SNAT, MASQUERADE)  198.18.2.11
@@ -17,8 +17,10 @@
 #
 # Pods hang off their node's bridge by veth pairs (pod side eth0, node side veth-<pod>); the nodes route the pod
 # networks to each other over the node link; traffic from pods to the external host is masqueraded by node1.
+# pod-c's h2c server is nghttpx (HTTP/2 over cleartext: prior knowledge and the HTTP/1.1 Upgrade) in front of its
+# HTTP/1.1 server, so its answers are those of lab/http_server.py.
 # Nothing is connected to the machine's real interfaces. Needs root, iproute2, iptables, tcpdump, python3, curl,
-# redis-server, redis-cli, dnsmasq.
+# redis-server, redis-cli, dnsmasq, nghttp and nghttpx (Debian: nghttp2-client, nghttp2-proxy).
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -43,7 +45,7 @@ case "$mode" in
   *) usage ;;
 esac
 
-lab_require ip iptables tcpdump python3 curl redis-server redis-cli dnsmasq
+lab_require ip iptables tcpdump python3 curl redis-server redis-cli dnsmasq nghttp nghttpx
 
 case "$mode" in
   record) state=""; out="$2" ;;
@@ -132,10 +134,14 @@ n "$D" dnsmasq --keep-in-foreground --no-resolv --no-hosts --bind-interfaces --l
   --port=53 --no-dhcp-interface=eth0 --pid-file="$logs/dnsmasq.pid" --user=root --log-facility="$logs/dnsmasq.log" \
   --address=/web.lab/198.18.2.10 --host-record=redis.lab,198.18.2.11,fd00:198:18:2::11 \
   --txt-record=lab,"netsieve lab" >/dev/null 2>&1 & pids+=($!)
+# h2c (prior knowledge and HTTP/1.1 Upgrade) on :80, IPv4 and IPv6, proxied to the HTTP/1.1 server on the pod's lo
+n "$C" nghttpx --conf=/dev/null --frontend='*,80;no-tls' --backend='127.0.0.1,8080' --workers=1 --single-process \
+  --errorlog-file="$logs/nghttpx-error.log" --accesslog-file="$logs/nghttpx-access.log" >/dev/null 2>&1 & pids+=($!)
 n "$C" iptables -A INPUT -p tcp --dport 9999 -j DROP   # a port whose SYNs vanish: connect timeout
 
 ready 50 n "$A" curl -s -m 1 -o /dev/null http://198.18.2.10:8080/
 ready 50 n "$A" curl -s -m 1 -o /dev/null http://198.19.0.10:8080/
+ready 50 n "$A" curl -sf -m 1 --http2-prior-knowledge -o /dev/null http://198.18.2.10/
 ready 50 n "$A" redis-cli -h 198.18.2.11 ping
 ready 50 n "$A" python3 "$here/dns_query.py" 198.18.2.11 web.lab
 sleep 0.5 # let the readiness connections finish closing before the capture starts
@@ -177,6 +183,15 @@ head -c 3000 /dev/zero | tr '\0' x | n "$A" curl -s -m 5 -o /dev/null --data-bin
 n "$A" curl -s -m 5 -g -o /dev/null "http://[fd00:198:18:2::10]:8080/"           # IPv6, across nodes
 n "$B" curl -s -m 5 -o /dev/null "$web/?from=pod-b"
 n "$A" curl -s -m 5 -o /dev/null http://198.19.0.10:8080/external                # through SNAT
+# HTTP/2 over cleartext to nghttpx on pod-c :80, one connection per line, several streams on each where the client
+# allows (nghttp's requests are streams 13, 15, ...: it opens 3..11 as PRIORITY-only anchors first)
+h2c=http://198.18.2.10
+n "$A" timeout 5 nghttp -n -t 4 "$h2c/?h2=prior" "$h2c/chunked?h2=prior" "$h2c/error?h2=prior" \
+  "$h2c/h2-prior-missing"                                                        # prior knowledge
+n "$B" timeout 5 nghttp -n -u -t 4 "$h2c/?h2=upgrade" "$h2c/h2-upgrade-missing"  # Upgrade: h2c (stream 1), then h2
+n "$A" curl -s -m 5 --http2 -o /dev/null -o /dev/null "$h2c/?h2=curl-upgrade" "$h2c/h2-curl-missing"  # the same
+# (one request: curl 7.88 sends no second request on a reused prior-knowledge connection)
+n "$B" curl -s -m 5 -g --http2-prior-knowledge -o /dev/null "http://[fd00:198:18:2::10]/?h2=curl-prior6"  # IPv6
 n "$B" redis-cli -h 198.18.2.11 set lab:key netsieve >/dev/null
 n "$B" redis-cli -h 198.18.2.11 get lab:key >/dev/null
 printf '*1\r\n$4\r\nPING\r\n*3\r\n$3\r\nSET\r\n$7\r\nlab:cnt\r\n$1\r\n0\r\n*2\r\n$4\r\nINCR\r\n$7\r\nlab:cnt\r\n*2\r\n$3\r\nGET\r\n$7\r\nlab:cnt\r\n' \
@@ -233,6 +248,7 @@ NODE2_LINK=198.18.0.2
 NODE1_SNAT=198.19.0.1
 EXT=198.19.0.10
 HTTP_PORT=8080
+H2C_PORT=80
 REFUSED_PORT=8081
 TIMEOUT_PORT=9999
 REDIS_PORT=6379

@@ -11,9 +11,9 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * The project's namespace lab ({@code lab/netsieve-lab.sh}) for integration tests: two nodes with bridges and pods,
- * a node link, an external host behind SNAT, HTTP/Redis/DNS servers and clients, a refused and a timed-out
- * connection, every NIC captured at once. {@link #shared()} records it once per test JVM; {@link #record(Path)}
- * records a fresh one.
+ * a node link, an external host behind SNAT, HTTP/1.1, h2c (prior knowledge and Upgrade), Redis and DNS servers and
+ * clients, a refused and a timed-out connection, every NIC captured at once. {@link #shared()} records it once per
+ * test JVM; {@link #record(Path)} records a fresh one.
  */
 public final class Lab {
     private static Lab shared;
@@ -96,7 +96,7 @@ public final class Lab {
     public static void requirePrerequisites() {
         Prerequisites.require("root".equals(System.getProperty("user.name")), "the lab needs root (network namespaces)");
         for (String tool : List.of("ip", "iptables", "tcpdump", "python3", "curl", "redis-server", "redis-cli",
-                "dnsmasq")) {
+                "dnsmasq", "nghttp", "nghttpx")) {
             Prerequisites.requireCommand(tool);
         }
     }

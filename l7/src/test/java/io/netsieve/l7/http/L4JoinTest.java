@@ -41,7 +41,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * compared by capture time and {@code tcp.seq_raw}. The packet count of the message's direction minus its
  * retransmissions equals tshark's segment count ({@code tcp.segment.count}, 1 when not reassembled: tshark's
  * reassembly keeps one copy of each byte, so it lists no retransmission), and the byte count equals
- * {@code tcp.reassembled.length} (or {@code tcp.len} for a one-segment message that fills its frame). Frames that
+ * {@code tcp.reassembled.length} (or {@code tcp.len} for a one-segment message that fills its frame; less the HTTP/2
+ * frames, {@code http2.length} + 9 bytes each, that follow an upgrade's 101 in its frame). Frames that
  * hold more than one HTTP message (pipelining) are compared by first frame only.
  */
 class L4JoinTest {
@@ -85,7 +86,7 @@ class L4JoinTest {
         }
         List<Message> want = new ArrayList<>();
         for (String[] row : Tshark.fields(file, List.of("frame.number", "http.request.method", "http.response.code",
-                "tcp.segment", "tcp.reassembled.length", "tcp.seq_raw"),
+                "tcp.segment", "tcp.reassembled.length", "tcp.seq_raw", "http2.length"),
                 "-Y", "http.request || http.response").rows()) {
             int inFrame = count(row[1]) + count(row[2]);
             String[] segments = row[3].isEmpty() ? new String[] {row[0]} : row[3].split(",");
@@ -97,6 +98,11 @@ class L4JoinTest {
                 continue;
             }
             long bytes = row[4].isEmpty() ? frameLen.get(row[0]) : Long.parseLong(row[4].split(",")[0]);
+            if (row[4].isEmpty() && !row[6].isEmpty()) {
+                for (String h2 : row[6].split(",")) { // h2c after a 101 in the same frame: not the message's bytes
+                    bytes -= Long.parseLong(h2) + 9;
+                }
+            }
             want.add(new Message(first, segments.length, bytes));
         }
 
