@@ -26,7 +26,8 @@ import java.util.Map;
  * response" after a GOAWAY that excludes it, the timeout or the connection's end; {@code l7_proto} is {@code http2},
  * or {@code grpc} for a gRPC call (content type {@code application/grpc}). gRPC service and method come from
  * the path, {@code grpc-status} / {@code grpc-message} from the trailers (attributes {@code grpc_service},
- * {@code grpc_method}, {@code grpc_status}, {@code grpc_message}; {@code http2_rst_error}, {@code http2_goaway}).
+ * {@code grpc_method}, {@code grpc_status}, {@code grpc_message}; {@code http2_rst_error}, {@code http2_goaway};
+ * {@code http2_stream_id}, the stream's id on its connection, as tshark's {@code http2.streamid}).
  * A header block the decoder refuses breaks that direction's HPACK state: the connection is then given up, its
  * open streams emitted as -1 / -2.
  */
@@ -367,6 +368,7 @@ public final class Http2Parser implements L7Parser {
 
     private void finish(Http2Stream st, L7Status status) {
         streams.remove(st.id);
+        st.attributes.put("http2_stream_id", Integer.toString(st.id));
         int code = switch (status) {
             case REQUEST_MALFORMED -> -1;
             case RESPONSE_MALFORMED -> st.responseSeen && st.attributes.containsKey("http2_rst_error") ? st.status
