@@ -16,9 +16,9 @@ import java.util.Set;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 /**
- * Every HTTP request, Redis command and DNS query the lab's clients send (lab/netsieve-lab.sh, its "clients"
- * section, and lab/http_server.py for the answers) is found, with the right method/path/status, command or
- * name/type/rcode, on every capture point of its path through the two-node lab.
+ * Every HTTP/1.x and HTTP/2 (h2c) request, Redis command and DNS query the lab's clients send (lab/netsieve-lab.sh,
+ * its "clients" section, and lab/http_server.py for the answers, also behind the h2c proxy) is found, with the right
+ * method/path/status, command or name/type/rcode, on every capture point of its path through the two-node lab.
  */
 class L7LabPathTest {
     private static final List<String> A_TO_C = List.of("pod-a-eth0", "node1-veth-a", "node1-br0", "node1-eth0",
@@ -53,6 +53,21 @@ class L7LabPathTest {
         s.add(new Sent(http(WEB6, "GET", "/", 200), A_TO_C));
         s.add(new Sent(http(WEB, "GET", "/?from=pod-b", 200), B_TO_C));
         s.add(new Sent(http(EXT, "GET", "/external", 404), A_TO_EXT));
+        // h2c to pod-c :80: nghttp with prior knowledge, one connection
+        s.add(new Sent(http2(WEB, "GET", "/?h2=prior", 200), A_TO_C));
+        s.add(new Sent(http2(WEB, "GET", "/chunked?h2=prior", 200), A_TO_C));
+        s.add(new Sent(http2(WEB, "GET", "/error?h2=prior", 500), A_TO_C));
+        s.add(new Sent(http2(WEB, "GET", "/h2-prior-missing", 404), A_TO_C));
+        // nghttp -u and curl --http2: the first request as HTTP/1.1 with Upgrade: h2c, answered 101 and then (as
+        // stream 1) in HTTP/2; the second as an HTTP/2 stream
+        s.add(new Sent(http(WEB, "GET", "/?h2=upgrade", 101), B_TO_C));
+        s.add(new Sent(http2(WEB, "GET", "/?h2=upgrade", 200), B_TO_C));
+        s.add(new Sent(http2(WEB, "GET", "/h2-upgrade-missing", 404), B_TO_C));
+        s.add(new Sent(http(WEB, "GET", "/?h2=curl-upgrade", 101), A_TO_C));
+        s.add(new Sent(http2(WEB, "GET", "/?h2=curl-upgrade", 200), A_TO_C));
+        s.add(new Sent(http2(WEB, "GET", "/h2-curl-missing", 404), A_TO_C));
+        // curl --http2-prior-knowledge over IPv6
+        s.add(new Sent(http2(WEB6, "GET", "/?h2=curl-prior6", 200), B_TO_C));
         for (String command : List.of("SET", "GET", "PING", "INCR")) {
             s.add(new Sent("redis " + DNS + " " + command, B_TO_D));
         }
@@ -66,6 +81,10 @@ class L7LabPathTest {
 
     private static String http(String server, String method, String pathAndQuery, int status) {
         return "http " + normal(server) + " " + method + " " + pathAndQuery + " " + status;
+    }
+
+    private static String http2(String server, String method, String pathAndQuery, int status) {
+        return "http2 " + normal(server) + " " + method + " " + pathAndQuery + " " + status;
     }
 
     private static String dns(String name, int type, String rcode) {
@@ -86,7 +105,8 @@ class L7LabPathTest {
         if (log.http() != null) {
             HttpInfo h = log.http();
             String query = h.query() == null || h.query().isEmpty() ? "" : "?" + h.query();
-            return "http " + server + " " + h.method() + " " + h.path() + query + " " + h.statusCode();
+            return ("HTTP/2".equals(h.version()) ? "http2 " : "http ") + server + " " + h.method() + " " + h.path()
+                    + query + " " + h.statusCode();
         }
         if (log.dns() != null) {
             DnsInfo d = log.dns();
