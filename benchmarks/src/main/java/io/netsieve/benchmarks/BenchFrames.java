@@ -18,7 +18,7 @@ final class BenchFrames {
     final int linkType;
     final int count;
 
-    private BenchFrames(byte[] frames, int[] offsets, int[] lengths, int[] wireLengths, long[] timestamps,
+    BenchFrames(byte[] frames, int[] offsets, int[] lengths, int[] wireLengths, long[] timestamps,
                         int linkType, int count) {
         this.frames = frames;
         this.offsets = offsets;

@@ -5,6 +5,7 @@ import io.netsieve.core.packet.PacketDecoder;
 import io.netsieve.core.packet.PacketView;
 import io.netsieve.l4.L4Config;
 import io.netsieve.l4.L4Tracker;
+import io.netsieve.l4.PacketSeries;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -46,12 +47,44 @@ public class L4Benchmark {
     long timeShift;
     long span;
     L4Tracker reused;
+    L4Tracker reusedLending;
+    long lendingTimeShift;
+    KnownFlowFrames known;
+    L4Tracker knownOwning;
+    L4Tracker knownLending;
+    long knownOwningShift;
+    long knownLendingShift;
+    long flaggedRows;
 
     @Setup(Level.Trial)
     public void load() throws Exception {
         f = BenchFrames.load(PACKETS);
         span = f.timestamps[f.count - 1] - f.timestamps[0] + 60_000_000_000L;
         reused = L4Tracker.builder().config(L4Config.defaults()).listener(log -> records++).build();
+        reusedLending = L4Tracker.builder().config(L4Config.builder().lendPacketSeries(true).build())
+                .listener(log -> records += log.packets().size() > 0 ? 1 : 0).build();
+        known = KnownFlowFrames.from(f, KnownFlowFrames.PACKETS);
+        knownOwning = L4Tracker.builder().config(L4Config.defaults()).listener(log -> records++).build();
+        knownLending = L4Tracker.builder().config(L4Config.builder().lendPacketSeries(true).build())
+                .listener(log -> {
+                    PacketSeries s = log.packets();
+                    for (int i = 0; i < s.size(); i++) {
+                        flaggedRows += s.analysis(i) != 0 ? 1 : 0;
+                    }
+                    records++;
+                }).build();
+        // check that passes continue the same connections: no flow created and (almost) no analysis flag after
+        // the first pass
+        for (int pass = 0; pass < 3; pass++) {
+            long created = knownLending.stats().flowsCreated();
+            flaggedRows = 0;
+            known.pass(knownLending, view, decoder, decoded, knownLendingShift);
+            knownLendingShift += known.span;
+            if (pass > 0) {
+                System.out.printf("[known flows] %d packets per pass, pass %d: %d flows created, %d rows flagged%n",
+                        known.count(), pass, knownLending.stats().flowsCreated() - created, flaggedRows);
+            }
+        }
     }
 
     /** One pass over the frames through a fresh tracker (the capture's connections are opened and closed). */
@@ -81,6 +114,40 @@ public class L4Benchmark {
         long shift = timeShift;
         f.track(tracker, view, decoder, decoded, shift);
         timeShift = shift + span;
+        return records;
+    }
+
+    /**
+     * As {@link #decodeAndTrackReused}, the tracker lending its records' packet series
+     * ({@code L4Config.lendPacketSeries}): rows are reused, so what is left per packet is the connections the pass
+     * opens and the records themselves.
+     */
+    @Benchmark
+    public long decodeAndTrackReusedLending() {
+        long shift = lendingTimeShift;
+        f.track(reusedLending, view, decoder, decoded, shift);
+        lendingTimeShift = shift + span;
+        return records;
+    }
+
+    /**
+     * Steady state of known flows ({@link KnownFlowFrames}: the capture's data segments, each pass continuing the
+     * same connections), records owning their packet series.
+     */
+    @Benchmark
+    @OperationsPerInvocation(KnownFlowFrames.PACKETS)
+    public long knownFlows() {
+        known.pass(knownOwning, view, decoder, decoded, knownOwningShift);
+        knownOwningShift += known.span;
+        return records;
+    }
+
+    /** The same, the tracker lending its records' packet series: what is left per packet is the records. */
+    @Benchmark
+    @OperationsPerInvocation(KnownFlowFrames.PACKETS)
+    public long knownFlowsLending() {
+        known.pass(knownLending, view, decoder, decoded, knownLendingShift);
+        knownLendingShift += known.span;
         return records;
     }
 }

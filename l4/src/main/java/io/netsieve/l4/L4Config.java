@@ -15,6 +15,11 @@ import java.time.Duration;
  *   <li>IP fragment reassembly: {@code fragmentMaxDatagrams} 1024 datagrams in flight, {@code fragmentMaxBytes}
  *       4 MiB buffered, {@code fragmentTimeout} 30 s from the first fragment (Linux {@code ipfrag_time}); when a
  *       bound is reached the oldest datagram is evicted and counted ({@link FragmentStats}).</li>
+ *   <li>{@code lendPacketSeries} false: every record owns its {@link PacketSeries}. When true, a record's series is
+ *       lent for the duration of the {@link L4LogListener#onL4Log} call only (reading it later throws
+ *       {@link IllegalStateException}; {@link PacketSeries#copy()} keeps one) and the tracker reuses its rows for
+ *       the next chunks, so a known flow allocates nothing per packet (the rows are 40 B per packet otherwise). The
+ *       free rows kept for reuse are bounded (4096 blocks per size class, ≤ 10 MiB).</li>
  * </ul>
  */
 public final class L4Config {
@@ -30,6 +35,7 @@ public final class L4Config {
     private final int fragmentMaxDatagrams;
     private final long fragmentMaxBytes;
     private final long fragmentTimeoutNanos;
+    private final boolean lendPacketSeries;
 
     private L4Config(Builder b) {
         fragmentMaxDatagrams = b.fragmentMaxDatagrams > 0 ? b.fragmentMaxDatagrams : 1024;
@@ -44,6 +50,7 @@ public final class L4Config {
         udpIdleNanos = b.udpIdle != null ? b.udpIdle.toNanos() : 60_000_000_000L;
         timeWaitNanos = b.timeWait != null ? b.timeWait.toNanos() : 30_000_000_000L;
         maxFlows = b.maxFlows > 0 ? b.maxFlows : 65_536;
+        lendPacketSeries = b.lendPacketSeries != null && b.lendPacketSeries;
     }
 
     /** The defaults. */
@@ -73,11 +80,25 @@ public final class L4Config {
     /** Packet time from a datagram's first fragment after which an incomplete datagram is dropped (default 30 s). */
     public long fragmentTimeoutNanos() { return fragmentTimeoutNanos; }
 
+    /** Records' packet series are valid only during the listener call, their rows reused (default false). */
+    public boolean lendPacketSeries() { return lendPacketSeries; }
+
     /** Builder; every setter may be called at most once. */
     public static final class Builder {
         private long reassemblyPerFlow;
         private long reassemblyTotal;
         private int chunkMaxPackets;
+        private Boolean lendPacketSeries;
+
+        /**
+         * True: each record's {@link PacketSeries} is lent for the listener call only and its rows are reused
+         * afterwards (no allocation per packet for known flows); false (default): records own their series.
+         */
+        public Builder lendPacketSeries(boolean lend) {
+            once(lendPacketSeries != null, "lendPacketSeries");
+            lendPacketSeries = lend;
+            return this;
+        }
         private Duration chunkMaxSpan;
         private Duration chunkIdle;
         private Duration tcpIdle;

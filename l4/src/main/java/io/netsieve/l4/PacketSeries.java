@@ -14,14 +14,29 @@ import java.util.Arrays;
  */
 public final class PacketSeries {
     static {
-        Connection.installSeriesFactory(PacketSeries::new);
+        Connection.installSeriesFactory(new Connection.SeriesFactory() {
+            @Override
+            public PacketSeries create(int count, long[][] blocks, boolean srcIsA) {
+                return new PacketSeries(count, blocks, srcIsA);
+            }
+
+            @Override
+            public long[][] release(PacketSeries series) {
+                long[][] blocks = series.rows;
+                series.rows = null;
+                series.released = true;
+                return blocks;
+            }
+        });
     }
 
     private static final int ROW = Connection.ROW;
 
     private final int count;
     /** Packed rows in blocks (the tracker's layout, see Connection#appendRow), or null with the columns below. */
-    private final long[][] rows;
+    private long[][] rows;
+    /** A lent series after its listener call: its rows belong to the tracker again. */
+    private boolean released;
     /** Packed rows: tx = the row was sent by side A == srcIsA. */
     private final boolean srcIsA;
     private final boolean[] tx;
@@ -72,6 +87,23 @@ public final class PacketSeries {
         this.tsOffset = null;
         this.analysis = null;
         this.ackRtt = null;
+    }
+
+    /**
+     * A series that owns its rows: the same packets, safe to keep after the listener call that received this one
+     * (needed only when the tracker lends series, {@code L4Config.lendPacketSeries}).
+     */
+    public PacketSeries copy() {
+        requireNotReleased();
+        if (rows == null) {
+            return new PacketSeries(count, tx, srcMacId, dstMacId, flags, seq, ack, payloadSize, window, tsOffset,
+                    analysis, ackRtt);
+        }
+        long[][] copied = new long[rows.length][];
+        for (int b = 0; b < rows.length; b++) {
+            copied[b] = rows[b] != null ? rows[b].clone() : null;
+        }
+        return new PacketSeries(count, copied, srcIsA);
     }
 
     /** Number of packets. */
@@ -186,7 +218,15 @@ public final class PacketSeries {
         return rows[Connection.blockOf(i)][ROW * Connection.rowInBlock(i) + field];
     }
 
+    private void requireNotReleased() {
+        if (released) {
+            throw new IllegalStateException("this packet series was lent for the duration of the listener call "
+                    + "(L4Config.lendPacketSeries): copy() it there to keep it");
+        }
+    }
+
     private int check(int i) {
+        requireNotReleased();
         if (i < 0 || i >= count) {
             throw new IndexOutOfBoundsException("packet " + i + " of " + count);
         }

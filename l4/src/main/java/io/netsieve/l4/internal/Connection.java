@@ -172,7 +172,11 @@ public final class Connection {
 
     /** This connection's flow key (a new object, endpoint A first). */
     public FlowKey key() {
-        FlowKey k = new FlowKey();
+        return keyInto(new FlowKey());
+    }
+
+    /** Writes this connection's flow key into {@code k} (endpoint A first) and returns it. */
+    public FlowKey keyInto(FlowKey k) {
         k.set(capturePointId, vlans, vni, ipVersion, protocol & 0xFF, aHigh, aLow, aPort, bHigh, bLow, bPort);
         return k;
     }
@@ -240,7 +244,7 @@ public final class Connection {
      *
      * @return true when this packet ended the connection (RST, or the ACK of the second FIN)
      */
-    boolean onPacket(DecodedPacket d, int side, long now) {
+    boolean onPacket(DecodedPacket d, int side, long now, RowBlockPool pool) {
         Half me = halfForWrite(side);
         sent |= 1 << (EVER_SENT + side);
         lastSeenNanos = now;
@@ -398,8 +402,8 @@ public final class Connection {
                 ended = true;
             }
             int scale = half(0).wscale >= 0 && half(1).wscale >= 0 && !syn ? me.wscale : 0;
-            appendRow(d, side, flags, relSeq(me, seq), ackFlag ? relSeq(peer, ack) : 0, payload, t.window(), scale,
-                    now, analysis, ackRtt);
+            appendRow(pool, d, side, flags, relSeq(me, seq), ackFlag ? relSeq(peer, ack) : 0, payload, t.window(),
+                    scale, now, analysis, ackRtt);
             me.noteSeq(seq);
             me.packets++;
             me.bytes += payload;
@@ -413,7 +417,7 @@ public final class Connection {
             return ended;
         }
         payload = d.udp().payloadLength();
-        appendRow(d, side, 0, 0, 0, payload, 0, 0, now, 0, -1);
+        appendRow(pool, d, side, 0, 0, 0, payload, 0, 0, now, 0, -1);
         me.packets++;
         me.bytes += payload;
         return false;
@@ -458,18 +462,27 @@ public final class Connection {
         return b == 0 ? BLOCK0_ROWS : 1 << Math.min(b + 2, BLOCK_SHIFT);
     }
 
-    private void appendRow(DecodedPacket d, int side, int flags, long seq, long ack, int payload, int rawWindow,
-                           int shift, long now, int analysis, long ackRtt) {
+    /** Appends the packet's row; blocks come from {@code pool} when records lend their series, else are new. */
+    private void appendRow(RowBlockPool pool, DecodedPacket d, int side, int flags, long seq, long ack, int payload,
+                           int rawWindow, int shift, long now, int analysis, long ackRtt) {
         int i = chunkCount;
         long[] r;
         int o;
         if (i < BLOCK0_ROWS) {
             r = block0;
             if (i == 0) {
-                r = block0 = new long[ROW];
+                r = block0 = pool != null ? pool.take(ROW) : new long[ROW];
                 blocks = null;
             } else if (ROW * i == r.length) {
-                r = block0 = Arrays.copyOf(r, ROW * Math.min(2 * i, Math.min(BLOCK0_ROWS, maxRows)));
+                int longs = ROW * Math.min(2 * i, Math.min(BLOCK0_ROWS, maxRows));
+                if (pool != null) {
+                    long[] grown = pool.take(longs);
+                    System.arraycopy(r, 0, grown, 0, r.length);
+                    pool.give(r);
+                    r = block0 = grown;
+                } else {
+                    r = block0 = Arrays.copyOf(r, longs);
+                }
             }
             o = ROW * i;
         } else {
@@ -483,7 +496,8 @@ public final class Connection {
             }
             r = bs[b];
             if (r == null) {
-                r = bs[b] = new long[ROW * Math.min(blockRows(b), maxRows - blockStart(b))];
+                int longs = ROW * Math.min(blockRows(b), maxRows - blockStart(b));
+                r = bs[b] = pool != null ? pool.take(longs) : new long[longs];
             }
             o = ROW * rowInBlock(i);
         }
@@ -499,9 +513,10 @@ public final class Connection {
 
     /**
      * The chunk's packet series, {@code tx} = sent by side {@code srcSide}: the blocks are handed over (no copy; a
-     * last block less than half used is trimmed) and the next chunk allocates new ones.
+     * last block less than half used is trimmed unless {@code lent}: lent blocks go back to the pool whole) and the
+     * next chunk takes new ones.
      */
-    PacketSeries series(int srcSide) {
+    PacketSeries series(int srcSide, boolean lent) {
         int n = chunkCount;
         long[][] out;
         if (n == 0) {
@@ -514,7 +529,7 @@ public final class Connection {
                 out = blocks.length == last + 1 ? blocks : Arrays.copyOf(blocks, last + 1);
             }
             int used = ROW * (rowInBlock(n - 1) + 1);
-            if (2 * used <= out[last].length) {
+            if (!lent && 2 * used <= out[last].length) {
                 out[last] = Arrays.copyOf(out[last], used);
             }
         }
@@ -526,6 +541,9 @@ public final class Connection {
     /** Builds a {@link PacketSeries} on packed rows it takes over (implemented in the API package). */
     public interface SeriesFactory {
         PacketSeries create(int count, long[][] blocks, boolean srcIsA);
+
+        /** Ends a lent series (any later read throws) and returns its blocks. */
+        long[][] release(PacketSeries series);
     }
 
     private static volatile SeriesFactory seriesFactory;
@@ -540,7 +558,13 @@ public final class Connection {
         }
     }
 
-    private static SeriesFactory seriesFactory() {
+    /** Ends a lent series and returns its blocks (null entries possible). */
+    static long[][] releaseSeries(PacketSeries series) {
+        long[][] blocks = seriesFactory().release(series);
+        return blocks != null ? blocks : new long[0][];
+    }
+
+        private static SeriesFactory seriesFactory() {
         SeriesFactory f = seriesFactory;
         if (f == null) {
             try {

@@ -5,7 +5,6 @@ import io.netsieve.core.nic.Nic;
 import io.netsieve.core.packet.DecodedPacket;
 import io.netsieve.core.packet.Layer;
 import io.netsieve.core.packet.TcpView;
-import io.netsieve.l4.CommunityId;
 import io.netsieve.l4.Direction;
 import io.netsieve.l4.L4Config;
 import io.netsieve.l4.L4Log;
@@ -45,6 +44,9 @@ public final class ConnectionTable {
     private final L4LogListener listener;
     private final FlowTable<Connection> table;
     private final FlowKey key = new FlowKey();
+    /** Scratch key and Community ID hasher of {@link #emit}: nothing per record but the record's own values. */
+    private final FlowKey recordKey = new FlowKey();
+    private final CommunityIdHasher communityIds = new CommunityIdHasher(0);
     private final SplittableRandom random = new SplittableRandom(new SecureRandom().nextLong());
     /** Per capture point: its NIC and local addresses, resolved once. */
     private record CapturePoint(Nic nic, long[] localAddresses) {
@@ -69,6 +71,8 @@ public final class ConnectionTable {
     private final StreamHandlerFactory streamFactory;
     private final DatagramHandlerFactory datagramFactory;
     private final StreamCounters streamCounters;
+    /** Free row blocks when records lend their series ({@link L4Config#lendPacketSeries()}), else null. */
+    private final RowBlockPool rowPool;
 
     public ConnectionTable(L4Config config, IntFunction<Nic> nics, L4LogListener listener) {
         this(config, nics, listener, null);
@@ -86,6 +90,7 @@ public final class ConnectionTable {
         this.nics = nics;
         this.listener = listener;
         this.table = new FlowTable<>(config.maxFlows());
+        this.rowPool = config.lendPacketSeries() ? new RowBlockPool() : null;
         this.streamFactory = streamFactory;
         this.streamCounters = new StreamCounters(config.reassemblyMaxBytesPerFlow(),
                 config.reassemblyMaxBytesTotal());
@@ -286,7 +291,7 @@ public final class ConnectionTable {
             }
         }
         linkLast(c);
-        boolean ended = c.onPacket(d, side, now);
+        boolean ended = c.onPacket(d, side, now, rowPool);
         feedStreams(c, d, side, now);
         feedDatagrams(c, d, side, now);
         if (ended) {
@@ -504,7 +509,7 @@ public final class ConnectionTable {
     }
 
     private void emit(Connection c, boolean last, boolean wasEvicted, ApplicationHints hints, int openedClient) {
-        FlowKey k = c.key();
+        FlowKey k = c.keyInto(recordKey);
         String l7Proto = null;
         try {
             applyApplicationHints(c, hints, openedClient);
@@ -537,7 +542,7 @@ public final class ConnectionTable {
         boolean clientIsSrc = direction != Direction.INCOMING;
         Half tx = c.half(src);
         Half rx = c.half(dst);
-        PacketSeries series = c.series(src);
+        PacketSeries series = c.series(src, rowPool != null);
         String nicTraceId = c.synSeen || c.synAckSeen ? (c.synSeen ? c.synSeq : 0) + "_" + (c.synAckSeen ? c.synAckSeq : 0)
                 : "0_0";
         L4Log log = new L4Log(
@@ -549,7 +554,7 @@ public final class ConnectionTable {
                 clientIsSrc ? dstIp : srcIp, clientIsSrc ? dstPort : srcPort,
                 k.vni(), c.vlanId,
                 c.traceIdHex(), nicTraceId,
-                communityId(k),
+                communityIds.v1(k),
                 c.chunkId, last, wasEvicted,
                 tx.seqRangeKnown ? tx.seqMin() : 0, tx.seqRangeKnown ? tx.seqMax() : 0,
                 rx.seqRangeKnown ? rx.seqMin() : 0, rx.seqRangeKnown ? rx.seqMax() : 0,
@@ -564,13 +569,27 @@ public final class ConnectionTable {
                 series);
         records++;
         c.resetChunk();
-        listener.onL4Log(log);
+        if (rowPool == null) {
+            listener.onL4Log(log);
+            return;
+        }
+        try {
+            listener.onL4Log(log);
+        } finally {
+            // the series was lent for the call: its rows serve the next chunks
+            for (long[] block : Connection.releaseSeries(series)) {
+                rowPool.give(block);
+            }
+        }
     }
 
-    private static String communityId(FlowKey k) {
-        byte[] a = bytes(k.aHigh(), k.aLow(), k.ipVersion());
-        byte[] b = bytes(k.bHigh(), k.bLow(), k.ipVersion());
-        return CommunityId.v1(a, k.aPort(), b, k.bPort(), k.protocol(), 0);
+    /** Row blocks the lending pool had to allocate, and those it let go because a size class was full. */
+    public long rowBlocksAllocated() {
+        return rowPool != null ? rowPool.allocated() : 0;
+    }
+
+    public long rowBlocksDiscarded() {
+        return rowPool != null ? rowPool.discarded() : 0;
     }
 
     private static byte[] bytes(long high, long low, int version) {
@@ -588,8 +607,23 @@ public final class ConnectionTable {
 
     private static String address(long high, long low) {
         if (high == 0 && (low >>> 32) == 0xFFFFL) {
-            int a = (int) low;
-            return (a >>> 24) + "." + ((a >>> 16) & 0xFF) + "." + ((a >>> 8) & 0xFF) + "." + (a & 0xFF);
+            // dotted quad written straight into the string's bytes (no builder)
+            byte[] out = new byte[15];
+            int n = 0;
+            for (int shift = 24; shift >= 0; shift -= 8) {
+                int octet = (int) (low >>> shift) & 0xFF;
+                if (octet >= 100) {
+                    out[n++] = (byte) ('0' + octet / 100);
+                }
+                if (octet >= 10) {
+                    out[n++] = (byte) ('0' + octet / 10 % 10);
+                }
+                out[n++] = (byte) ('0' + octet % 10);
+                if (shift > 0) {
+                    out[n++] = '.';
+                }
+            }
+            return new String(out, 0, n, java.nio.charset.StandardCharsets.ISO_8859_1);
         }
         try {
             return InetAddress.getByAddress(bytes(high, low, 6)).getHostAddress();

@@ -1,0 +1,130 @@
+package io.netsieve.benchmarks;
+
+import io.netsieve.core.packet.DecodedPacket;
+import io.netsieve.core.packet.Layer;
+import io.netsieve.core.packet.PacketDecoder;
+import io.netsieve.core.packet.PacketView;
+import io.netsieve.core.packet.TcpView;
+import io.netsieve.l4.L4Tracker;
+
+import java.io.ByteArrayOutputStream;
+import java.util.HashMap;
+import java.util.Map;
+
+/**
+ * The benchmark frames as a steady state of known flows: only the TCP segments without SYN, FIN or RST, replayed
+ * pass after pass with each direction's sequence numbers (and the peer's acknowledgments) advanced by what that
+ * direction sent in one pass, so every pass continues the same connections where the previous one stopped (no new
+ * flow, no retransmission) — the situation of a long-running capture of long-lived connections. The frames are
+ * rewritten in place after each packet is tracked (two 32-bit adds, measured with the rest). SACK blocks and TCP
+ * timestamps are not rewritten (the tracker's analysis does not use them).
+ */
+final class KnownFlowFrames {
+    /** Packets per pass: the first this many data segments of the benchmark frames. */
+    static final int PACKETS = 180_000;
+    private final BenchFrames f;
+    /** Byte index of each frame's TCP sequence number in {@code f.frames}. */
+    private final int[] seqAt;
+    private final int[] seqAdvance;
+    /** Advance of the acknowledgment number (the peer direction's), 0 without ACK. */
+    private final int[] ackAdvance;
+    final long span;
+
+    private KnownFlowFrames(BenchFrames f, int[] seqAt, int[] seqAdvance, int[] ackAdvance, long span) {
+        this.f = f;
+        this.seqAt = seqAt;
+        this.seqAdvance = seqAdvance;
+        this.ackAdvance = ackAdvance;
+        this.span = span;
+    }
+
+    int count() {
+        return f.count;
+    }
+
+    /** The first {@code packets} data segments of {@code all} (fails if it has fewer). */
+    static KnownFlowFrames from(BenchFrames all, int packets) {
+        PacketDecoder decoder = new PacketDecoder();
+        DecodedPacket d = new DecodedPacket();
+        PacketView view = new PacketView();
+        ByteArrayOutputStream kept = new ByteArrayOutputStream(all.frames.length);
+        int n = 0;
+        int[] offsets = new int[all.count];
+        int[] lengths = new int[all.count];
+        int[] wire = new int[all.count];
+        long[] ts = new long[all.count];
+        int[] seqAt = new int[all.count];
+        String[] direction = new String[all.count];
+        int[] seqs = new int[all.count];
+        boolean[] acks = new boolean[all.count];
+        Map<String, Integer> first = new HashMap<>();
+        Map<String, Integer> next = new HashMap<>();
+        for (int i = 0; i < all.count && n < packets; i++) {
+            all.wrap(view, i, 0L);
+            decoder.decode(view, d);
+            if (d.transport() != Layer.TCP || d.tcp().has(TcpView.SYN) || d.tcp().has(TcpView.FIN)
+                    || d.tcp().has(TcpView.RST)) {
+                continue;
+            }
+            TcpView t = d.tcp();
+            String dir = d.ip().srcAddress() + ":" + t.srcPort() + ">" + d.ip().dstAddress() + ":" + t.dstPort();
+            int seq = (int) t.seq();
+            int end = seq + t.payloadLength();
+            first.putIfAbsent(dir, seq);
+            Integer prev = next.get(dir);
+            if (prev == null || end - prev > 0) {
+                next.put(dir, end);
+            }
+            offsets[n] = kept.size();
+            lengths[n] = all.lengths[i];
+            wire[n] = all.wireLengths[i];
+            ts[n] = all.timestamps[i];
+            seqAt[n] = kept.size() + t.headerOffset() + 4;
+            direction[n] = dir;
+            seqs[n] = seq;
+            acks[n] = t.has(TcpView.ACK);
+            kept.write(all.frames, all.offsets[i], all.lengths[i]);
+            n++;
+        }
+        if (n != packets) {
+            throw new IllegalStateException("only " + n + " data segments, need " + packets);
+        }
+        int[] seqAdvance = new int[n];
+        int[] ackAdvance = new int[n];
+        for (int i = 0; i < n; i++) {
+            String dir = direction[i];
+            String[] ends = dir.split(">");
+            String reverse = ends[1] + ">" + ends[0];
+            seqAdvance[i] = next.get(dir) - first.get(dir);
+            Integer peerFirst = first.get(reverse);
+            ackAdvance[i] = acks[i] && peerFirst != null ? next.get(reverse) - peerFirst : 0;
+        }
+        BenchFrames f = new BenchFrames(kept.toByteArray(), offsets, lengths, wire, ts, all.linkType, n);
+        long span = ts[n - 1] - ts[0] + 1_000_000_000L;
+        return new KnownFlowFrames(f, seqAt, seqAdvance, ackAdvance, span);
+    }
+
+    /** One pass into {@code tracker} (times moved by {@code shiftNanos}), each frame advanced for the next pass. */
+    void pass(L4Tracker tracker, PacketView view, PacketDecoder decoder, DecodedPacket decoded, long shiftNanos) {
+        byte[] b = f.frames;
+        for (int i = 0; i < f.count; i++) {
+            f.wrap(view, i, shiftNanos);
+            decoder.decode(view, decoded);
+            tracker.onPacket(decoded);
+            int at = seqAt[i];
+            putInt(b, at, getInt(b, at) + seqAdvance[i]);
+            putInt(b, at + 4, getInt(b, at + 4) + ackAdvance[i]);
+        }
+    }
+
+    private static int getInt(byte[] b, int at) {
+        return (b[at] & 0xFF) << 24 | (b[at + 1] & 0xFF) << 16 | (b[at + 2] & 0xFF) << 8 | (b[at + 3] & 0xFF);
+    }
+
+    private static void putInt(byte[] b, int at, int v) {
+        b[at] = (byte) (v >>> 24);
+        b[at + 1] = (byte) (v >>> 16);
+        b[at + 2] = (byte) (v >>> 8);
+        b[at + 3] = (byte) v;
+    }
+}
