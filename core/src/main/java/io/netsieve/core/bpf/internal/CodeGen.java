@@ -1588,44 +1588,49 @@ public final class CodeGen {
         return cmp(OffRel.TRAN_IPV6, off, Bpf.H, v);
     }
 
-    Block port(int port, int proto, int dir, int addr) {
-        Block b1;
+    /**
+     * {@code atom(0)} (source port) and/or {@code atom(2)} (destination port) as {@code dir} asks; for both, the
+     * source atom is generated first, as libpcap does, since the order decides the block numbering.
+     */
+    private Block portDir(int dir, java.util.function.IntFunction<Block> atom, String context) {
         switch (dir) {
             case Q.SRC:
-                b1 = portatom(0, port);
-                break;
+                return atom.apply(0);
             case Q.DST:
-                b1 = portatom(2, port);
-                break;
+                return atom.apply(2);
             case Q.AND:
-                b1 = and(portatom(0, port), portatom(2, port));
-                break;
+                return and(atom.apply(0), atom.apply(2));
             case Q.DEFAULT:
             case Q.OR:
-                b1 = or(portatom(0, port), portatom(2, port));
-                break;
+                return or(atom.apply(0), atom.apply(2));
             default:
-                throw invalidQual(Q.dirKeyword(dir), Q.addrKeyword(addr));
+                throw invalidQual(Q.dirKeyword(dir), context);
         }
-        return portCommon(proto, b1);
     }
 
-    private Block portCommon(int proto, Block b1) {
-        Block tmp;
+    /** The transport protocol test of a port: {@code proto}, or TCP, UDP or SCTP when none was given. */
+    private Block portProto(int proto, java.util.function.IntFunction<Block> protoTest) {
         switch (proto) {
             case IPPROTO_UDP:
             case IPPROTO_TCP:
             case IPPROTO_SCTP:
-                tmp = ipProto(proto);
-                break;
-            case PROTO_UNDEF:
-                tmp = ipProto(IPPROTO_SCTP);
-                tmp = or(ipProto(IPPROTO_UDP), tmp);
-                tmp = or(ipProto(IPPROTO_TCP), tmp);
-                break;
+                return protoTest.apply(proto);
+            case PROTO_UNDEF: {
+                Block tmp = protoTest.apply(IPPROTO_SCTP);
+                tmp = or(protoTest.apply(IPPROTO_UDP), tmp);
+                return or(protoTest.apply(IPPROTO_TCP), tmp);
+            }
             default:
                 throw error("internal error: proto " + proto);
         }
+    }
+
+    Block port(int port, int proto, int dir, int addr) {
+        return portCommon(proto, portDir(dir, off -> portatom(off, port), Q.addrKeyword(addr)));
+    }
+
+    private Block portCommon(int proto, Block b1) {
+        Block tmp = portProto(proto, this::ipProto);
         Block b0 = ipfrag();
         b0 = and(tmp, b0);
         b1 = and(b0, b1);
@@ -1633,43 +1638,11 @@ public final class CodeGen {
     }
 
     Block port6(int port, int proto, int dir, int addr) {
-        Block b1;
-        switch (dir) {
-            case Q.SRC:
-                b1 = portatom6(0, port);
-                break;
-            case Q.DST:
-                b1 = portatom6(2, port);
-                break;
-            case Q.AND:
-                b1 = and(portatom6(0, port), portatom6(2, port));
-                break;
-            case Q.DEFAULT:
-            case Q.OR:
-                b1 = or(portatom6(0, port), portatom6(2, port));
-                break;
-            default:
-                throw invalidQual(Q.dirKeyword(dir), Q.addrKeyword(addr));
-        }
-        return port6Common(proto, b1);
+        return port6Common(proto, portDir(dir, off -> portatom6(off, port), Q.addrKeyword(addr)));
     }
 
     private Block port6Common(int proto, Block b1) {
-        Block tmp;
-        switch (proto) {
-            case IPPROTO_UDP:
-            case IPPROTO_TCP:
-            case IPPROTO_SCTP:
-                tmp = ip6Proto(proto);
-                break;
-            case PROTO_UNDEF:
-                tmp = ip6Proto(IPPROTO_SCTP);
-                tmp = or(ip6Proto(IPPROTO_UDP), tmp);
-                tmp = or(ip6Proto(IPPROTO_TCP), tmp);
-                break;
-            default:
-                throw error("internal error: proto " + proto);
-        }
+        Block tmp = portProto(proto, this::ip6Proto);
         b1 = and(tmp, b1);
         return and(linktype(ETHERTYPE_IPV6), b1);
     }
@@ -1693,47 +1666,11 @@ public final class CodeGen {
     }
 
     Block portrange(int p1, int p2, int proto, int dir) {
-        Block b1;
-        switch (dir) {
-            case Q.SRC:
-                b1 = portrangeatom(0, p1, p2);
-                break;
-            case Q.DST:
-                b1 = portrangeatom(2, p1, p2);
-                break;
-            case Q.AND:
-                b1 = and(portrangeatom(0, p1, p2), portrangeatom(2, p1, p2));
-                break;
-            case Q.DEFAULT:
-            case Q.OR:
-                b1 = or(portrangeatom(0, p1, p2), portrangeatom(2, p1, p2));
-                break;
-            default:
-                throw invalidQual(Q.dirKeyword(dir), "portrange");
-        }
-        return portCommon(proto, b1);
+        return portCommon(proto, portDir(dir, off -> portrangeatom(off, p1, p2), "portrange"));
     }
 
     Block portrange6(int p1, int p2, int proto, int dir) {
-        Block b1;
-        switch (dir) {
-            case Q.SRC:
-                b1 = portrangeatom6(0, p1, p2);
-                break;
-            case Q.DST:
-                b1 = portrangeatom6(2, p1, p2);
-                break;
-            case Q.AND:
-                b1 = and(portrangeatom6(0, p1, p2), portrangeatom6(2, p1, p2));
-                break;
-            case Q.DEFAULT:
-            case Q.OR:
-                b1 = or(portrangeatom6(0, p1, p2), portrangeatom6(2, p1, p2));
-                break;
-            default:
-                throw invalidQual(Q.dirKeyword(dir), "portrange");
-        }
-        return port6Common(proto, b1);
+        return port6Common(proto, portDir(dir, off -> portrangeatom6(off, p1, p2), "portrange"));
     }
 
     // ---------------------------------------------------------------- arithmetic
