@@ -44,6 +44,23 @@ final class BenchFrames {
         tracker.flush();
     }
 
+    /**
+     * The same frames as a capture with snap length {@code snaplen} would hold them: each cut to at most that many
+     * bytes (wire lengths kept), packed back to back.
+     */
+    BenchFrames headersOnly(int snaplen) {
+        ByteArrayOutputStream cut = new ByteArrayOutputStream(count * snaplen);
+        int[] newOffsets = new int[count];
+        int[] newLengths = new int[count];
+        for (int i = 0; i < count; i++) {
+            newOffsets[i] = cut.size();
+            newLengths[i] = Math.min(lengths[i], snaplen);
+            cut.write(frames, offsets[i], newLengths[i]);
+        }
+        return new BenchFrames(cut.toByteArray(), newOffsets, newLengths, wireLengths.clone(), timestamps.clone(),
+                linkType, count);
+    }
+
     /** Loads exactly {@code max} frames (fails if the capture has fewer). */
     static BenchFrames load(int max) throws Exception {
         ByteArrayOutputStream all = new ByteArrayOutputStream(512 << 20);
