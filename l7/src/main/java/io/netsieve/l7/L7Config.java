@@ -20,6 +20,9 @@ import java.util.TreeSet;
  *   <li>{@code httpHeaderAllowlist}: {@code host}, {@code user-agent}, {@code content-type}, {@code content-length},
  *       {@code x-forwarded-for}, {@code x-request-id}, {@code x-real-ip}, {@code traceparent}, {@code grpc-status};
  *       {@code authorization}, {@code proxy-authorization}, {@code cookie}, {@code set-cookie} are refused</li>
+ *   <li>{@code http1Decoder} {@link Http1Decoder#SCANNER}: HTTP/1 message heads are read by netsieve's own scanner,
+ *       and anything it does not accept with certainty by netty's decoders; {@link Http1Decoder#NETTY} reads every
+ *       message with netty's decoders (the reference: both give the same records)</li>
  * </ul>
  * Immutable and thread-safe.
  */
@@ -37,6 +40,19 @@ public final class L7Config {
     private final int httpMaxHeaderBytes;
     private final int httpMaxChunkSize;
     private final Set<String> httpHeaderAllowlist;
+    private final Http1Decoder http1Decoder;
+
+    /** How HTTP/1.x messages are decoded; both give the same records. */
+    public enum Http1Decoder {
+        /**
+         * netsieve's head scanner (start line, the headers the record needs, Content-Length framing) in the stream
+         * bytes; netty's decoders for every message it does not accept with certainty (chunked and close-delimited
+         * bodies, 1xx, odd syntax, limits, malformed input). The default.
+         */
+        SCANNER,
+        /** netty's {@code HttpRequestDecoder} / {@code HttpResponseDecoder} for every message (the reference). */
+        NETTY
+    }
 
     private L7Config(Builder b) {
         responseTimeoutNanos = b.responseTimeout != null ? b.responseTimeout.toNanos() : 10_000_000_000L;
@@ -46,6 +62,7 @@ public final class L7Config {
         httpMaxHeaderBytes = b.maxHeaderBytes > 0 ? b.maxHeaderBytes : 65536;
         httpMaxChunkSize = b.maxChunkSize > 0 ? b.maxChunkSize : 65536;
         httpHeaderAllowlist = b.allowlist != null ? b.allowlist : DEFAULT_ALLOWLIST;
+        http1Decoder = b.http1Decoder != null ? b.http1Decoder : Http1Decoder.SCANNER;
     }
 
     public static L7Config defaults() {
@@ -64,6 +81,8 @@ public final class L7Config {
     public int httpMaxChunkSize() { return httpMaxChunkSize; }
     /** Lower-case header names recorded in {@link HttpInfo#headers()}. */
     public Set<String> httpHeaderAllowlist() { return httpHeaderAllowlist; }
+    /** How HTTP/1.x messages are decoded (default {@link Http1Decoder#SCANNER}). */
+    public Http1Decoder http1Decoder() { return http1Decoder; }
 
     /** Builder; every setter may be called at most once. */
     public static final class Builder {
@@ -74,6 +93,7 @@ public final class L7Config {
         private int maxHeaderBytes;
         private int maxChunkSize;
         private Set<String> allowlist;
+        private Http1Decoder http1Decoder;
 
         private Builder() {
         }
@@ -129,6 +149,13 @@ public final class L7Config {
                 lower.add(l);
             }
             allowlist = Set.copyOf(lower);
+            return this;
+        }
+
+        /** How HTTP/1.x messages are decoded; {@link Http1Decoder#NETTY} is the reference for the default. */
+        public Builder http1Decoder(Http1Decoder decoder) {
+            once(http1Decoder == null, "http1Decoder");
+            http1Decoder = Objects.requireNonNull(decoder, "decoder");
             return this;
         }
 

@@ -22,13 +22,17 @@ import io.netty.util.ReferenceCountUtil;
 import java.nio.ByteBuffer;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 
 /**
- * HTTP/1.x of one connection on netty's decoders, driven directly from a cumulation buffer per direction so that
- * the byte offset of every message start and end is known (hence its seq and capture time). Requests queue in order
+ * HTTP/1.x of one connection. Each message head is read by {@link HeadScanner} in the stream bytes (and a
+ * {@code Content-Length} body counted) without copying them where a segment holds the head whole; a head the scanner
+ * does not accept with certainty, and every chunked or close-delimited body, is read by netty's decoders, driven
+ * directly from a cumulation buffer per direction (with {@link L7Config.Http1Decoder#NETTY}, every message is). Either
+ * way the byte offset of every message start and end is known (hence its seq and capture time). Requests queue in order
  * (pipelining); each final response completes the oldest unanswered request and the exchange is emitted at once.
  * 1xx responses are counted on the exchange, 101 and a 2xx to CONNECT hand the rest of the connection over
  * (ignored). A parse failure gives -1 (request) / -2 (response); after it, or after lost bytes, the direction
@@ -37,33 +41,62 @@ import java.util.Map;
 final class Http1Parser implements L7Parser {
     private enum State { DECODING, RESYNC, PASSTHROUGH, H2, ENDED }
 
+    /** Where a decoding direction is in its messages. */
+    private enum Framing {
+        /** Between messages. */
+        IDLE,
+        /** A head in progress, read by the scanner (none of its bytes consumed yet). */
+        HEAD,
+        /** The {@code Content-Length} body of a scanned head: counted, {@link Side#bodyLeft} to go. */
+        BODY,
+        /** netty's decoder reads this message (from its first byte). */
+        NETTY
+    }
+
     /** One direction: the cumulation, and the stream offsets, seqs and capture times of what it holds. */
     private final class Side {
         final int direction;
         State state = State.DECODING;
+        Framing framing = Framing.IDLE;
         ByteBuf cum = Unpooled.buffer(256);
         final SegmentClock clock = new SegmentClock();
-        Object decoder;
-        boolean inMessage;
+        /** Null when every message goes to netty. */
+        final HeadScanner scanner;
+        /** netty's decoder, made when a message first needs it (and anew after a failure or a gap). */
+        private Object decoder;
         boolean headSeen;
         long messageStart;
         long headerEnd;
         long bodyBytes;
+        long bodyLeft;
         PendingExchange current;
         boolean informational;
 
         Side(int direction) {
             this.direction = direction;
-            decoder = newDecoder();
+            scanner = config.http1Decoder() == L7Config.Http1Decoder.NETTY ? null
+                    : new HeadScanner(direction == 0, HeaderSlots.of(config), config.httpMaxInitialLineLength(),
+                            config.httpMaxHeaderBytes());
         }
 
-        Object newDecoder() {
-            HttpDecoderConfig c = new HttpDecoderConfig()
-                    .setMaxInitialLineLength(config.httpMaxInitialLineLength())
-                    .setMaxHeaderSize(config.httpMaxHeaderBytes())
-                    .setMaxChunkSize(config.httpMaxChunkSize())
-                    .setValidateHeaders(false);
-            return direction == 0 ? new RequestDecoder(c) : new ResponseDecoder(c, Http1Parser.this::answeringMethod);
+        boolean inMessage() {
+            return framing != Framing.IDLE;
+        }
+
+        Object decoder() {
+            if (decoder == null) {
+                HttpDecoderConfig c = new HttpDecoderConfig()
+                        .setMaxInitialLineLength(config.httpMaxInitialLineLength())
+                        .setMaxHeaderSize(config.httpMaxHeaderBytes())
+                        .setMaxChunkSize(config.httpMaxChunkSize())
+                        .setValidateHeaders(false);
+                decoder = direction == 0 ? new RequestDecoder(c)
+                        : new ResponseDecoder(c, () -> {
+                            String m = answeringMethod();
+                            return m == null ? null : HttpMethod.valueOf(m);
+                        });
+            }
+            return decoder;
         }
 
         /** The stream offset of the cumulation's reader index. */
@@ -101,10 +134,10 @@ final class Http1Parser implements L7Parser {
     }
 
     /** The method of the request the next response answers (for HEAD / CONNECT), or null. */
-    private HttpMethod answeringMethod() {
+    private String answeringMethod() {
         for (PendingExchange p : pending) {
             if (!p.responseStarted || p == sides[1].current) {
-                return p.method == null ? null : HttpMethod.valueOf(p.method);
+                return p.method;
             }
         }
         return null;
@@ -141,6 +174,17 @@ final class Http1Parser implements L7Parser {
             return;
         }
         s.clock.add(length, seq, ts);
+        if (s.scanner != null && s.framing != Framing.NETTY && s.state == State.DECODING && !s.cum.isReadable()
+                && data.hasArray()) {
+            // in place: heads and Content-Length bodies straight from the segment; only a rest is copied
+            int from = data.arrayOffset() + offset;
+            int used = scan(s, data.array(), from, from + length, s.clock.received() - length);
+            if (used == length || s.state != State.DECODING) {
+                return;
+            }
+            offset += used;
+            length -= used;
+        }
         ByteBuffer d = data.duplicate();
         d.clear();
         d.limit(offset + length).position(offset);
@@ -161,31 +205,41 @@ final class Http1Parser implements L7Parser {
             if (s.state == State.RESYNC && !resync(s)) {
                 break;
             }
-            if (!s.inMessage) {
+            if (s.scanner != null && s.framing != Framing.NETTY) {
+                int from = s.cum.arrayOffset() + s.cum.readerIndex();
+                int used = scan(s, s.cum.array(), from, from + s.cum.readableBytes(), s.offset());
+                s.cum.skipBytes(used);
+                if (s.state != State.DECODING) {
+                    continue;
+                }
+                if (s.framing != Framing.NETTY) {
+                    if (!last || s.framing != Framing.HEAD) {
+                        break;
+                    }
+                    s.framing = Framing.NETTY; // the connection ends in a head: netty says what that is
+                }
+            }
+            if (!s.inMessage()) {
                 while (s.cum.isReadable() && isSkippable(s.cum.getByte(s.cum.readerIndex()))) {
                     s.cum.skipBytes(1);
                 }
                 if (!s.cum.isReadable()) {
                     break;
                 }
-                s.inMessage = true;
-                s.headSeen = false;
-                s.bodyBytes = 0;
-                s.messageStart = s.offset();
-                s.clock.release(s.messageStart);
+                startMessage(s, s.offset());
             }
             int before = s.cum.readableBytes();
             out.clear();
             try {
                 if (s.direction == 0) {
-                    RequestDecoder r = (RequestDecoder) s.decoder;
+                    RequestDecoder r = (RequestDecoder) s.decoder();
                     if (last) {
                         r.finish(s.cum, out);
                     } else {
                         r.run(s.cum, out);
                     }
                 } else {
-                    ResponseDecoder r = (ResponseDecoder) s.decoder;
+                    ResponseDecoder r = (ResponseDecoder) s.decoder();
                     if (last) {
                         r.finish(s.cum, out);
                     } else {
@@ -214,6 +268,98 @@ final class Http1Parser implements L7Parser {
         s.cum.discardSomeReadBytes();
     }
 
+    private void startMessage(Side s, long at) {
+        s.framing = s.scanner != null ? Framing.HEAD : Framing.NETTY;
+        s.headSeen = false;
+        s.bodyBytes = 0;
+        s.messageStart = at;
+        s.clock.release(at);
+        if (s.scanner != null) {
+            s.scanner.reset();
+        }
+    }
+
+    /**
+     * The scanner's part of {@code a[from, to)}, stream offset {@code offset} at {@code from}: message starts, heads
+     * it accepts, {@code Content-Length} bodies. Stops at a head that needs more bytes or that goes to netty (none of
+     * it consumed), or at a hand-over; returns the bytes consumed.
+     */
+    private int scan(Side s, byte[] a, int from, int to, long offset) {
+        int pos = from;
+        while (pos < to && s.state == State.DECODING) {
+            switch (s.framing) {
+                case IDLE -> {
+                    while (pos < to && isSkippable(a[pos])) {
+                        pos++;
+                    }
+                    if (pos < to) {
+                        startMessage(s, offset + (pos - from));
+                    }
+                }
+                case BODY -> {
+                    int take = (int) Math.min(s.bodyLeft, to - pos);
+                    pos += take;
+                    s.bodyLeft -= take;
+                    s.bodyBytes += take;
+                    if (s.bodyLeft == 0) {
+                        end(s, offset + (pos - from));
+                    }
+                }
+                case HEAD -> {
+                    HeadScanner.Result r = s.scanner.scan(a, pos, to);
+                    if (r == HeadScanner.Result.NEED_MORE) {
+                        return pos - from;
+                    }
+                    MessageHead h = s.scanner.head;
+                    long body = r == HeadScanner.Result.COMPLETE ? bodyLength(s, h) : -1;
+                    if (body < 0) {
+                        s.framing = Framing.NETTY;
+                        return pos - from;
+                    }
+                    int len = s.scanner.length();
+                    pos += len;
+                    s.headerEnd = s.messageStart + len;
+                    s.headSeen = true;
+                    if (s.direction == 0) {
+                        h.trace = s.scanner.trace();
+                        requestHead(s, h, false, false);
+                    } else {
+                        responseHead(s, h, false);
+                    }
+                    if (body == 0) {
+                        end(s, s.headerEnd);
+                    } else {
+                        s.framing = Framing.BODY;
+                        s.bodyLeft = body;
+                    }
+                }
+                default -> {
+                    return pos - from;
+                }
+            }
+        }
+        return pos - from;
+    }
+
+    /**
+     * The body length a scanned head announces as netty's decoders read it, or -1 when netty reads the message (a
+     * response whose body ends with the connection).
+     */
+    private long bodyLength(Side s, MessageHead h) {
+        if (s.direction == 0) {
+            return Math.max(h.contentLength, 0);
+        }
+        int code = h.code; // 200-599 from the scanner
+        if (code == 204 || code == 304) {
+            return 0;
+        }
+        String method = answeringMethod();
+        if ("HEAD".equals(method) || code < 300 && "CONNECT".equals(method)) {
+            return 0;
+        }
+        return h.contentLength;
+    }
+
     /** What netty skips before a message (control characters and whitespace). */
     private static boolean isSkippable(byte b) {
         char c = (char) (b & 0xff);
@@ -227,11 +373,11 @@ final class Http1Parser implements L7Parser {
             s.headerEnd = s.offset();
             s.headSeen = true;
             if (result.isFailure()) {
-                head(s, m, true);
+                nettyHead(s, m, true);
                 failed(s, String.valueOf(result.cause()));
                 return;
             }
-            head(s, m, false);
+            nettyHead(s, m, false);
         }
         if (o instanceof HttpContent c) {
             if (result.isFailure()) {
@@ -240,30 +386,21 @@ final class Http1Parser implements L7Parser {
             }
             s.bodyBytes += c.content().readableBytes();
             if (o instanceof LastHttpContent) {
-                end(s);
+                end(s, s.offset());
             }
         }
     }
 
-    private void head(Side s, HttpMessage m, boolean failed) {
+    /** A head netty read: its fields into the direction's {@link MessageHead}, then as the scanner's. */
+    private void nettyHead(Side s, HttpMessage m, boolean failed) {
+        MessageHead h = null;
         if (s.direction == 0) {
-            if (pending.size() >= config.maxPendingPerConnection()) {
-                PendingExchange dropped = pending.pollFirst();
-                if (dropped == sides[1].current) {
-                    sides[1].current = null;
-                }
-                ctx.countPendingEvicted();
-            }
-            PendingExchange p = new PendingExchange();
-            p.hasRequest = true;
-            p.exchange.request(s.seqAt(s.messageStart), s.tsAt(s.messageStart), 0);
-            p.reqHeaderBytes = s.headerEnd - s.messageStart;
-            p.requestFailed = failed;
-            RequestDecoder decoder = (RequestDecoder) s.decoder;
-            p.smuggling = decoder.chunkedWithContentLength;
+            RequestDecoder decoder = (RequestDecoder) s.decoder();
+            boolean smuggling = decoder.chunkedWithContentLength;
             decoder.chunkedWithContentLength = false;
             if (m instanceof HttpRequest r && !failed) {
-                p.method = r.method().name();
+                h = scratch(s);
+                h.method = r.method().name();
                 String uri = r.uri();
                 int hash = uri.indexOf('#');
                 if (hash >= 0) {
@@ -275,27 +412,87 @@ final class Http1Parser implements L7Parser {
                     uri = slash < 0 ? "/" : uri.substring(slash);
                 }
                 int q = uri.indexOf('?');
-                p.path = q < 0 ? uri : uri.substring(0, q);
-                p.query = q < 0 ? null : uri.substring(q + 1);
-                p.version = r.protocolVersion().text();
-                HttpHeaders h = r.headers();
-                p.host = h.get("host");
-                p.userAgent = h.get("user-agent");
-                p.requestContentType = h.get("content-type");
-                p.requestId = h.get("x-request-id");
-                TraceContext t = TraceContext.of(h);
-                p.traceId = t.traceId();
-                p.parentId = t.parentId();
-                allow(p.headers, h);
+                h.path = q < 0 ? uri : uri.substring(0, q);
+                h.query = q < 0 ? null : uri.substring(q + 1);
+                h.version = r.protocolVersion().text();
+                HttpHeaders hh = r.headers();
+                h.host = hh.get("host");
+                h.userAgent = hh.get("user-agent");
+                h.contentType = hh.get("content-type");
+                h.requestId = hh.get("x-request-id");
+                h.trace = TraceContext.of(hh);
+                allow(h, hh);
             } else if (failed && String.valueOf(m.decoderResult().cause()).contains("Content-Length")) {
-                p.smuggling = true; // two different Content-Length values
+                smuggling = true; // two different Content-Length values
             }
-            pending.addLast(p);
-            s.current = p;
+            requestHead(s, h, failed, smuggling);
             return;
         }
-        HttpResponse r = m instanceof HttpResponse hr ? hr : null;
-        int code = r == null || failed ? 0 : r.status().code();
+        if (m instanceof HttpResponse r && !failed) {
+            h = scratch(s);
+            h.code = r.status().code();
+            h.reason = r.status().reasonPhrase();
+            h.version = r.protocolVersion().text();
+            HttpHeaders hh = r.headers();
+            h.contentType = hh.get("content-type");
+            h.upgrade = hh.get("upgrade");
+            allow(h, hh);
+        }
+        responseHead(s, h, failed);
+    }
+
+    private MessageHead netty0;
+    private MessageHead netty1;
+
+    /** A cleared head to fill from netty's message (the scanner's when there is one). */
+    private MessageHead scratch(Side s) {
+        MessageHead h;
+        if (s.scanner != null) {
+            h = s.scanner.head;
+        } else if (s.direction == 0) {
+            h = netty0 == null ? netty0 = new MessageHead() : netty0;
+        } else {
+            h = netty1 == null ? netty1 = new MessageHead() : netty1;
+        }
+        h.clear();
+        return h;
+    }
+
+    /** A request head ({@code h} null when it could not be read). */
+    private void requestHead(Side s, MessageHead h, boolean failed, boolean smuggling) {
+        if (pending.size() >= config.maxPendingPerConnection()) {
+            PendingExchange dropped = pending.pollFirst();
+            if (dropped == sides[1].current) {
+                sides[1].current = null;
+            }
+            ctx.countPendingEvicted();
+        }
+        PendingExchange p = new PendingExchange();
+        p.hasRequest = true;
+        p.exchange.request(s.seqAt(s.messageStart), s.tsAt(s.messageStart), 0);
+        p.reqHeaderBytes = s.headerEnd - s.messageStart;
+        p.requestFailed = failed;
+        p.smuggling = smuggling;
+        if (h != null) {
+            p.method = h.method;
+            p.path = h.path;
+            p.query = h.query;
+            p.version = h.version;
+            p.host = h.host;
+            p.userAgent = h.userAgent;
+            p.requestContentType = h.contentType;
+            p.requestId = h.requestId;
+            p.traceId = h.trace.traceId();
+            p.parentId = h.trace.parentId();
+            p.addHeaders(h);
+        }
+        pending.addLast(p);
+        s.current = p;
+    }
+
+    /** A response head ({@code h} null when it could not be read). */
+    private void responseHead(Side s, MessageHead h, boolean failed) {
+        int code = h == null || failed ? 0 : h.code;
         if (!failed && code >= 100 && code < 200 && code != 101) {
             // informational: counted on the exchange it precedes, not its answer
             s.informational = true;
@@ -313,19 +510,18 @@ final class Http1Parser implements L7Parser {
         p.responseStarted = true;
         p.exchange.response(s.seqAt(s.messageStart), s.tsAt(s.messageStart), 0);
         p.respHeaderBytes = s.headerEnd - s.messageStart;
-        if (r != null && !failed) {
+        if (h != null && !failed) {
             p.statusCode = code;
-            p.reason = r.status().reasonPhrase();
+            p.reason = h.reason;
             if (p.version == null) {
-                p.version = r.protocolVersion().text();
+                p.version = h.version;
             }
-            HttpHeaders h = r.headers();
-            p.responseContentType = h.get("content-type");
-            allow(p.headers, h);
+            p.responseContentType = h.contentType;
+            p.addHeaders(h);
             if (code == 101 || (code >= 200 && code < 300 && "CONNECT".equals(p.method))) {
                 // the connection becomes something else (websocket, h2c, a tunnel): handed over after this response
                 handOver = true;
-                toH2 = code == 101 && "h2c".equalsIgnoreCase(String.valueOf(h.get("upgrade")).trim());
+                toH2 = code == 101 && "h2c".equalsIgnoreCase(String.valueOf(h.upgrade).trim());
             }
         }
         s.current = p;
@@ -340,10 +536,10 @@ final class Http1Parser implements L7Parser {
         return null;
     }
 
-    private void end(Side s) {
-        long end = s.offset();
+    /** The message ends at stream offset {@code end}. */
+    private void end(Side s, long end) {
         PendingExchange p = s.current;
-        s.inMessage = false;
+        s.framing = Framing.IDLE;
         s.headSeen = false;
         s.current = null;
         if (s.direction == 0) {
@@ -426,11 +622,11 @@ final class Http1Parser implements L7Parser {
     }
 
     private void startResync(Side s) {
-        s.inMessage = false;
+        s.framing = Framing.IDLE;
         s.headSeen = false;
         s.current = null;
         s.informational = false;
-        s.decoder = s.newDecoder();
+        s.decoder = null;
         if (s.state == State.DECODING) {
             s.state = State.RESYNC;
         }
@@ -498,17 +694,56 @@ final class Http1Parser implements L7Parser {
         String contentType = p.responseContentType != null ? p.responseContentType : p.requestContentType;
         HttpInfo info = new HttpInfo(p.method, p.path, p.query, p.version, p.host, code, p.reason, p.informational,
                 p.reqHeaderBytes, p.reqBodyBytes, p.respHeaderBytes, p.respBodyBytes, contentType, p.userAgent,
-                p.traceId, p.parentId, p.requestId, p.headers, p.smuggling);
+                p.traceId, p.parentId, p.requestId, headers(p), p.smuggling);
         ctx.emit(p.exchange, status, info, null, null, null);
     }
 
-    private void allow(Map<String, String> into, HttpHeaders h) {
+    private void allow(MessageHead into, HttpHeaders h) {
         for (Map.Entry<String, String> e : h) {
             String name = e.getKey().toLowerCase(Locale.ROOT);
             if (config.httpHeaderAllowlist().contains(name) && !L7Config.REDACTED.contains(name)) {
-                into.put(name, e.getValue());
+                into.addHeader(name, e.getValue());
             }
         }
+    }
+
+    /** The last header map made: the next exchange with the same headers gets it again. */
+    private Map<String, String> lastHeaders;
+
+    /** The exchange's allowlisted headers, a later one of a name replacing an earlier one (immutable). */
+    private Map<String, String> headers(PendingExchange p) {
+        int n = p.headerCount;
+        if (n == 0) {
+            return Map.of();
+        }
+        String[] a = p.headers;
+        Map<String, String> last = lastHeaders;
+        if (last != null && sameHeaders(last, a, n)) {
+            return last;
+        }
+        Map<String, String> m = new HashMap<>(n * 2);
+        for (int i = 0; i < n; i++) {
+            m.put(a[2 * i], a[2 * i + 1]);
+        }
+        return lastHeaders = Map.copyOf(m);
+    }
+
+    private static boolean sameHeaders(Map<String, String> m, String[] a, int n) {
+        int distinct = 0;
+        next:
+        for (int i = 0; i < n; i++) {
+            String name = a[2 * i];
+            for (int j = i + 1; j < n; j++) {
+                if (a[2 * j].equals(name)) {
+                    continue next; // a later one counts
+                }
+            }
+            distinct++;
+            if (!a[2 * i + 1].equals(m.get(name))) {
+                return false;
+            }
+        }
+        return distinct == m.size();
     }
 
     @Override
@@ -525,11 +760,12 @@ final class Http1Parser implements L7Parser {
         if (s.state == State.PASSTHROUGH || s.state == State.ENDED) {
             return;
         }
-        ctx.countLostBytes(s.cum.readableBytes());
+        // what netty would not have consumed: of a head in progress, its last (incomplete) line
+        ctx.countLostBytes(s.cum.readableBytes() - (s.framing == Framing.HEAD ? s.scanner.lineStart() : 0));
         s.cum.skipBytes(s.cum.readableBytes());
         s.cum.discardSomeReadBytes();
         s.clock.skip(length);
-        if (s.inMessage && s.headSeen) {
+        if (s.inMessage() && s.headSeen) {
             if (direction == 0) {
                 if (s.current != null) {
                     s.current.requestDone = true; // its rest is lost; the response still pairs with it
@@ -550,10 +786,10 @@ final class Http1Parser implements L7Parser {
         if (s.state == State.H2) {
             h2.onEnd(direction, ts);
         }
-        if (s.state == State.DECODING && s.inMessage) {
+        if (s.state == State.DECODING && s.inMessage()) {
             // a body delimited by the connection's close ends here (netty's decodeLast)
             process(s, true);
-            if (s.inMessage && s.headSeen) {
+            if (s.inMessage() && s.headSeen) {
                 if (direction == 1 && !s.informational) {
                     PendingExchange p = s.current;
                     if (p != null) {
@@ -593,7 +829,7 @@ final class Http1Parser implements L7Parser {
     private void emitNoResponse(PendingExchange p) {
         HttpInfo info = new HttpInfo(p.method, p.path, p.query, p.version, p.host, p.requestFailed ? -1 : 0, null,
                 p.informational, p.reqHeaderBytes, p.reqBodyBytes, 0, 0, p.requestContentType, p.userAgent,
-                p.traceId, p.parentId, p.requestId, p.headers, p.smuggling);
+                p.traceId, p.parentId, p.requestId, headers(p), p.smuggling);
         ctx.emit(p.exchange, p.requestFailed ? L7Status.REQUEST_MALFORMED : L7Status.NO_RESPONSE, info, null, null,
                 null);
     }
