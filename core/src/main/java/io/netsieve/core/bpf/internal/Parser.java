@@ -397,6 +397,21 @@ public final class Parser {
         return toks.get(i).kind() == Token.Kind.NUM;
     }
 
+    /** Generates a primitive whose number is optional ({@code vlan [n]}): {@code given} says whether it was. */
+    private interface OptionalNumGen {
+        Block gen(int n, boolean given);
+    }
+
+    /** Past the keyword at {@code start}, an optional number, then {@code gen} for it. */
+    private Block optionalNum(int start, OptionalNumGen gen) {
+        advance();
+        if (pnumFollows()) {
+            int n = pnum();
+            return at(start, () -> gen.gen(n, true));
+        }
+        return at(start, () -> gen.gen(0, false));
+    }
+
     private Block parseOther() {
         Token t = peek();
         int start = t.start();
@@ -445,49 +460,19 @@ public final class Parser {
                 int n = pnumStrict();
                 return at(start, () -> cg.ifindex(n));
             }
-            case "vlan": {
-                advance();
-                if (pnumFollows()) {
-                    int n = pnum();
-                    return at(start, () -> cg.vlan(n, true));
-                }
-                return at(start, () -> cg.vlan(0, false));
-            }
-            case "mpls": {
-                advance();
-                if (pnumFollows()) {
-                    int n = pnum();
-                    return at(start, () -> cg.mpls(n, true));
-                }
-                return at(start, () -> cg.mpls(0, false));
-            }
+            case "vlan":
+                return optionalNum(start, cg::vlan);
+            case "mpls":
+                return optionalNum(start, cg::mpls);
             case "pppoed":
                 advance();
                 return at(start, cg::pppoed);
-            case "pppoes": {
-                advance();
-                if (pnumFollows()) {
-                    int n = pnum();
-                    return at(start, () -> cg.pppoes(n, true));
-                }
-                return at(start, () -> cg.pppoes(0, false));
-            }
-            case "geneve": {
-                advance();
-                if (pnumFollows()) {
-                    int n = pnum();
-                    return at(start, () -> cg.geneve(n, true));
-                }
-                return at(start, () -> cg.geneve(0, false));
-            }
-            case "vxlan": {
-                advance();
-                if (pnumFollows()) {
-                    int n = pnum();
-                    return at(start, () -> cg.vxlan(n, true));
-                }
-                return at(start, () -> cg.vxlan(0, false));
-            }
+            case "pppoes":
+                return optionalNum(start, cg::pppoes);
+            case "geneve":
+                return optionalNum(start, cg::geneve);
+            case "vxlan":
+                return optionalNum(start, cg::vxlan);
             case "llc":
                 advance();
                 if (peek().kind() == Token.Kind.ID || peek().isKeyword("rnr")) {
