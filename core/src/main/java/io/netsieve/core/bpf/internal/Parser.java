@@ -330,12 +330,8 @@ public final class Parser {
                 advance();
                 if (peek().isOp("/")) {
                     advance();
-                    Token n = peek();
-                    if (n.kind() != Token.Kind.NUM) {
-                        throw syntax();
-                    }
-                    advance();
-                    return new Node(at(start, () -> mcode(t.text(), null, n.value(), q)), q);
+                    long len = numStrict();
+                    return new Node(at(start, () -> mcode(t.text(), null, len, q)), q);
                 }
                 if (peek().isKeyword("mask")) {
                     advance();
@@ -352,12 +348,8 @@ public final class Parser {
                 advance();
                 if (peek().isOp("/")) {
                     advance();
-                    Token n = peek();
-                    if (n.kind() != Token.Kind.NUM) {
-                        throw syntax();
-                    }
-                    advance();
-                    return new Node(at(start, () -> mcode6(t.text(), n.value(), q)), q);
+                    long len = numStrict();
+                    return new Node(at(start, () -> mcode6(t.text(), len, q)), q);
                 }
                 return new Node(at(start, () -> mcode6(t.text(), 128, q)), q);
             }
@@ -381,12 +373,7 @@ public final class Parser {
             expectOp(")");
             return v;
         }
-        Token t = peek();
-        if (t.kind() != Token.Kind.NUM) {
-            throw syntax();
-        }
-        advance();
-        return (int) t.value();
+        return pnumStrict();
     }
 
     private boolean pnumFollows() {
@@ -558,16 +545,8 @@ public final class Parser {
         }
         if (op.kind() == Token.Kind.OP && RELOPS.contains(op.text())) {
             advance();
-            int code;
-            boolean reversed;
-            switch (op.text()) {
-                case ">": code = Bpf.JGT; reversed = false; break;
-                case ">=": code = Bpf.JGE; reversed = false; break;
-                case "=": case "==": code = Bpf.JEQ; reversed = false; break;
-                case "<=": code = Bpf.JGT; reversed = true; break;
-                case "<": code = Bpf.JGE; reversed = true; break;
-                default: code = Bpf.JEQ; reversed = true; break;
-            }
+            int code = relopJump(op.text());
+            boolean reversed = relopReversed(op.text());
             int v = pnumStrict();
             return at(start, () -> cg.mtp3field(field, code, reversed, v));
         }
@@ -578,12 +557,7 @@ public final class Parser {
     private int wlanTypeValue() {
         Token n = peek();
         if (n.kind() == Token.Kind.NUM) {
-            advance();
-            int v = (int) n.value();
-            if ((v & ~0x0c) != 0) {
-                throw new CompileError(String.format("invalid 802.11 type value 0x%02x", v)).at(n.start());
-            }
-            return v;
+            return wlanBitsValue(n, 0x0c, "type");
         }
         if (n.kind() == Token.Kind.ID) {
             advance();
@@ -600,12 +574,7 @@ public final class Parser {
     private int wlanSubtypeValue(int type) {
         Token n = peek();
         if (n.kind() == Token.Kind.NUM) {
-            advance();
-            int v = (int) n.value();
-            if ((v & ~0xf0) != 0) {
-                throw new CompileError(String.format("invalid 802.11 subtype value 0x%02x", v)).at(n.start());
-            }
-            return v;
+            return wlanBitsValue(n, 0xf0, "subtype");
         }
         if (n.kind() == Token.Kind.ID) {
             advance();
@@ -614,18 +583,33 @@ public final class Parser {
         throw syntax();
     }
 
+    /** The number {@code n} (consumed), which may have no bits outside {@code mask}, the {@code what} field's. */
+    private int wlanBitsValue(Token n, int mask, String what) {
+        advance();
+        int v = (int) n.value();
+        if ((v & ~mask) != 0) {
+            throw new CompileError(String.format("invalid 802.11 %s value 0x%02x", what, v)).at(n.start());
+        }
+        return v;
+    }
+
     private Block mtp3Eq(String field, int start) {
         int v = pnumStrict();
         return at(start, () -> cg.mtp3field(field, Bpf.JEQ, false, v));
     }
 
-    private int pnumStrict() {
+    /** A number (no parentheses around it), as the lexer read it. */
+    private long numStrict() {
         Token t = peek();
         if (t.kind() != Token.Kind.NUM) {
             throw syntax();
         }
         advance();
-        return (int) t.value();
+        return t.value();
+    }
+
+    private int pnumStrict() {
+        return (int) numStrict();
     }
 
     // ---------------------------------------------------------------- arithmetic
@@ -639,17 +623,27 @@ public final class Parser {
         }
         advance();
         Arth a1 = parseArith(0);
-        int code;
-        boolean reversed;
-        switch (op.text()) {
-            case ">": code = Bpf.JGT; reversed = false; break;
-            case ">=": code = Bpf.JGE; reversed = false; break;
-            case "=": code = Bpf.JEQ; reversed = false; break;
-            case "<=": code = Bpf.JGT; reversed = true; break;
-            case "<": code = Bpf.JGE; reversed = true; break;
-            default: code = Bpf.JEQ; reversed = true; break;
-        }
+        int code = relopJump(op.text());
+        boolean reversed = relopReversed(op.text());
         return at(start, () -> cg.relation(code, a0, a1, reversed));
+    }
+
+    /**
+     * The jump a relational operator (one of {@link #RELOPS}; the lexer turns {@code ==} into {@code =}) compiles
+     * to; BPF has no {@code <}, {@code <=} or {@code !=}, so those take the jump of their negation and are
+     * {@linkplain #relopReversed reversed}.
+     */
+    private static int relopJump(String op) {
+        switch (op) {
+            case ">": case "<=": return Bpf.JGT;
+            case ">=": case "<": return Bpf.JGE;
+            default: return Bpf.JEQ;
+        }
+    }
+
+    /** Whether {@link #relopJump}'s jump is the negation of {@code op}. */
+    private static boolean relopReversed(String op) {
+        return op.equals("<=") || op.equals("<") || op.equals("!=");
     }
 
     private static int precedence(Token t) {
@@ -723,12 +717,7 @@ public final class Parser {
             int size = 1;
             if (peek().isOp(":")) {
                 advance();
-                Token n = peek();
-                if (n.kind() != Token.Kind.NUM) {
-                    throw syntax();
-                }
-                advance();
-                size = (int) n.value();
+                size = pnumStrict();
             }
             expectOp("]");
             int sz = size;
