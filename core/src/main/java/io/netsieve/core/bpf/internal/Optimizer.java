@@ -710,27 +710,17 @@ public final class Optimizer {
             }
             State st = b == root ? entryState() : meet(ins);
             // rewrite statements
-            Stmt head = null;
-            Stmt tail = null;
+            StmtChain kept = new StmtChain();
             for (Stmt s = b.stmts; s != null; s = s.next) {
                 Stmt r = step(s, st);
                 if (r != s) {
                     changed = true;
                 }
                 if (r != null) {
-                    Stmt copy = r == s ? s : r;
-                    if (head == null) {
-                        head = copy;
-                    } else {
-                        tail.next = copy;
-                    }
-                    tail = copy;
+                    kept.add(r);
                 }
             }
-            if (tail != null) {
-                tail.next = null;
-            }
-            b.stmts = head;
+            b.stmts = kept.finish();
             // an x operand known to be constant becomes an immediate
             if (isJump(b) && Bpf.src(b.code) == Bpf.X) {
                 Integer c = constant(st.x);
@@ -1139,24 +1129,13 @@ public final class Optimizer {
                 keep[j] = true;
                 live = (live & ~d) | uses(s.code, s.k);
             }
-            Stmt head = null;
-            Stmt tail = null;
+            StmtChain kept = new StmtChain();
             for (int j = 0; j < list.size(); j++) {
-                if (!keep[j]) {
-                    continue;
+                if (keep[j]) {
+                    kept.add(list.get(j));
                 }
-                Stmt s = list.get(j);
-                if (head == null) {
-                    head = s;
-                } else {
-                    tail.next = s;
-                }
-                tail = s;
             }
-            if (tail != null) {
-                tail.next = null;
-            }
-            b.stmts = head;
+            b.stmts = kept.finish();
             liveIn.put(b, live);
         }
         return changed;
@@ -1231,23 +1210,13 @@ public final class Optimizer {
                 changed = true;
             }
             if (changed) {
-                Stmt head = null;
-                Stmt tail = null;
+                StmtChain kept = new StmtChain();
                 for (Stmt s = b.stmts; s != null; s = s.next) {
-                    if (s.code == Stmt.NOP) {
-                        continue;
+                    if (s.code != Stmt.NOP) {
+                        kept.add(s);
                     }
-                    if (head == null) {
-                        head = s;
-                    } else {
-                        tail.next = s;
-                    }
-                    tail = s;
                 }
-                if (tail != null) {
-                    tail.next = null;
-                }
-                b.stmts = head;
+                b.stmts = kept.finish();
             }
         }
         return changed;
@@ -1391,6 +1360,29 @@ public final class Optimizer {
             changed = true;
         }
         return changed;
+    }
+
+    /** A block's statement list rebuilt from the statements kept, in order (the passes drop or replace some). */
+    private static final class StmtChain {
+        private Stmt head;
+        private Stmt tail;
+
+        void add(Stmt s) {
+            if (head == null) {
+                head = s;
+            } else {
+                tail.next = s;
+            }
+            tail = s;
+        }
+
+        /** The new list; its last statement may still link to a dropped one, so the link is cut. */
+        Stmt finish() {
+            if (tail != null) {
+                tail.next = null;
+            }
+            return head;
+        }
     }
 
     @Override
