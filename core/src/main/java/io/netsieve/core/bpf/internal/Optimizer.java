@@ -1064,6 +1064,26 @@ public final class Optimizer {
         return 0;
     }
 
+    /**
+     * The registers read after {@code b}'s statements: by its jump or return, or later on either branch; a branch
+     * whose liveness is not known yet counts as reading {@code unknown}.
+     */
+    private int liveAtEnd(Block b, int unknown) {
+        int live = 0;
+        if (b.jt != null) {
+            live |= liveIn.getOrDefault(b.jt, unknown);
+        }
+        if (b.jf != null) {
+            live |= liveIn.getOrDefault(b.jf, unknown);
+        }
+        return live | terminalUses(b);
+    }
+
+    /** The registers live before {@code s}, given those live after it. */
+    private static int liveBefore(Stmt s, int live) {
+        return (live & ~defs(s.code, s.k)) | uses(s.code, s.k);
+    }
+
     private Stmt[] scratch = new Stmt[16];
 
     private int statements(Block b) {
@@ -1082,18 +1102,10 @@ public final class Optimizer {
         liveIn = new IdentityHashMap<>();
         for (int i = order.size() - 1; i >= 0; i--) {
             Block b = order.get(i);
-            int live = 0;
-            if (b.jt != null) {
-                live |= liveIn.getOrDefault(b.jt, 0);
-            }
-            if (b.jf != null) {
-                live |= liveIn.getOrDefault(b.jf, 0);
-            }
-            live |= terminalUses(b);
+            int live = liveAtEnd(b, 0);
             int n = statements(b);
             for (int j = n - 1; j >= 0; j--) {
-                Stmt s = scratch[j];
-                live = (live & ~defs(s.code, s.k)) | uses(s.code, s.k);
+                live = liveBefore(scratch[j], live);
             }
             liveIn.put(b, live);
         }
@@ -1105,14 +1117,7 @@ public final class Optimizer {
         liveIn = new IdentityHashMap<>();
         for (int i = order.size() - 1; i >= 0; i--) {
             Block b = order.get(i);
-            int live = 0;
-            if (b.jt != null) {
-                live |= liveIn.getOrDefault(b.jt, 0);
-            }
-            if (b.jf != null) {
-                live |= liveIn.getOrDefault(b.jf, 0);
-            }
-            live |= terminalUses(b);
+            int live = liveAtEnd(b, 0);
             List<Stmt> list = new ArrayList<>();
             for (Stmt s = b.stmts; s != null; s = s.next) {
                 list.add(s);
@@ -1127,7 +1132,7 @@ public final class Optimizer {
                     continue;
                 }
                 keep[j] = true;
-                live = (live & ~d) | uses(s.code, s.k);
+                live = liveBefore(s, live);
             }
             StmtChain kept = new StmtChain();
             for (int j = 0; j < list.size(); j++) {
@@ -1223,18 +1228,9 @@ public final class Optimizer {
     }
 
     private boolean xLiveAfter(Block b, List<Stmt> list, int index) {
-        int live = 0;
-        if (b.jt != null) {
-            live |= liveIn.getOrDefault(b.jt, X_BIT);
-        }
-        if (b.jf != null) {
-            live |= liveIn.getOrDefault(b.jf, X_BIT);
-        }
-        live |= terminalUses(b);
+        int live = liveAtEnd(b, X_BIT);
         for (int j = list.size() - 1; j > index; j--) {
-            Stmt s = list.get(j);
-            int d = defs(s.code, s.k);
-            live = (live & ~d) | uses(s.code, s.k);
+            live = liveBefore(list.get(j), live);
         }
         return (live & X_BIT) != 0;
     }
