@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import io.netsieve.core.nic.CaptureManifest;
 import io.netsieve.core.nic.CapturePoint;
 import io.netsieve.core.nic.CaptureSet;
+import io.netsieve.topology.ExchangeCorrelator;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -16,6 +17,7 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -26,7 +28,8 @@ import java.util.concurrent.Callable;
  * {@code netsieve analyze (--manifest FILE | FILE...) --out DIR}: reads a capture set and writes what the library
  * can tell about it. For now: a per-capture-point decode summary ({@code summary.json}), the L4 records
  * ({@code l4.jsonl}, one {@code bpf_net_l4_log} per line), the L7 records ({@code l7.jsonl}, one
- * {@code bpf_net_l7_log} per exchange per capture point: HTTP/1.x and DNS) and a table on stdout.
+ * {@code bpf_net_l7_log} per exchange per capture point), the exchanges followed across capture points
+ * ({@code paths.jsonl}, one per exchange: its hops in order, hop latencies, NAT) and a table on stdout.
  */
 @Command(name = "analyze", mixinStandardHelpOptions = true,
         description = "Analyse a capture set (a manifest or plain capture files) and write the results to a folder.")
@@ -56,19 +59,28 @@ final class AnalyzeCommand implements Callable<Integer> {
         List<CapturePointSummary> summaries = new ArrayList<>();
         long l4Records;
         long l7Records;
+        long pathRecords;
         try (L4JsonLines l4 = new L4JsonLines(out.resolve("l4.jsonl"));
-             L7JsonLines l7 = new L7JsonLines(out.resolve("l7.jsonl"))) {
-            for (CapturePoint point : set.points()) {
-                summaries.add(CapturePointSummary.scan(point, l4, l7));
+             PathJsonLines paths = new PathJsonLines(out.resolve("paths.jsonl"))) {
+            // capture points are read one after another, each from its start: the join waits for the end of input
+            ExchangeCorrelator correlator = ExchangeCorrelator.builder().listener(paths)
+                    .allowedLateness(Duration.ofDays(36_500)).build();
+            try (L7JsonLines l7 = new L7JsonLines(out.resolve("l7.jsonl"), correlator::offer)) {
+                for (CapturePoint point : set.points()) {
+                    summaries.add(CapturePointSummary.scan(point, l4, l7));
+                }
+                l4Records = l4.written();
+                l7Records = l7.written();
             }
-            l4Records = l4.written();
-            l7Records = l7.written();
+            correlator.flush();
+            pathRecords = paths.written();
         }
         writeJson(summaries);
         PrintWriter stdout = spec.commandLine().getOut();
         SummaryTable.print(stdout, summaries);
         stdout.println("wrote " + out.resolve("summary.json") + ", " + out.resolve("l4.jsonl") + " ("
-                + l4Records + " L4 records) and " + out.resolve("l7.jsonl") + " (" + l7Records + " L7 records)");
+                + l4Records + " L4 records), " + out.resolve("l7.jsonl") + " (" + l7Records + " L7 records) and "
+                + out.resolve("paths.jsonl") + " (" + pathRecords + " exchanges across capture points)");
         stdout.flush();
         boolean failed = summaries.stream().anyMatch(s -> s.error() != null);
         return failed ? 1 : 0;

@@ -19,6 +19,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.BiConsumer;
 
 /**
  * Writes {@code l7.jsonl}: one JSON object per {@code bpf_net_l7_log} record (one exchange on one capture point),
@@ -30,8 +31,12 @@ final class L7JsonLines implements AutoCloseable {
     private final ObjectMapper mapper = new ObjectMapper().disable(JsonGenerator.Feature.AUTO_CLOSE_TARGET);
     private long written;
 
-    L7JsonLines(Path file) throws IOException {
+    /** Also given every record with its capture point (the cross-capture-point correlator), or null. */
+    private final BiConsumer<L7Log, Nic> also;
+
+    L7JsonLines(Path file, BiConsumer<L7Log, Nic> also) throws IOException {
         out = Files.newBufferedWriter(file, StandardCharsets.UTF_8);
+        this.also = also;
     }
 
     long written() {
@@ -45,6 +50,9 @@ final class L7JsonLines implements AutoCloseable {
                 mapper.writeValue(out, toMap(log, nic));
                 out.write('\n');
                 written++;
+                if (also != null) {
+                    also.accept(log, nic);
+                }
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             }

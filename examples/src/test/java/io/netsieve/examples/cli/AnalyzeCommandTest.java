@@ -218,4 +218,45 @@ class AnalyzeCommandTest {
         }
         throw new AssertionError(file + " not in index.tsv");
     }
+
+    /**
+     * {@code paths.jsonl} on the bundled lab set: the pod-a -> pod-c request {@code GET /chunked} is one line whose
+     * hops are the eight NICs a packet from pod-a to pod-c crosses (the lab's topology), client first, with hop
+     * latencies; the request to the external host shows the SNAT between node1's bridge and its uplink.
+     */
+    @Test
+    void writesEachExchangeAcrossCapturePoints(@TempDir Path tmp) throws Exception {
+        Path demo = Path.of("src/main/resources/demo");
+        Path out = tmp.resolve("out");
+        assertEquals(0, NetSieveCli.run("analyze", "--manifest", demo.resolve("captures.tsv").toString(), "--out",
+                out.toString()));
+        ObjectMapper mapper = new ObjectMapper();
+        JsonNode chunked = null;
+        JsonNode external = null;
+        for (String line : Files.readAllLines(out.resolve("paths.jsonl"))) {
+            JsonNode p = mapper.readTree(line);
+            if (p.has("http_path") && p.get("http_path").asText().equals("/chunked")) {
+                chunked = p;
+            }
+            if (p.has("http_path") && p.get("http_path").asText().equals("/external")) {
+                external = p;
+            }
+        }
+        assertTrue(chunked != null && external != null, "both exchanges in paths.jsonl");
+        List<String> hops = new java.util.ArrayList<>();
+        for (JsonNode h : chunked.get("hops")) {
+            hops.add(point(h) + " " + h.get("role").asText());
+        }
+        assertEquals(List.of("node1/pod-a/eth0 c", "node1//veth-a c-nd", "node1//br0 c-nd", "node1//eth0 c-nd",
+                "node2//eth0 s-nd", "node2//br0 s-nd", "node2//veth-c s-nd", "node2/pod-c/eth0 s"), hops);
+        assertEquals(7, chunked.get("hop_latencies").size());
+        for (JsonNode l : chunked.get("hop_latencies")) {
+            assertTrue(l.get("request_ms").asDouble() > 0 && l.get("response_ms").asDouble() > 0, l.toString());
+        }
+        assertEquals("[\"l7_traceid\"]", chunked.get("joined_by").toString());
+        assertEquals(1, external.get("nat").size(), external.toString());
+        JsonNode nat = external.get("nat").get(0);
+        assertTrue(nat.get("snat").asBoolean() && nat.get("client_after").asText().startsWith("198.19.0.1:"),
+                nat.toString());
+    }
 }
