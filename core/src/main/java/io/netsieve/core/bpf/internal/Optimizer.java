@@ -152,22 +152,73 @@ public final class Optimizer {
         return constOf.get(vn);
     }
 
-    /** An immutable list of test outcomes known on a path (persistent: states share their tails). */
-    private static final class Facts {
+    /**
+     * An entry of one of the immutable lists below, which states share (a copy keeps the tail it was made with):
+     * changing a list builds a new head in front of the old one, or the list anew from the entries it keeps.
+     */
+    private abstract static class Link<L extends Link<L>> {
+        final L next;
+        final int size;
+
+        Link(L next) {
+            this.next = next;
+            this.size = next == null ? 1 : next.size + 1;
+        }
+
+        /** This entry's contents in front of {@code next}. */
+        abstract L relink(L next);
+
+        /** A new list of the contents of {@code keep}, in the same order. */
+        static <L extends Link<L>> L of(List<L> keep) {
+            L r = null;
+            for (int j = keep.size() - 1; j >= 0; j--) {
+                r = keep.get(j).relink(r);
+            }
+            return r;
+        }
+
+        /** {@code l}, cut to its newest {@code max} entries once it has grown past twice that (so cuts are rare). */
+        static <L extends Link<L>> L capped(L l, int max) {
+            if (l.size <= 2 * max) {
+                return l;
+            }
+            List<L> keep = new ArrayList<>(max);
+            for (; l != null && keep.size() < max; l = l.next) {
+                keep.add(l);
+            }
+            return of(keep);
+        }
+
+        /** The entries of {@code l} that {@code keep} accepts, as a new list in the same order. */
+        static <L extends Link<L>> L filter(L l, java.util.function.Predicate<L> keep) {
+            List<L> kept = new ArrayList<>();
+            for (; l != null; l = l.next) {
+                if (keep.test(l)) {
+                    kept.add(l);
+                }
+            }
+            return of(kept);
+        }
+    }
+
+    /** An immutable list of test outcomes known on a path. */
+    private static final class Facts extends Link<Facts> {
         final int vn;
         final int code;
         final int rhs;
         final boolean taken;
-        final Facts next;
-        final int size;
 
         Facts(int vn, int code, int rhs, boolean taken, Facts next) {
+            super(next);
             this.vn = vn;
             this.code = code;
             this.rhs = rhs;
             this.taken = taken;
-            this.next = next;
-            this.size = next == null ? 1 : next.size + 1;
+        }
+
+        @Override
+        Facts relink(Facts next) {
+            return new Facts(vn, code, rhs, taken, next);
         }
 
         static Boolean lookup(Facts f, int vn, int code, int rhs) {
@@ -180,55 +231,34 @@ public final class Optimizer {
         }
 
         static Facts add(Facts f, int vn, int code, int rhs, boolean taken) {
-            Facts r = new Facts(vn, code, rhs, taken, f);
-            return r.size > 2 * MAX_FACTS ? truncate(r, MAX_FACTS) : r;
-        }
-
-        static Facts truncate(Facts f, int n) {
-            Facts[] keep = new Facts[n];
-            int i = 0;
-            for (; f != null && i < n; f = f.next) {
-                keep[i++] = f;
-            }
-            Facts r = null;
-            for (int j = i - 1; j >= 0; j--) {
-                r = new Facts(keep[j].vn, keep[j].code, keep[j].rhs, keep[j].taken, r);
-            }
-            return r;
+            return capped(new Facts(vn, code, rhs, taken, f), MAX_FACTS);
         }
 
         static Facts intersect(Facts a, Facts b) {
             if (a == b) {
                 return a;
             }
-            List<Facts> keep = new ArrayList<>();
-            for (Facts f = a; f != null; f = f.next) {
+            return filter(a, f -> {
                 Boolean o = lookup(b, f.vn, f.code, f.rhs);
-                if (o != null && o == f.taken) {
-                    keep.add(f);
-                }
-            }
-            Facts r = null;
-            for (int j = keep.size() - 1; j >= 0; j--) {
-                Facts f = keep.get(j);
-                r = new Facts(f.vn, f.code, f.rhs, f.taken, r);
-            }
-            return r;
+                return o != null && o == f.taken;
+            });
         }
     }
 
     /** An immutable list of "value vn may only be one of these constants" (first entry for a vn wins). */
-    private static final class Possible {
+    private static final class Possible extends Link<Possible> {
         final int vn;
         final int[] values;
-        final Possible next;
-        final int size;
 
         Possible(int vn, int[] values, Possible next) {
+            super(next);
             this.vn = vn;
             this.values = values;
-            this.next = next;
-            this.size = next == null ? 1 : next.size + 1;
+        }
+
+        @Override
+        Possible relink(Possible next) {
+            return new Possible(vn, values, next);
         }
 
         static int[] get(Possible p, int vn) {
@@ -251,10 +281,7 @@ public final class Optimizer {
                         keep.add(q);
                     }
                 }
-                r = null;
-                for (int j = keep.size() - 1; j >= 0; j--) {
-                    r = new Possible(keep.get(j).vn, keep.get(j).values, r);
-                }
+                r = of(keep);
             }
             return r;
         }
@@ -278,11 +305,7 @@ public final class Optimizer {
                     out.add(new Possible(p.vn, u, null));
                 }
             }
-            Possible r = null;
-            for (int j = out.size() - 1; j >= 0; j--) {
-                r = new Possible(out.get(j).vn, out.get(j).values, r);
-            }
-            return r;
+            return of(out);
         }
 
         private static int[] union(int[] a, int[] b) {
@@ -302,15 +325,17 @@ public final class Optimizer {
     }
 
     /** An immutable list of the value numbers of the packet loads done on every path here. */
-    private static final class Avail {
+    private static final class Avail extends Link<Avail> {
         final int vn;
-        final Avail next;
-        final int size;
 
         Avail(int vn, Avail next) {
+            super(next);
             this.vn = vn;
-            this.next = next;
-            this.size = next == null ? 1 : next.size + 1;
+        }
+
+        @Override
+        Avail relink(Avail next) {
+            return new Avail(vn, next);
         }
 
         static boolean contains(Avail a, int vn) {
@@ -326,36 +351,14 @@ public final class Optimizer {
             if (contains(a, vn)) {
                 return a;
             }
-            Avail r = new Avail(vn, a);
-            if (r.size > 2 * MAX_AVAIL) {
-                int[] keep = new int[MAX_AVAIL];
-                Avail q = r;
-                for (int i = 0; i < MAX_AVAIL; i++, q = q.next) {
-                    keep[i] = q.vn;
-                }
-                r = null;
-                for (int i = MAX_AVAIL - 1; i >= 0; i--) {
-                    r = new Avail(keep[i], r);
-                }
-            }
-            return r;
+            return capped(new Avail(vn, a), MAX_AVAIL);
         }
 
         static Avail intersect(Avail a, Avail b) {
             if (a == b) {
                 return a;
             }
-            List<Integer> keep = new ArrayList<>();
-            for (Avail x = a; x != null; x = x.next) {
-                if (contains(b, x.vn)) {
-                    keep.add(x.vn);
-                }
-            }
-            Avail r = null;
-            for (int j = keep.size() - 1; j >= 0; j--) {
-                r = new Avail(keep.get(j), r);
-            }
-            return r;
+            return filter(a, x -> contains(b, x.vn));
         }
     }
 
