@@ -437,6 +437,49 @@ public final class Optimizer {
         return r;
     }
 
+    /** A gets value {@code v}; false if it holds it already (so the statement that sets it is redundant). */
+    private static boolean setA(State st, int v) {
+        if (st.a == v) {
+            return false;
+        }
+        st.a = v;
+        return true;
+    }
+
+    /** As {@link #setA}, for X. */
+    private static boolean setX(State st, int v) {
+        if (st.x == v) {
+            return false;
+        }
+        st.x = v;
+        return true;
+    }
+
+    /** As {@link #setA}, for scratch word {@code k}. */
+    private static boolean setM(State st, int k, int v) {
+        if (st.m[k] == v) {
+            return false;
+        }
+        st.store(k, v);
+        return true;
+    }
+
+    /** Scratch load {@code s} (class {@code cls}) of value {@code v}: an immediate load if v is a known constant. */
+    private Stmt immediateIfConstant(Stmt s, int cls, int v) {
+        Integer c = constant(v);
+        return c != null ? new Stmt(cls | Bpf.IMM, c) : s;
+    }
+
+    /**
+     * Packet load {@code s} of value {@code v}: whether the same load ran on every path here already (then it cannot
+     * run out of the packet, so it cannot end the filter), and from here on it has.
+     */
+    private static Stmt packetLoad(Stmt s, State st, int v) {
+        s.repeatLoad = Avail.contains(st.avail, v);
+        st.avail = Avail.add(st.avail, v);
+        return s;
+    }
+
     /**
      * Applies one statement to the state. Returns the statement's rewrite: the same statement, a cheaper one, or
      * null when it changes nothing on this path (a redundant load, store or move).
@@ -445,31 +488,13 @@ public final class Optimizer {
         int code = s.code;
         int k = s.k;
         switch (code) {
-            case Bpf.LD | Bpf.IMM: {
-                int v = constVn(k);
-                if (st.a == v) {
-                    return null;
-                }
-                st.a = v;
-                return s;
-            }
-            case Bpf.LDX | Bpf.IMM: {
-                int v = constVn(k);
-                if (st.x == v) {
-                    return null;
-                }
-                st.x = v;
-                return s;
-            }
+            case Bpf.LD | Bpf.IMM:
+                return setA(st, constVn(k)) ? s : null;
+            case Bpf.LDX | Bpf.IMM:
+                return setX(st, constVn(k)) ? s : null;
             case Bpf.LD | Bpf.W | Bpf.ABS: case Bpf.LD | Bpf.H | Bpf.ABS: case Bpf.LD | Bpf.B | Bpf.ABS: {
                 int v = vn("LA:" + Bpf.size(code) + ":" + k);
-                if (st.a == v) {
-                    return null;
-                }
-                st.a = v;
-                s.repeatLoad = Avail.contains(st.avail, v);
-                st.avail = Avail.add(st.avail, v);
-                return s;
+                return setA(st, v) ? packetLoad(s, st, v) : null;
             }
             case Bpf.LD | Bpf.W | Bpf.IND: case Bpf.LD | Bpf.H | Bpf.IND: case Bpf.LD | Bpf.B | Bpf.IND: {
                 Integer xc = constant(st.x);
@@ -480,82 +505,28 @@ public final class Optimizer {
                     return r == null ? null : abs;
                 }
                 int v = vn("LI:" + Bpf.size(code) + ":" + k + ":" + st.x);
-                if (st.a == v) {
-                    return null;
-                }
-                st.a = v;
-                s.repeatLoad = Avail.contains(st.avail, v);
-                st.avail = Avail.add(st.avail, v);
-                return s;
+                return setA(st, v) ? packetLoad(s, st, v) : null;
             }
             case Bpf.LDX | Bpf.MSH | Bpf.B: {
                 int v = vn("MSH:" + k);
-                if (st.x == v) {
-                    return null;
-                }
-                st.x = v;
-                s.repeatLoad = Avail.contains(st.avail, v);
-                st.avail = Avail.add(st.avail, v);
-                return s;
+                return setX(st, v) ? packetLoad(s, st, v) : null;
             }
-            case Bpf.LD | Bpf.W | Bpf.LEN: {
-                int v = vn("LEN");
-                if (st.a == v) {
-                    return null;
-                }
-                st.a = v;
-                return s;
-            }
-            case Bpf.LDX | Bpf.W | Bpf.LEN: {
-                int v = vn("LEN");
-                if (st.x == v) {
-                    return null;
-                }
-                st.x = v;
-                return s;
-            }
-            case Bpf.LD | Bpf.MEM: {
-                int v = st.m[k];
-                if (st.a == v) {
-                    return null;
-                }
-                st.a = v;
-                Integer c = constant(v);
-                return c != null ? new Stmt(Bpf.LD | Bpf.IMM, c) : s;
-            }
-            case Bpf.LDX | Bpf.MEM: {
-                int v = st.m[k];
-                if (st.x == v) {
-                    return null;
-                }
-                st.x = v;
-                Integer c = constant(v);
-                return c != null ? new Stmt(Bpf.LDX | Bpf.IMM, c) : s;
-            }
+            case Bpf.LD | Bpf.W | Bpf.LEN:
+                return setA(st, vn("LEN")) ? s : null;
+            case Bpf.LDX | Bpf.W | Bpf.LEN:
+                return setX(st, vn("LEN")) ? s : null;
+            case Bpf.LD | Bpf.MEM:
+                return setA(st, st.m[k]) ? immediateIfConstant(s, Bpf.LD, st.a) : null;
+            case Bpf.LDX | Bpf.MEM:
+                return setX(st, st.m[k]) ? immediateIfConstant(s, Bpf.LDX, st.x) : null;
             case Bpf.ST:
-                if (st.m[k] == st.a) {
-                    return null;
-                }
-                st.store(k, st.a);
-                return s;
+                return setM(st, k, st.a) ? s : null;
             case Bpf.STX:
-                if (st.m[k] == st.x) {
-                    return null;
-                }
-                st.store(k, st.x);
-                return s;
+                return setM(st, k, st.x) ? s : null;
             case Bpf.MISC | Bpf.TAX:
-                if (st.x == st.a) {
-                    return null;
-                }
-                st.x = st.a;
-                return s;
+                return setX(st, st.a) ? s : null;
             case Bpf.MISC | Bpf.TXA:
-                if (st.a == st.x) {
-                    return null;
-                }
-                st.a = st.x;
-                return s;
+                return setA(st, st.x) ? s : null;
             case Bpf.ALU | Bpf.NEG: {
                 Integer c = constant(st.a);
                 if (c != null) {
