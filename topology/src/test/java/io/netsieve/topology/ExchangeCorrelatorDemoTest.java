@@ -1,13 +1,8 @@
 package io.netsieve.topology;
 
-import io.netsieve.core.io.CaptureFileReader;
-import io.netsieve.core.io.CaptureFiles;
 import io.netsieve.core.nic.CaptureManifest;
 import io.netsieve.core.nic.CapturePoint;
 import io.netsieve.core.nic.CaptureSet;
-import io.netsieve.core.packet.DecodedPacket;
-import io.netsieve.core.packet.PacketDecoder;
-import io.netsieve.core.packet.PacketView;
 import io.netsieve.l4.L4Tracker;
 import io.netsieve.l7.L7Log;
 import io.netsieve.l7.L7Tracker;
@@ -55,16 +50,7 @@ class ExchangeCorrelatorDemoTest {
             L7Tracker l7 = L7Tracker.builder().listener(log -> out.add(new Observed(log, point.nic()))).build();
             L4Tracker l4 = L4Tracker.builder().nics(id -> point.nic()).listener(log -> { })
                     .streams(l7.streams()).datagrams(l7.datagrams()).build();
-            PacketDecoder decoder = new PacketDecoder();
-            DecodedPacket d = new DecodedPacket();
-            try (CaptureFileReader reader = CaptureFiles.open(point.file(), point.id())) {
-                PacketView view = new PacketView();
-                while (reader.next(view)) {
-                    decoder.decode(view, d);
-                    l4.onPacket(d);
-                }
-            }
-            l4.flush();
+            DemoReplay.replay(point, l4);
         }
         return out;
     }

@@ -6,6 +6,9 @@ import io.netsieve.core.nic.CaptureManifest;
 import io.netsieve.core.nic.CapturePoint;
 import io.netsieve.core.nic.CaptureSet;
 import io.netsieve.topology.ExchangeCorrelator;
+import io.netsieve.topology.ExchangePath;
+import io.netsieve.topology.Topology;
+import io.netsieve.topology.TopologyExport;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -29,7 +32,8 @@ import java.util.concurrent.Callable;
  * can tell about it. For now: a per-capture-point decode summary ({@code summary.json}), the L4 records
  * ({@code l4.jsonl}, one {@code bpf_net_l4_log} per line), the L7 records ({@code l7.jsonl}, one
  * {@code bpf_net_l7_log} per exchange per capture point), the exchanges followed across capture points
- * ({@code paths.jsonl}, one per exchange: its hops in order, hop latencies, NAT) and a table on stdout.
+ * ({@code paths.jsonl}, one per exchange: its hops in order, hop latencies, NAT), the request topology of the
+ * whole set ({@code topology.json}, {@code .dot}, {@code .mmd}) and a table on stdout.
  */
 @Command(name = "analyze", mixinStandardHelpOptions = true,
         description = "Analyse a capture set (a manifest or plain capture files) and write the results to a folder.")
@@ -60,10 +64,14 @@ final class AnalyzeCommand implements Callable<Integer> {
         long l4Records;
         long l7Records;
         long pathRecords;
+        List<ExchangePath> allPaths = new ArrayList<>();
         try (L4JsonLines l4 = new L4JsonLines(out.resolve("l4.jsonl"));
              PathJsonLines paths = new PathJsonLines(out.resolve("paths.jsonl"))) {
             // capture points are read one after another, each from its start: the join waits for the end of input
-            ExchangeCorrelator correlator = ExchangeCorrelator.builder().listener(paths)
+            ExchangeCorrelator correlator = ExchangeCorrelator.builder().listener(path -> {
+                        paths.onPath(path);
+                        allPaths.add(path);
+                    })
                     .allowedLateness(Duration.ofDays(36_500)).build();
             try (L7JsonLines l7 = new L7JsonLines(out.resolve("l7.jsonl"), correlator::offer)) {
                 for (CapturePoint point : set.points()) {
@@ -76,11 +84,17 @@ final class AnalyzeCommand implements Callable<Integer> {
             pathRecords = paths.written();
         }
         writeJson(summaries);
+        Topology topology = Topology.aggregate(allPaths, Long.MIN_VALUE, Long.MAX_VALUE);
+        Files.writeString(out.resolve("topology.json"), TopologyExport.json(topology) + "\n");
+        Files.writeString(out.resolve("topology.dot"), TopologyExport.dot(topology));
+        Files.writeString(out.resolve("topology.mmd"), TopologyExport.mermaid(topology));
         PrintWriter stdout = spec.commandLine().getOut();
         SummaryTable.print(stdout, summaries);
         stdout.println("wrote " + out.resolve("summary.json") + ", " + out.resolve("l4.jsonl") + " ("
                 + l4Records + " L4 records), " + out.resolve("l7.jsonl") + " (" + l7Records + " L7 records) and "
-                + out.resolve("paths.jsonl") + " (" + pathRecords + " exchanges across capture points)");
+                + out.resolve("paths.jsonl") + " (" + pathRecords + " exchanges across capture points), "
+                + out.resolve("topology.json") + " (" + topology.nodes().size() + " nodes, " + topology.edges().size()
+                + " edges; also .dot and .mmd)");
         stdout.flush();
         boolean failed = summaries.stream().anyMatch(s -> s.error() != null);
         return failed ? 1 : 0;

@@ -258,5 +258,30 @@ class AnalyzeCommandTest {
         JsonNode nat = external.get("nat").get(0);
         assertTrue(nat.get("snat").asBoolean() && nat.get("client_after").asText().startsWith("198.19.0.1:"),
                 nat.toString());
+
+        // topology.json: the aggregate of those paths; pod-a's requests all leave through node1's veth-a
+        JsonNode topology = mapper.readTree(out.resolve("topology.json").toFile());
+        java.util.Map<String, String> labels = new java.util.HashMap<>();
+        for (JsonNode n : topology.get("nodes")) {
+            labels.put(n.get("id").asText(), n.get("label").asText());
+        }
+        long fromPodA = 0;
+        for (String line : Files.readAllLines(out.resolve("paths.jsonl"))) {
+            JsonNode p = mapper.readTree(line);
+            if (point(p.get("hops").get(0)).equals("node1/pod-a/eth0")) {
+                fromPodA++;
+            }
+        }
+        long edge = -1;
+        for (JsonNode e : topology.get("edges")) {
+            if (labels.get(e.get("from").asText()).equals("pod-a/eth0")
+                    && labels.get(e.get("to").asText()).equals("node1/veth-a")) {
+                edge = e.get("exchanges").asLong();
+            }
+        }
+        assertTrue(fromPodA > 5, "exchanges from pod-a: " + fromPodA);
+        assertEquals(fromPodA, edge);
+        assertTrue(Files.readString(out.resolve("topology.dot")).startsWith("digraph topology {"));
+        assertTrue(Files.readString(out.resolve("topology.mmd")).startsWith("flowchart LR"));
     }
 }
