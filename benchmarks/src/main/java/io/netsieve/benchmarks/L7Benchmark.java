@@ -102,6 +102,7 @@ public class L7Benchmark {
     static final int DNS_MESSAGES_PER_PASS = 63; // datagrams of the UDP flows of DNS_FILES (31 records)
     static final int DNS_REPEAT = 100;
     static final int DNS_MESSAGES = DNS_MESSAGES_PER_PASS * DNS_REPEAT;
+    static final L7Config NETTY = L7Config.builder().http1Decoder(L7Config.Http1Decoder.NETTY).build();
 
     // ---------------------------------------------------------------- recording
 
@@ -268,9 +269,13 @@ public class L7Benchmark {
     static final class CountingContext implements L7Context {
         StreamInfo info;
         Transport transport;
-        final L7Config config = L7Config.defaults();
+        final L7Config config;
         long ok;
         long other;
+
+        CountingContext(L7Config config) {
+            this.config = config;
+        }
 
         @Override
         public StreamInfo connection() {
@@ -363,11 +368,25 @@ public class L7Benchmark {
         long span;
         long shift;
         L7Tracker tracker;
+        /** The same with every message on netty's decoders ({@link L7Config.Http1Decoder#NETTY}). */
+        L7Tracker trackerNetty;
         long ok;
         long other;
-        final CountingContext ctx = new CountingContext();
+        final CountingContext ctx = new CountingContext(L7Config.defaults());
+        final CountingContext ctxNetty = new CountingContext(NETTY);
         long requestBytes;
         long responseBytes;
+
+        /** A tracker of {@code config} whose listener counts into {@link #ok} / {@link #other}. */
+        L7Tracker countingTracker(L7Config config) {
+            return L7Tracker.builder().config(config).listener(log -> {
+                if (log.status() == L7Status.OK) {
+                    ok++;
+                } else {
+                    other++;
+                }
+            }).build();
+        }
 
         @Setup(Level.Trial)
         public void load() throws Exception {
@@ -396,13 +415,8 @@ public class L7Benchmark {
                 playlist[i] = chosen.get(i % chosen.size());
             }
             span = span(chosen);
-            tracker = L7Tracker.builder().listener(log -> {
-                if (log.status() == L7Status.OK) {
-                    ok++;
-                } else {
-                    other++;
-                }
-            }).build();
+            tracker = countingTracker(L7Config.defaults());
+            trackerNetty = countingTracker(NETTY);
             for (Conv c : playlist) {
                 for (Call k : c.calls) {
                     if (k.kind == Call.DATA) {
@@ -415,24 +429,22 @@ public class L7Benchmark {
                 }
             }
             // check: one pass of each column gives HTTP_EXCHANGES OK exchanges and nothing else
-            L7Tracker check = L7Tracker.builder().listener(log -> {
-                if (log.status() == L7Status.OK) {
-                    ok++;
-                } else {
-                    other++;
+            for (L7Config config : List.of(L7Config.defaults(), NETTY)) {
+                L7Tracker check = countingTracker(config);
+                for (Conv c : playlist) {
+                    replay(c, check, 0);
                 }
-            }).build();
-            for (Conv c : playlist) {
-                replay(c, check, 0);
             }
             for (Conv c : playlist) {
                 replayParser(c, L7Registry.http1(), ctx, 0);
+                replayParser(c, L7Registry.http1(), ctxNetty, 0);
             }
             long netty = nettyPass(playlist);
-            if (ok != HTTP_EXCHANGES || other != 0 || ctx.ok != HTTP_EXCHANGES || ctx.other != 0
-                    || netty != HTTP_EXCHANGES) {
-                throw new IllegalStateException("check failed: tracker " + ok + " OK / " + other + ", parser "
-                        + ctx.ok + " / " + ctx.other + ", netty " + netty + "; expected " + HTTP_EXCHANGES);
+            if (ok != 2 * HTTP_EXCHANGES || other != 0 || ctx.ok != HTTP_EXCHANGES || ctx.other != 0
+                    || ctxNetty.ok != HTTP_EXCHANGES || ctxNetty.other != 0 || netty != HTTP_EXCHANGES) {
+                throw new IllegalStateException("check failed: trackers " + ok + " OK / " + other + ", parsers "
+                        + ctx.ok + " / " + ctx.other + " and " + ctxNetty.ok + " / " + ctxNetty.other + ", netty "
+                        + netty + "; expected " + HTTP_EXCHANGES + " each");
             }
             ok = 0;
             System.out.printf("%n[L7Benchmark] %s: %d distinct connections of %d exchanges (of %d connections in "
@@ -442,15 +454,19 @@ public class L7Benchmark {
         }
     }
 
-    @State(Scope.Benchmark)
-    public static class Redis {
-        List<Conv> convs;
+    /** The corpus connections a Redis or DNS state replays, its tracker and parser context. */
+    abstract static class Replayed {
+        List<Conv> convs = new ArrayList<>();
         long span;
         long shift;
         L7Tracker tracker;
+        final CountingContext ctx = new CountingContext(L7Config.defaults());
+    }
+
+    @State(Scope.Benchmark)
+    public static class Redis extends Replayed {
         long ok;
         long other;
-        final CountingContext ctx = new CountingContext();
 
         @Setup(Level.Trial)
         public void load() throws Exception {
@@ -476,13 +492,8 @@ public class L7Benchmark {
     }
 
     @State(Scope.Benchmark)
-    public static class Dns {
-        List<Conv> convs = new ArrayList<>();
-        long span;
-        long shift;
-        L7Tracker tracker;
+    public static class Dns extends Replayed {
         long records;
-        final CountingContext ctx = new CountingContext();
         int messages;
 
         @Setup(Level.Trial)
@@ -542,6 +553,28 @@ public class L7Benchmark {
 
     @Benchmark
     @OperationsPerInvocation(HTTP_EXCHANGES)
+    public long httpTrackerNetty(Http s) {
+        long shift = s.shift;
+        for (Conv c : s.playlist) {
+            replay(c, s.trackerNetty, shift);
+        }
+        s.shift = shift + s.span;
+        return s.ok;
+    }
+
+    @Benchmark
+    @OperationsPerInvocation(HTTP_EXCHANGES)
+    public long httpParserNetty(Http s) {
+        long shift = s.shift;
+        for (Conv c : s.playlist) {
+            replayParser(c, L7Registry.http1(), s.ctxNetty, shift);
+        }
+        s.shift = shift + s.span;
+        return s.ctxNetty.ok;
+    }
+
+    @Benchmark
+    @OperationsPerInvocation(HTTP_EXCHANGES)
     public long httpNettyEmbedded(Http s) {
         return nettyPass(s.playlist);
     }
@@ -572,59 +605,47 @@ public class L7Benchmark {
         return responses;
     }
 
-    @Benchmark
-    @OperationsPerInvocation(REDIS_COMMANDS)
-    public long redisTracker(Redis s) {
+    /** Replays every connection of {@code s} {@code repeat} times: into its tracker, or into parsers of {@code parser}. */
+    static void passes(Replayed s, int repeat, L7Protocol parser) {
         long shift = s.shift;
-        for (int r = 0; r < REDIS_REPEAT; r++) {
+        for (int r = 0; r < repeat; r++) {
             for (Conv c : s.convs) {
-                replay(c, s.tracker, shift);
+                if (parser == null) {
+                    replay(c, s.tracker, shift);
+                } else {
+                    replayParser(c, parser, s.ctx, shift);
+                }
             }
             shift += s.span;
         }
         s.shift = shift;
+    }
+
+    @Benchmark
+    @OperationsPerInvocation(REDIS_COMMANDS)
+    public long redisTracker(Redis s) {
+        passes(s, REDIS_REPEAT, null);
         return s.ok;
     }
 
     @Benchmark
     @OperationsPerInvocation(REDIS_COMMANDS)
     public long redisParser(Redis s) {
-        long shift = s.shift;
-        for (int r = 0; r < REDIS_REPEAT; r++) {
-            for (Conv c : s.convs) {
-                replayParser(c, L7Registry.redis(), s.ctx, shift);
-            }
-            shift += s.span;
-        }
-        s.shift = shift;
+        passes(s, REDIS_REPEAT, L7Registry.redis());
         return s.ctx.ok;
     }
 
     @Benchmark
     @OperationsPerInvocation(DNS_MESSAGES)
     public long dnsTracker(Dns s) {
-        long shift = s.shift;
-        for (int r = 0; r < DNS_REPEAT; r++) {
-            for (Conv c : s.convs) {
-                replay(c, s.tracker, shift);
-            }
-            shift += s.span;
-        }
-        s.shift = shift;
+        passes(s, DNS_REPEAT, null);
         return s.records;
     }
 
     @Benchmark
     @OperationsPerInvocation(DNS_MESSAGES)
     public long dnsParser(Dns s) {
-        long shift = s.shift;
-        for (int r = 0; r < DNS_REPEAT; r++) {
-            for (Conv c : s.convs) {
-                replayParser(c, L7Registry.dns(), s.ctx, shift);
-            }
-            shift += s.span;
-        }
-        s.shift = shift;
+        passes(s, DNS_REPEAT, L7Registry.dns());
         return s.ctx.ok;
     }
 

@@ -51,6 +51,9 @@ public final class ConnectionHandler implements StreamHandler, DatagramHandler, 
     /** The L4 direction in which a request was seen (rule 2 of direction), -1 while none was. */
     private int requestDirection = -1;
     private final SegmentLedger[] ledgers = {new SegmentLedger(), new SegmentLedger()};
+    /** Per record, of request and response: {packets, retransmissions, first chunk, last chunk} (reused). */
+    private final long[] reqCount = new long[4];
+    private final long[] respCount = new long[4];
 
     public ConnectionHandler(StreamInfo info, Transport transport, L7Registry registry, L7Config config,
                              L7LogListener listener, Counters counters, Consumer<ConnectionHandler> onClosed) {
@@ -267,8 +270,8 @@ public final class ConnectionHandler implements StreamHandler, DatagramHandler, 
         boolean reqIsTx = reqDir == srcDir;
         long reqSeq = req ? x.requestSeq() : -1;
         long respSeq = resp ? x.responseSeq() : -1;
-        long[] reqCount = {0, 0, -1, -1};
-        long[] respCount = {0, 0, -1, -1};
+        long[] reqCount = counts(this.reqCount);
+        long[] respCount = counts(this.respCount);
         if (transport == Transport.TCP) {
             ledgers[reqDir].count(reqSeq, x.requestBytes(), reqCount);
             ledgers[1 - reqDir].count(respSeq, x.responseBytes(), respCount);
@@ -311,6 +314,14 @@ public final class ConnectionHandler implements StreamHandler, DatagramHandler, 
         } catch (RuntimeException e) {
             counters.listenerFailures++;
         }
+    }
+
+    private static long[] counts(long[] c) {
+        c[0] = 0;
+        c[1] = 0;
+        c[2] = -1;
+        c[3] = -1;
+        return c;
     }
 
     // ApplicationHints (polled by L4 when it writes a record of this connection)

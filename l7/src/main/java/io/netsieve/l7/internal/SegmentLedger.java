@@ -1,8 +1,5 @@
 package io.netsieve.l7.internal;
 
-import java.util.ArrayDeque;
-import java.util.Iterator;
-
 /**
  * The TCP segments of one direction (from {@code StreamHandler.onSegment}: every captured packet with payload,
  * retransmissions included) kept until the messages they carry are emitted, so that an exchange can count the
@@ -10,24 +7,71 @@ import java.util.Iterator;
  *
  * <p>Bounded: past {@link #MAX_ENTRIES} entries the two oldest are merged into one run (its packets then count
  * for any range that overlaps the run: an over-count at the run's edges, only for a message of more than that many
- * segments still in progress).
+ * segments still in progress). The entries are a ring of primitive columns: nothing is allocated per segment.
  */
 final class SegmentLedger {
     static final int MAX_ENTRIES = 4096;
 
-    /** {seq, end seq (seq + length, raw, may wrap), packets, retransmissions, first chunk, last chunk}. */
-    private final ArrayDeque<long[]> entries = new ArrayDeque<>();
+    /** Per entry: seq, end seq (seq + length, raw, may wrap), packets, retransmissions, first and last chunk. */
+    private static final long[] NONE = {};
+    private long[] seq = NONE;
+    private long[] end = NONE;
+    private long[] packets = NONE;
+    private long[] retrans = NONE;
+    private int[] firstChunk = {};
+    private int[] lastChunk = {};
+    private int head;
+    private int size;
 
     void add(long seq, int length, boolean retransmission, int chunkId) {
-        entries.addLast(new long[] {seq, (seq + length) & 0xffffffffL, 1, retransmission ? 1 : 0, chunkId, chunkId});
-        if (entries.size() > MAX_ENTRIES) {
-            long[] a = entries.pollFirst();
-            long[] b = entries.pollFirst();
-            long start = diff(b[0], a[0]) < 0 ? b[0] : a[0];
-            long end = diff(b[1], a[1]) > 0 ? b[1] : a[1];
-            entries.addFirst(new long[] {start, end, a[2] + b[2], a[3] + b[3], Math.min(a[4], b[4]),
-                    Math.max(a[5], b[5])});
+        if (size == this.seq.length) {
+            grow();
         }
+        int mask = this.seq.length - 1;
+        int i = (head + size) & mask;
+        this.seq[i] = seq;
+        end[i] = (seq + length) & 0xffffffffL;
+        packets[i] = 1;
+        retrans[i] = retransmission ? 1 : 0;
+        firstChunk[i] = chunkId;
+        lastChunk[i] = chunkId;
+        size++;
+        if (size > MAX_ENTRIES) {
+            int a = head;
+            int b = (head + 1) & mask;
+            this.seq[b] = diff(this.seq[b], this.seq[a]) < 0 ? this.seq[b] : this.seq[a];
+            end[b] = diff(end[b], end[a]) > 0 ? end[b] : end[a];
+            packets[b] += packets[a];
+            retrans[b] += retrans[a];
+            firstChunk[b] = Math.min(firstChunk[a], firstChunk[b]);
+            lastChunk[b] = Math.max(lastChunk[a], lastChunk[b]);
+            head = b;
+            size--;
+        }
+    }
+
+    private void grow() {
+        int n = Math.max(seq.length, 4);
+        seq = unroll(seq, new long[n * 2]);
+        end = unroll(end, new long[n * 2]);
+        packets = unroll(packets, new long[n * 2]);
+        retrans = unroll(retrans, new long[n * 2]);
+        int[] f = new int[n * 2];
+        int[] l = new int[n * 2];
+        for (int k = 0; k < size; k++) {
+            f[k] = firstChunk[(head + k) & (firstChunk.length - 1)];
+            l[k] = lastChunk[(head + k) & (firstChunk.length - 1)];
+        }
+        firstChunk = f;
+        lastChunk = l;
+        head = 0;
+    }
+
+    private long[] unroll(long[] from, long[] to) {
+        for (int k = 0; k < size; k++) {
+            to[k] = from[(head + k) & (from.length - 1)];
+        }
+        return to;
     }
 
     /**
@@ -35,33 +79,31 @@ final class SegmentLedger {
      * retransmissions, first chunk, last chunk} (chunks -1 when none so far).
      */
     void count(long seq, long length, long[] out) {
-        if (seq < 0 || length <= 0) {
+        if (seq < 0 || length <= 0 || size == 0) {
             return;
         }
-        long end = (seq + length) & 0xffffffffL;
-        for (long[] e : entries) {
-            if (diff(e[1], seq) > 0 && diff(end, e[0]) > 0) {
-                out[0] += e[2];
-                out[1] += e[3];
-                out[2] = out[2] < 0 ? e[4] : Math.min(out[2], e[4]);
-                out[3] = Math.max(out[3], e[5]);
+        long to = (seq + length) & 0xffffffffL;
+        int mask = this.seq.length - 1;
+        for (int k = 0; k < size; k++) {
+            int i = (head + k) & mask;
+            if (diff(end[i], seq) > 0 && diff(to, this.seq[i]) > 0) {
+                out[0] += packets[i];
+                out[1] += retrans[i];
+                out[2] = out[2] < 0 ? firstChunk[i] : Math.min(out[2], firstChunk[i]);
+                out[3] = Math.max(out[3], lastChunk[i]);
             }
         }
     }
 
     /** Forgets the segments that end at or before raw seq {@code seq} (the messages before it were emitted). */
     void releaseBefore(long seq) {
-        if (seq < 0) {
+        if (seq < 0 || size == 0) {
             return;
         }
-        Iterator<long[]> it = entries.iterator();
-        while (it.hasNext()) {
-            long[] e = it.next();
-            if (diff(e[1], seq) <= 0) {
-                it.remove();
-            } else {
-                break;
-            }
+        int mask = this.seq.length - 1;
+        while (size > 0 && diff(end[head], seq) <= 0) {
+            head = (head + 1) & mask;
+            size--;
         }
     }
 

@@ -22,6 +22,7 @@ import io.netty.util.ReferenceCountUtil;
 import java.nio.ByteBuffer;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
@@ -484,7 +485,7 @@ final class Http1Parser implements L7Parser {
             p.requestId = h.requestId;
             p.traceId = h.trace.traceId();
             p.parentId = h.trace.parentId();
-            p.addHeaders(h);
+            p.headers = merges[0].merge(p.headers, h);
         }
         pending.addLast(p);
         s.current = p;
@@ -517,7 +518,7 @@ final class Http1Parser implements L7Parser {
                 p.version = h.version;
             }
             p.responseContentType = h.contentType;
-            p.addHeaders(h);
+            p.headers = merges[1].merge(p.headers, h);
             if (code == 101 || (code >= 200 && code < 300 && "CONNECT".equals(p.method))) {
                 // the connection becomes something else (websocket, h2c, a tunnel): handed over after this response
                 handOver = true;
@@ -694,7 +695,7 @@ final class Http1Parser implements L7Parser {
         String contentType = p.responseContentType != null ? p.responseContentType : p.requestContentType;
         HttpInfo info = new HttpInfo(p.method, p.path, p.query, p.version, p.host, code, p.reason, p.informational,
                 p.reqHeaderBytes, p.reqBodyBytes, p.respHeaderBytes, p.respBodyBytes, contentType, p.userAgent,
-                p.traceId, p.parentId, p.requestId, headers(p), p.smuggling);
+                p.traceId, p.parentId, p.requestId, p.headers, p.smuggling);
         ctx.emit(p.exchange, status, info, null, null, null);
     }
 
@@ -707,43 +708,39 @@ final class Http1Parser implements L7Parser {
         }
     }
 
-    /** The last header map made: the next exchange with the same headers gets it again. */
-    private Map<String, String> lastHeaders;
+    /** Per direction: a message's allowlisted headers put over the map so far (request's, then response's). */
+    private final HeaderMerge[] merges = {new HeaderMerge(), new HeaderMerge()};
 
-    /** The exchange's allowlisted headers, a later one of a name replacing an earlier one (immutable). */
-    private Map<String, String> headers(PendingExchange p) {
-        int n = p.headerCount;
-        if (n == 0) {
-            return Map.of();
-        }
-        String[] a = p.headers;
-        Map<String, String> last = lastHeaders;
-        if (last != null && sameHeaders(last, a, n)) {
-            return last;
-        }
-        Map<String, String> m = new HashMap<>(n * 2);
-        for (int i = 0; i < n; i++) {
-            m.put(a[2 * i], a[2 * i + 1]);
-        }
-        return lastHeaders = Map.copyOf(m);
-    }
+    /**
+     * Puts a message's allowlisted headers over a map (a later one of a name replacing an earlier one) into a new
+     * immutable map; the same base map and the same headers as last time give the last map again, so that a
+     * keep-alive connection repeating its headers makes no map per exchange.
+     */
+    private static final class HeaderMerge {
+        private Map<String, String> base;
+        private Map<String, String> result;
+        private String[] pairs = new String[0];
+        private int count;
 
-    private static boolean sameHeaders(Map<String, String> m, String[] a, int n) {
-        int distinct = 0;
-        next:
-        for (int i = 0; i < n; i++) {
-            String name = a[2 * i];
-            for (int j = i + 1; j < n; j++) {
-                if (a[2 * j].equals(name)) {
-                    continue next; // a later one counts
-                }
+        Map<String, String> merge(Map<String, String> base, MessageHead h) {
+            int n = h.headerCount;
+            if (n == 0) {
+                return base;
             }
-            distinct++;
-            if (!a[2 * i + 1].equals(m.get(name))) {
-                return false;
+            if (result != null && base == this.base && n == count
+                    && Arrays.equals(pairs, 0, 2 * n, h.headers, 0, 2 * n)) {
+                return result;
             }
+            Map<String, String> m = base == null ? new HashMap<>() : new HashMap<>(base);
+            for (int i = 0; i < n; i++) {
+                m.put(h.headers[2 * i], h.headers[2 * i + 1]);
+            }
+            this.base = base;
+            result = Map.copyOf(m);
+            pairs = Arrays.copyOf(h.headers, 2 * n);
+            count = n;
+            return result;
         }
-        return distinct == m.size();
     }
 
     @Override
@@ -829,7 +826,7 @@ final class Http1Parser implements L7Parser {
     private void emitNoResponse(PendingExchange p) {
         HttpInfo info = new HttpInfo(p.method, p.path, p.query, p.version, p.host, p.requestFailed ? -1 : 0, null,
                 p.informational, p.reqHeaderBytes, p.reqBodyBytes, 0, 0, p.requestContentType, p.userAgent,
-                p.traceId, p.parentId, p.requestId, headers(p), p.smuggling);
+                p.traceId, p.parentId, p.requestId, p.headers, p.smuggling);
         ctx.emit(p.exchange, p.requestFailed ? L7Status.REQUEST_MALFORMED : L7Status.NO_RESPONSE, info, null, null,
                 null);
     }
