@@ -803,6 +803,20 @@ public final class Optimizer {
         return changed;
     }
 
+    /** How many reachable blocks jump to each block (one whose two edges go to the same block counts once). */
+    private Map<Block, Integer> predecessorCounts() {
+        Map<Block, Integer> predCount = new IdentityHashMap<>();
+        for (Block b : topo(root)) {
+            if (b.jt != null) {
+                predCount.merge(b.jt, 1, Integer::sum);
+            }
+            if (b.jf != null && b.jf != b.jt) {
+                predCount.merge(b.jf, 1, Integer::sum);
+            }
+        }
+        return predCount;
+    }
+
     /**
      * In a chain of tests that all go to the same place when true ("a or b or c…"), tests whose statements only
      * repeat loads already done on every path (so they cannot end the filter) may run in any order. They are
@@ -813,15 +827,7 @@ public final class Optimizer {
     private boolean orPullup() {
         boolean changed = false;
         computeLiveness();
-        Map<Block, Integer> predCount = new IdentityHashMap<>();
-        for (Block b : topo(root)) {
-            if (b.jt != null) {
-                predCount.merge(b.jt, 1, Integer::sum);
-            }
-            if (b.jf != null && b.jf != b.jt) {
-                predCount.merge(b.jf, 1, Integer::sum);
-            }
-        }
+        Map<Block, Integer> predCount = predecessorCounts();
         IdentityHashMap<Block, Boolean> done = new IdentityHashMap<>();
         for (Block b : topo(root)) {
             if (done.containsKey(b)) {
@@ -1261,26 +1267,14 @@ public final class Optimizer {
             }
         }
         // 2. a decided block followed by a block only it reaches: merge them
-        Map<Block, Integer> predCount = new IdentityHashMap<>();
-        for (Block b : topo(root)) {
-            if (b.jt != null) {
-                predCount.merge(b.jt, 1, Integer::sum);
-            }
-            if (b.jf != null && b.jf != b.jt) {
-                predCount.merge(b.jf, 1, Integer::sum);
-            }
-        }
+        Map<Block, Integer> predCount = predecessorCounts();
         for (Block b : topo(root)) {
             while (isJump(b) && b.jt == b.jf && b.jt != null && predCount.getOrDefault(b.jt, 0) == 1) {
                 Block s = b.jt;
                 if (b.stmts == null) {
                     b.stmts = s.stmts;
                 } else {
-                    Stmt t = b.stmts;
-                    while (t.next != null) {
-                        t = t.next;
-                    }
-                    t.next = s.stmts;
+                    Stmt.append(b.stmts, s.stmts);
                 }
                 b.code = s.code;
                 b.k = s.k;
