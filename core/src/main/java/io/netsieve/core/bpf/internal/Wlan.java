@@ -11,59 +11,34 @@ final class Wlan {
     private static final Map<String, Integer> TYPES = Map.of(
             "mgt", MGT, "management", MGT, "ctl", CTL, "control", CTL, "data", DATA);
 
-    /** Per type, in the order libpcap searches them for a bare {@code subtype NAME}. */
+    /** Per type, in the order libpcap searches them for a bare {@code subtype NAME}: subtype bits by name. */
     private static final Map<Integer, Map<String, Integer>> SUBTYPES = new LinkedHashMap<>();
 
     static {
-        Map<String, Integer> mgt = new LinkedHashMap<>();
-        mgt.put("assoc-req", 0x00);
-        mgt.put("assocreq", 0x00);
-        mgt.put("assoc-resp", 0x10);
-        mgt.put("assocresp", 0x10);
-        mgt.put("reassoc-req", 0x20);
-        mgt.put("reassocreq", 0x20);
-        mgt.put("reassoc-resp", 0x30);
-        mgt.put("reassocresp", 0x30);
-        mgt.put("probe-req", 0x40);
-        mgt.put("probereq", 0x40);
-        mgt.put("probe-resp", 0x50);
-        mgt.put("proberesp", 0x50);
-        mgt.put("beacon", 0x80);
-        mgt.put("atim", 0x90);
-        mgt.put("disassoc", 0xa0);
-        mgt.put("disassociation", 0xa0);
-        mgt.put("auth", 0xb0);
-        mgt.put("authentication", 0xb0);
-        mgt.put("deauth", 0xc0);
-        mgt.put("deauthentication", 0xc0);
-        Map<String, Integer> ctl = new LinkedHashMap<>();
-        ctl.put("bar", 0x80);
-        ctl.put("ba", 0x90);
-        ctl.put("ps-poll", 0xa0);
-        ctl.put("rts", 0xb0);
-        ctl.put("cts", 0xc0);
-        ctl.put("ack", 0xd0);
-        ctl.put("cf-end", 0xe0);
-        ctl.put("cf-end-ack", 0xf0);
-        Map<String, Integer> data = new LinkedHashMap<>();
-        data.put("data", 0x00);
-        data.put("data-cf-ack", 0x10);
-        data.put("data-cf-poll", 0x20);
-        data.put("data-cf-ack-poll", 0x30);
-        data.put("null", 0x40);
-        data.put("cf-ack", 0x50);
-        data.put("cf-poll", 0x60);
-        data.put("cf-ack-poll", 0x70);
-        data.put("qos-data", 0x80);
-        data.put("qos-data-cf-ack", 0x90);
-        data.put("qos-data-cf-poll", 0xa0);
-        data.put("qos-data-cf-ack-poll", 0xb0);
-        data.put("qos", 0xc0);
-        data.put("qos-cf-poll", 0xe0);
-        data.put("qos-cf-ack-poll", 0xf0);
-        SUBTYPES.put(MGT, mgt);
-        SUBTYPES.put(CTL, ctl);
-        SUBTYPES.put(DATA, data);
+        SUBTYPES.put(MGT, byName("assoc-req|assocreq", "assoc-resp|assocresp", "reassoc-req|reassocreq",
+                "reassoc-resp|reassocresp", "probe-req|probereq", "probe-resp|proberesp", null, null, "beacon", "atim",
+                "disassoc|disassociation", "auth|authentication", "deauth|deauthentication"));
+        SUBTYPES.put(CTL, byName(null, null, null, null, null, null, null, null, "bar", "ba", "ps-poll", "rts", "cts",
+                "ack", "cf-end", "cf-end-ack"));
+        SUBTYPES.put(DATA, byName("data", "data-cf-ack", "data-cf-poll", "data-cf-ack-poll", "null", "cf-ack",
+                "cf-poll", "cf-ack-poll", "qos-data", "qos-data-cf-ack", "qos-data-cf-poll", "qos-data-cf-ack-poll",
+                "qos", null, "qos-cf-poll", "qos-cf-ack-poll"));
+    }
+
+    /**
+     * The subtype bits of each name; {@code names} has them at their subtype numbers (frame control bits 4-7), null
+     * where none is defined, "a|b" for two spellings of one.
+     */
+    private static Map<String, Integer> byName(String... names) {
+        Map<String, Integer> m = new LinkedHashMap<>();
+        for (int subtype = 0; subtype < names.length; subtype++) {
+            if (names[subtype] != null) {
+                for (String name : names[subtype].split("\\|")) {
+                    m.put(name, subtype << 4);
+                }
+            }
+        }
+        return m;
     }
 
     private Wlan() {
