@@ -135,46 +135,46 @@ public final class Linearizer {
         code[dst] = p.code;
         k[dst] = p.k;
         if (p.jt != null) {
-            int extrajmps = 0;
-            int o = p.jt.offset - (p.offset + slen) - 1;
-            if (o >= 256) {
-                Integer near = nearTrampoline(p.jt, dst);
-                if (p.longjt == 0 && near != null) {
-                    jt[dst] = near - dst - 1;
-                } else {
-                    if (p.longjt == 0) {
-                        p.longjt++;
-                        return false;
-                    }
-                    jt[dst] = extrajmps;
-                    extrajmps++;
-                    code[dst + extrajmps] = Bpf.JMP | Bpf.JA;
-                    k[dst + extrajmps] = o - extrajmps;
-                    trampolines.computeIfAbsent(p.jt, t -> new java.util.TreeSet<>()).add(dst + extrajmps);
-                }
-            } else {
-                jt[dst] = o;
-            }
-            o = p.jf.offset - (p.offset + slen) - 1;
-            if (o >= 256) {
-                Integer near = nearTrampoline(p.jf, dst);
-                if (p.longjf == 0 && near != null) {
-                    jf[dst] = near - dst - 1;
-                } else {
-                    if (p.longjf == 0) {
-                        p.longjf++;
-                        return false;
-                    }
-                    jf[dst] = extrajmps;
-                    extrajmps++;
-                    code[dst + extrajmps] = Bpf.JMP | Bpf.JA;
-                    k[dst + extrajmps] = o - extrajmps;
-                    trampolines.computeIfAbsent(p.jf, t -> new java.util.TreeSet<>()).add(dst + extrajmps);
-                }
-            } else {
-                jf[dst] = o;
+            int extrajmps = branch(p, true, dst, slen, 0);
+            if (extrajmps < 0 || branch(p, false, dst, slen, extrajmps) < 0) {
+                return false;
             }
         }
         return true;
+    }
+
+    /**
+     * Lays out the true or false branch of block {@code p}'s jump at {@code dst}, after {@code extrajmps}
+     * trampolines already placed behind the jump. Returns the trampolines behind it now, or -1 when the target is
+     * out of reach and no trampoline slot was reserved yet: one is, and the layout must be redone.
+     */
+    private int branch(Block p, boolean jumpIfTrue, int dst, int slen, int extrajmps) {
+        Block target = jumpIfTrue ? p.jt : p.jf;
+        int[] field = jumpIfTrue ? jt : jf;
+        int o = target.offset - (p.offset + slen) - 1;
+        if (o < 256) {
+            field[dst] = o;
+            return extrajmps;
+        }
+        int reserved = jumpIfTrue ? p.longjt : p.longjf;
+        Integer near = nearTrampoline(target, dst);
+        if (reserved == 0 && near != null) {
+            field[dst] = near - dst - 1;
+            return extrajmps;
+        }
+        if (reserved == 0) {
+            if (jumpIfTrue) {
+                p.longjt++;
+            } else {
+                p.longjf++;
+            }
+            return -1;
+        }
+        field[dst] = extrajmps;
+        extrajmps++;
+        code[dst + extrajmps] = Bpf.JMP | Bpf.JA;
+        k[dst + extrajmps] = o - extrajmps;
+        trampolines.computeIfAbsent(target, t -> new java.util.TreeSet<>()).add(dst + extrajmps);
+        return extrajmps;
     }
 }
