@@ -106,18 +106,24 @@ public final class FilterCompiler {
         private int netmask;
         private boolean netmaskKnown;
         private boolean netmaskSet;
-        private Boolean optimizeSet;
+        private boolean optimizeSet;
         private boolean optimize = true;
-        private Boolean linuxSet;
+        private boolean linuxSet;
         private boolean linuxExtensions;
-        private Boolean savefileSet;
+        private boolean savefileSet;
         private boolean savefile;
         private boolean savefileSwapped;
         private HostResolver resolver;
-        private Boolean exactSet;
+        private boolean exactSet;
         private boolean exactShortPackets = true;
 
         private Builder() {
+        }
+
+        private static void requireUnset(boolean alreadySet, String setting) {
+            if (alreadySet) {
+                throw new IllegalStateException(setting + " was already set");
+            }
         }
 
         /**
@@ -127,11 +133,9 @@ public final class FilterCompiler {
          * verdict may then differ from the unoptimised program's, as libpcap's does.
          */
         public Builder exactShortPackets(boolean exact) {
-            if (exactSet != null) {
-                throw new IllegalStateException("exactShortPackets was already set");
-            }
+            requireUnset(exactSet, "exactShortPackets");
             this.exactShortPackets = exact;
-            this.exactSet = exact;
+            this.exactSet = true;
             return this;
         }
 
@@ -143,9 +147,7 @@ public final class FilterCompiler {
          * otherwise decode.
          */
         public Builder linkType(int linkType) {
-            if (this.linkType != -1) {
-                throw new IllegalStateException("linkType was already set");
-            }
+            requireUnset(this.linkType != -1, "linkType");
             switch (linkType) {
                 case LinkType.ETHERNET: case LinkType.RAW: case LinkType.DLT_RAW_12: case LinkType.DLT_RAW_14:
                 case LinkType.IPV4: case LinkType.IPV6: case LinkType.LINUX_SLL: case LinkType.LINUX_SLL2:
@@ -165,9 +167,7 @@ public final class FilterCompiler {
 
         /** The value accepting programs return (default 262144, libpcap's default snapshot length). */
         public Builder snaplen(int snaplen) {
-            if (snaplenSet) {
-                throw new IllegalStateException("snaplen was already set");
-            }
+            requireUnset(snaplenSet, "snaplen");
             if (snaplen <= 0) {
                 throw new IllegalArgumentException("snaplen of " + snaplen + " rejects all packets");
             }
@@ -181,9 +181,7 @@ public final class FilterCompiler {
          * 255.255.255.255 is libpcap's PCAP_NETMASK_UNKNOWN and means unknown too).
          */
         public Builder netmask(int netmask) {
-            if (netmaskSet) {
-                throw new IllegalStateException("netmask was already set");
-            }
+            requireUnset(netmaskSet, "netmask");
             this.netmask = netmask;
             this.netmaskKnown = netmask != 0xffffffff;
             this.netmaskSet = true;
@@ -192,11 +190,9 @@ public final class FilterCompiler {
 
         /** Run the optimiser (default true). */
         public Builder optimize(boolean optimize) {
-            if (optimizeSet != null) {
-                throw new IllegalStateException("optimize was already set");
-            }
+            requireUnset(optimizeSet, "optimize");
             this.optimize = optimize;
-            this.optimizeSet = optimize;
+            this.optimizeSet = true;
             return this;
         }
 
@@ -205,11 +201,9 @@ public final class FilterCompiler {
          * through ancillary loads), as libpcap does for live captures on Linux. Default false: files.
          */
         public Builder linuxExtensions(boolean enabled) {
-            if (linuxSet != null) {
-                throw new IllegalStateException("linuxExtensions was already set");
-            }
+            requireUnset(linuxSet, "linuxExtensions");
             this.linuxExtensions = enabled;
-            this.linuxSet = enabled;
+            this.linuxSet = true;
             return this;
         }
 
@@ -219,9 +213,7 @@ public final class FilterCompiler {
          * machine of the other byte order than this one (little-endian).
          */
         public Builder savefile(boolean swapped) {
-            if (savefileSet != null) {
-                throw new IllegalStateException("savefile was already set");
-            }
+            requireUnset(savefileSet, "savefile");
             this.savefile = true;
             this.savefileSwapped = swapped;
             this.savefileSet = true;
@@ -230,9 +222,7 @@ public final class FilterCompiler {
 
         /** How host, ether and network names are resolved (default: /etc files only, never DNS). */
         public Builder resolver(HostResolver resolver) {
-            if (this.resolver != null) {
-                throw new IllegalStateException("resolver was already set");
-            }
+            requireUnset(this.resolver != null, "resolver");
             this.resolver = Objects.requireNonNull(resolver, "resolver");
             return this;
         }
