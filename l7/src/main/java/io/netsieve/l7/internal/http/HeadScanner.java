@@ -22,7 +22,14 @@ final class HeadScanner {
     /** Where the scan of the head in progress is. */
     private enum State { START_LINE, HEADERS }
 
-    private static final boolean[] TCHAR = new boolean[128];
+    /** Byte classes, by unsigned byte: what a method, a target, a reason phrase, a header name and value may hold. */
+    private static final boolean[] METHOD = new boolean[256];
+    private static final boolean[] TARGET = new boolean[256];
+    private static final boolean[] REASON = new boolean[256];
+    private static final boolean[] TCHAR = new boolean[256];
+    private static final boolean[] VALUE = new boolean[256];
+    /** {@link #until}: the bytes ran out before the stop byte. */
+    private static final int OUT = -2;
     private static final String[] METHODS = {"GET", "POST", "PUT", "DELETE", "HEAD", "OPTIONS", "PATCH", "TRACE",
         "CONNECT"};
     private static final byte[][] METHOD_BYTES = new byte[METHODS.length][];
@@ -34,10 +41,19 @@ final class HeadScanner {
         for (char c = 'a'; c <= 'z'; c++) {
             TCHAR[c] = true;
             TCHAR[c - 32] = true;
+            METHOD[c - 32] = true;
         }
         for (char c : "!#$%&'*+-.^_`|~".toCharArray()) {
             TCHAR[c] = true;
         }
+        for (int c = 0x21; c < 0x7f; c++) {
+            TARGET[c] = true;
+            REASON[c] = true;
+            VALUE[c] = true;
+        }
+        REASON[' '] = true;
+        VALUE[' '] = true;
+        VALUE['\t'] = true;
         for (int i = 0; i < METHODS.length; i++) {
             METHOD_BYTES[i] = METHODS[i].getBytes(StandardCharsets.US_ASCII);
         }
@@ -144,41 +160,40 @@ final class HeadScanner {
         return a[p + 7] == '1' ? "HTTP/1.1" : a[p + 7] == '0' ? "HTTP/1.0" : null;
     }
 
+    /**
+     * The index of the first {@code stop} byte in {@code a[q, end)}, -1 when a byte before it is not in
+     * {@code allowed}, {@link #OUT} when there is none yet.
+     */
+    private static int until(byte[] a, int q, int end, byte stop, boolean[] allowed) {
+        for (; q < end; q++) {
+            byte b = a[q];
+            if (b == stop) {
+                return q;
+            }
+            if (!allowed[b & 0xff]) {
+                return -1;
+            }
+        }
+        return OUT;
+    }
+
+    /** The line's length with its CRLF (from {@code until}'s {@code at}: 0 to wait, -1 to reject), or that. */
+    private static int ended(int at) {
+        return at == OUT ? 0 : -1;
+    }
+
     /** The line's length with its CRLF, 0 to wait, -1 to reject. */
     private int requestLine(byte[] a, int p, int end) {
-        int q = p;
-        while (true) {
-            if (q >= end) {
-                return 0;
-            }
-            byte b = a[q];
-            if (b == ' ') {
-                break;
-            }
-            if (b < 'A' || b > 'Z' || q - p >= 20) {
-                return -1;
-            }
-            q++;
+        int methodEnd = until(a, p, end, (byte) ' ', METHOD);
+        if (methodEnd < 0 || methodEnd == p || methodEnd - p > 20) {
+            return methodEnd == OUT && end - p <= 20 ? 0 : -1;
         }
-        int methodEnd = q;
-        int target = ++q;
-        while (true) {
-            if (q >= end) {
-                return 0;
-            }
-            byte b = a[q];
-            if (b == ' ') {
-                break;
-            }
-            if (b < 0x21 || b == 0x7f) {
-                return -1;
-            }
-            q++;
+        int target = methodEnd + 1;
+        int targetEnd = until(a, target, end, (byte) ' ', TARGET);
+        if (targetEnd <= target) {
+            return ended(targetEnd);
         }
-        int targetEnd = q++;
-        if (targetEnd == target) {
-            return -1;
-        }
+        int q = targetEnd + 1;
         if (end - q < 10) {
             return partial(a, q, end);
         }
@@ -290,19 +305,9 @@ final class HeadScanner {
             return -1;
         }
         int from = p + 13;
-        int q = from;
-        while (true) {
-            if (q >= end) {
-                return 0;
-            }
-            byte b = a[q];
-            if (b == '\r') {
-                break;
-            }
-            if (b < 0x20 || b == 0x7f) {
-                return -1;
-            }
-            q++;
+        int q = until(a, from, end, (byte) '\r', REASON);
+        if (q < 0) {
+            return ended(q);
         }
         if (q == from || a[from] == ' ' || a[q - 1] == ' ') {
             return -1; // no reason phrase, or one netty would trim
@@ -320,59 +325,37 @@ final class HeadScanner {
     }
 
     private int headerLine(byte[] a, int p, int end) {
-        int q = p;
-        int hash = 0;
-        while (true) {
-            if (q >= end) {
-                return 0;
-            }
-            byte b = a[q];
-            if (b == ':') {
-                break;
-            }
-            if (b < 0 || !TCHAR[b]) {
-                return -1; // obs-fold, whitespace before the colon, odd names: netty's
-            }
-            hash = HeaderSlots.step(hash, b);
-            q++;
+        int colon = until(a, p, end, (byte) ':', TCHAR); // obs-fold, whitespace before the colon, odd names: netty's
+        if (colon <= p) {
+            return ended(colon);
         }
-        int nameLen = q - p;
-        if (nameLen == 0) {
-            return -1;
+        int cr = until(a, colon + 1, end, (byte) '\r', VALUE); // control characters, obs-text: netty's
+        if (cr < 0) {
+            return ended(cr);
         }
-        q++;
-        while (q < end && (a[q] == ' ' || a[q] == '\t')) {
-            q++;
-        }
-        int valueStart = q;
-        int valueEnd = q;
-        while (true) {
-            if (q >= end) {
-                return 0;
-            }
-            byte b = a[q];
-            if (b == '\r') {
-                break;
-            }
-            if (b != ' ' && b != '\t') {
-                if (b < 0x21 || b == 0x7f) {
-                    return -1; // control characters, obs-text
-                }
-                valueEnd = q + 1;
-            }
-            q++;
-        }
-        if (q + 1 >= end) {
+        if (cr + 1 >= end) {
             return 0;
         }
-        if (a[q + 1] != '\n') {
+        if (a[cr + 1] != '\n') {
             return -1;
         }
-        int slot = slots.find(hash, a, p, nameLen);
+        int valueStart = colon + 1;
+        while (valueStart < cr && (a[valueStart] == ' ' || a[valueStart] == '\t')) {
+            valueStart++;
+        }
+        int valueEnd = cr;
+        while (valueEnd > valueStart && (a[valueEnd - 1] == ' ' || a[valueEnd - 1] == '\t')) {
+            valueEnd--;
+        }
+        int hash = 0;
+        for (int i = p; i < colon; i++) {
+            hash = HeaderSlots.step(hash, a[i]);
+        }
+        int slot = slots.find(hash, a, p, colon - p);
         if (slot >= 0 && !header(slot, a, valueStart, valueEnd)) {
             return -1;
         }
-        return q + 2 - p;
+        return cr + 2 - p;
     }
 
     /** A header the record or the framing needs; false to leave the message to netty. */

@@ -65,6 +65,7 @@ final class Http1Parser implements L7Parser {
         final HeadScanner scanner;
         /** netty's decoder, made when a message first needs it (and anew after a failure or a gap). */
         private Object decoder;
+        private DecodeStep step;
         boolean headSeen;
         long messageStart;
         long headerEnd;
@@ -84,20 +85,33 @@ final class Http1Parser implements L7Parser {
             return framing != Framing.IDLE;
         }
 
-        Object decoder() {
+        /** netty's decoder of this direction, as a decode step. */
+        DecodeStep decoder() {
             if (decoder == null) {
                 HttpDecoderConfig c = new HttpDecoderConfig()
                         .setMaxInitialLineLength(config.httpMaxInitialLineLength())
                         .setMaxHeaderSize(config.httpMaxHeaderBytes())
                         .setMaxChunkSize(config.httpMaxChunkSize())
                         .setValidateHeaders(false);
-                decoder = direction == 0 ? new RequestDecoder(c)
-                        : new ResponseDecoder(c, () -> {
-                            String m = answeringMethod();
-                            return m == null ? null : HttpMethod.valueOf(m);
-                        });
+                if (direction == 0) {
+                    RequestDecoder d = new RequestDecoder(c);
+                    decoder = d;
+                    step = d.step;
+                } else {
+                    ResponseDecoder d = new ResponseDecoder(c, () -> {
+                        String m = answeringMethod();
+                        return m == null ? null : HttpMethod.valueOf(m);
+                    });
+                    decoder = d;
+                    step = d.step;
+                }
             }
-            return decoder;
+            return step;
+        }
+
+        RequestDecoder requestDecoder() {
+            decoder();
+            return (RequestDecoder) decoder;
         }
 
         /** The stream offset of the cumulation's reader index. */
@@ -138,7 +152,7 @@ final class Http1Parser implements L7Parser {
     private String answeringMethod() {
         for (PendingExchange p : pending) {
             if (!p.responseStarted || p == sides[1].current) {
-                return p.method;
+                return p.request.method();
             }
         }
         return null;
@@ -232,21 +246,7 @@ final class Http1Parser implements L7Parser {
             int before = s.cum.readableBytes();
             out.clear();
             try {
-                if (s.direction == 0) {
-                    RequestDecoder r = (RequestDecoder) s.decoder();
-                    if (last) {
-                        r.finish(s.cum, out);
-                    } else {
-                        r.run(s.cum, out);
-                    }
-                } else {
-                    ResponseDecoder r = (ResponseDecoder) s.decoder();
-                    if (last) {
-                        r.finish(s.cum, out);
-                    } else {
-                        r.run(s.cum, out);
-                    }
-                }
+                s.decoder().run(s.cum, out, last);
             } catch (Exception e) {
                 // netty reports bad input in decoder results; anything thrown still ends as a typed outcome
                 failed(s, "decoder: " + e);
@@ -396,7 +396,7 @@ final class Http1Parser implements L7Parser {
     private void nettyHead(Side s, HttpMessage m, boolean failed) {
         MessageHead h = null;
         if (s.direction == 0) {
-            RequestDecoder decoder = (RequestDecoder) s.decoder();
+            RequestDecoder decoder = s.requestDecoder();
             boolean smuggling = decoder.chunkedWithContentLength;
             decoder.chunkedWithContentLength = false;
             if (m instanceof HttpRequest r && !failed) {
@@ -475,16 +475,7 @@ final class Http1Parser implements L7Parser {
         p.requestFailed = failed;
         p.smuggling = smuggling;
         if (h != null) {
-            p.method = h.method;
-            p.path = h.path;
-            p.query = h.query;
-            p.version = h.version;
-            p.host = h.host;
-            p.userAgent = h.userAgent;
-            p.requestContentType = h.contentType;
-            p.requestId = h.requestId;
-            p.traceId = h.trace.traceId();
-            p.parentId = h.trace.parentId();
+            p.request = lastRequest = h.request(lastRequest);
             p.headers = merges[0].merge(p.headers, h);
         }
         pending.addLast(p);
@@ -514,12 +505,10 @@ final class Http1Parser implements L7Parser {
         if (h != null && !failed) {
             p.statusCode = code;
             p.reason = h.reason;
-            if (p.version == null) {
-                p.version = h.version;
-            }
+            p.responseVersion = h.version;
             p.responseContentType = h.contentType;
             p.headers = merges[1].merge(p.headers, h);
-            if (code == 101 || (code >= 200 && code < 300 && "CONNECT".equals(p.method))) {
+            if (code == 101 || (code >= 200 && code < 300 && "CONNECT".equals(p.request.method()))) {
                 // the connection becomes something else (websocket, h2c, a tunnel): handed over after this response
                 handOver = true;
                 toH2 = code == 101 && "h2c".equalsIgnoreCase(String.valueOf(h.upgrade).trim());
@@ -576,8 +565,8 @@ final class Http1Parser implements L7Parser {
         }
         h2 = new io.netsieve.l7.internal.http2.Http2Parser(ctx);
         if (upgrade.hasRequest) {
-            h2.upgradedRequest(upgrade.exchange, upgrade.method, upgrade.path, upgrade.query, upgrade.host,
-                    upgrade.userAgent);
+            RequestFields r = upgrade.request;
+            h2.upgradedRequest(upgrade.exchange, r.method(), r.path(), r.query(), r.host(), r.userAgent());
         }
         sides[0].state = State.H2;
         sides[1].state = State.H2;
@@ -692,10 +681,11 @@ final class Http1Parser implements L7Parser {
             case NO_RESPONSE -> 0;
             default -> p.statusCode;
         };
-        String contentType = p.responseContentType != null ? p.responseContentType : p.requestContentType;
-        HttpInfo info = new HttpInfo(p.method, p.path, p.query, p.version, p.host, code, p.reason, p.informational,
-                p.reqHeaderBytes, p.reqBodyBytes, p.respHeaderBytes, p.respBodyBytes, contentType, p.userAgent,
-                p.traceId, p.parentId, p.requestId, p.headers, p.smuggling);
+        RequestFields r = p.request;
+        String contentType = p.responseContentType != null ? p.responseContentType : r.contentType();
+        HttpInfo info = new HttpInfo(r.method(), r.path(), r.query(), version(p), r.host(), code, p.reason,
+                p.informational, p.reqHeaderBytes, p.reqBodyBytes, p.respHeaderBytes, p.respBodyBytes, contentType,
+                r.userAgent(), r.traceId(), r.parentId(), r.requestId(), p.headers, p.smuggling);
         ctx.emit(p.exchange, status, info, null, null, null);
     }
 
@@ -707,6 +697,9 @@ final class Http1Parser implements L7Parser {
             }
         }
     }
+
+    /** The last request's fields, given again to a request that repeats them. */
+    private RequestFields lastRequest = RequestFields.NONE;
 
     /** Per direction: a message's allowlisted headers put over the map so far (request's, then response's). */
     private final HeaderMerge[] merges = {new HeaderMerge(), new HeaderMerge()};
@@ -823,10 +816,16 @@ final class Http1Parser implements L7Parser {
         }
     }
 
+    /** The request's version, the response's when the request has none. */
+    private static String version(PendingExchange p) {
+        return p.request.version() != null ? p.request.version() : p.responseVersion;
+    }
+
     private void emitNoResponse(PendingExchange p) {
-        HttpInfo info = new HttpInfo(p.method, p.path, p.query, p.version, p.host, p.requestFailed ? -1 : 0, null,
-                p.informational, p.reqHeaderBytes, p.reqBodyBytes, 0, 0, p.requestContentType, p.userAgent,
-                p.traceId, p.parentId, p.requestId, p.headers, p.smuggling);
+        RequestFields r = p.request;
+        HttpInfo info = new HttpInfo(r.method(), r.path(), r.query(), version(p), r.host(), p.requestFailed ? -1 : 0,
+                null, p.informational, p.reqHeaderBytes, p.reqBodyBytes, 0, 0, r.contentType(), r.userAgent(),
+                r.traceId(), r.parentId(), r.requestId(), p.headers, p.smuggling);
         ctx.emit(p.exchange, p.requestFailed ? L7Status.REQUEST_MALFORMED : L7Status.NO_RESPONSE, info, null, null,
                 null);
     }

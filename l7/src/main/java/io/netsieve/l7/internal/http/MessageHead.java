@@ -34,6 +34,24 @@ final class MessageHead {
         headerCount = 0;
     }
 
+    /** This request head's fields: {@code last} again when they are the same. */
+    RequestFields request(RequestFields last) {
+        String traceId = trace.traceId();
+        String parentId = trace.parentId();
+        if (same(last.method(), method) && same(last.path(), path) && same(last.query(), query)
+                && same(last.version(), version) && same(last.host(), host) && same(last.userAgent(), userAgent)
+                && same(last.contentType(), contentType) && same(last.requestId(), requestId)
+                && same(last.traceId(), traceId) && same(last.parentId(), parentId)) {
+            return last;
+        }
+        return new RequestFields(method, path, query, version, host, userAgent, contentType, requestId, traceId,
+                parentId);
+    }
+
+    private static boolean same(String a, String b) {
+        return a == b || a != null && a.equals(b);
+    }
+
     void addHeader(String name, String value) {
         int at = headerCount * 2;
         if (at == headers.length) {

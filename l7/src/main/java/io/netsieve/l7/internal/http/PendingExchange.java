@@ -9,17 +9,11 @@ final class PendingExchange {
     final L7Exchange exchange = new L7Exchange();
     /** The allowlisted headers of request and response (immutable; null while none). */
     Map<String, String> headers;
-    String method;
-    String path;
-    String query;
-    String version;
-    String host;
-    String userAgent;
-    String requestContentType;
+    /** What the request said ({@link RequestFields#NONE} without a readable request). */
+    RequestFields request = RequestFields.NONE;
+    /** The response's version (the record's when the request has none). */
+    String responseVersion;
     String responseContentType;
-    String traceId;
-    String parentId;
-    String requestId;
     boolean smuggling;
     boolean requestFailed;
     boolean requestDone;

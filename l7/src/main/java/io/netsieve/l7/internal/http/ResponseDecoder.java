@@ -1,33 +1,24 @@
 package io.netsieve.l7.internal.http;
 
-import io.netty.buffer.ByteBuf;
 import io.netty.handler.codec.http.HttpDecoderConfig;
 import io.netty.handler.codec.http.HttpMessage;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpResponseDecoder;
 
-import java.util.List;
 import java.util.function.Supplier;
 
 /**
- * netty's response decoder driven directly, told the method of the request being answered (as netty's
+ * netty's response decoder driven directly ({@link #step}), told the method of the request being answered (as netty's
  * {@code HttpClientCodec} does) so that responses to HEAD, and 2xx to CONNECT, are read without a body.
  */
 final class ResponseDecoder extends HttpResponseDecoder {
+    final DecodeStep step = new DecodeStep(this::decode, this::decodeLast);
     private final Supplier<HttpMethod> answering;
 
     ResponseDecoder(HttpDecoderConfig config, Supplier<HttpMethod> answering) {
         super(config);
         this.answering = answering;
-    }
-
-    void run(ByteBuf in, List<Object> out) throws Exception {
-        decode(null, in, out);
-    }
-
-    void finish(ByteBuf in, List<Object> out) throws Exception {
-        decodeLast(null, in, out);
     }
 
     @Override
