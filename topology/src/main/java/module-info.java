@@ -3,4 +3,5 @@ module io.netsieve.topology {
     requires transitive io.netsieve.l7;
 
     exports io.netsieve.topology;
+    exports io.netsieve.topology.report;
 }

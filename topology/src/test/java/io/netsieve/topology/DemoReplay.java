@@ -11,11 +11,11 @@ import io.netsieve.l4.L4Tracker;
 import java.io.IOException;
 
 /** Test helper: every packet of a capture point's file into an L4 tracker, then a flush. */
-final class DemoReplay {
+public final class DemoReplay {
     private DemoReplay() {
     }
 
-    static void replay(CapturePoint point, L4Tracker l4) throws IOException {
+    public static void replay(CapturePoint point, L4Tracker l4) throws IOException {
         PacketDecoder decoder = new PacketDecoder();
         DecodedPacket d = new DecodedPacket();
         try (CaptureFileReader reader = CaptureFiles.open(point.file(), point.id())) {
