@@ -534,9 +534,17 @@ class BpfKernelValidatorTest {
         }
 
         BpfProgram withOne(int code, int k) {
-            List<BpfInstruction> l = cheap(r.nextInt(6));
+            return around(new ArrayList<>(), 6, code, k, 3);
+        }
+
+        /**
+         * The one instruction under test, {@code code k}, in an otherwise valid program: {@code l}, fewer than
+         * {@code before} cheap instructions, the instruction, fewer than {@code after} cheap ones, a good return.
+         */
+        BpfProgram around(List<BpfInstruction> l, int before, int code, int k, int after) {
+            l.addAll(cheap(r.nextInt(before)));
             l.add(s(code, k));
-            l.addAll(cheap(r.nextInt(3)));
+            l.addAll(cheap(r.nextInt(after)));
             l.add(goodRet());
             return BpfProgram.of(l);
         }
@@ -562,11 +570,7 @@ class BpfKernelValidatorTest {
             } else if (chance(50)) {
                 l.add(s(Bpf.ST, k & 15));
             }
-            l.addAll(cheap(r.nextInt(3)));
-            l.add(s(code, k));
-            l.addAll(cheap(r.nextInt(3)));
-            l.add(goodRet());
-            return BpfProgram.of(l);
+            return around(l, 3, code, k, 3);
         }
 
         BpfProgram jaProgram(boolean longest) {
@@ -615,11 +619,7 @@ class BpfKernelValidatorTest {
         }
 
         BpfProgram ancillary(int code, int k) {
-            List<BpfInstruction> l = cheap(r.nextInt(3));
-            l.add(s(code, k));
-            l.addAll(cheap(r.nextInt(2)));
-            l.add(goodRet());
-            return BpfProgram.of(l);
+            return around(new ArrayList<>(), 3, code, k, 2);
         }
 
         BpfProgram ancillaryRandom() {
