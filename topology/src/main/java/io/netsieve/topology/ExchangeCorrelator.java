@@ -107,7 +107,6 @@ public final class ExchangeCorrelator {
         List<String> keys = keys(log);
         // every open group that shares a key and is within the window: they are one exchange
         List<Group> matches = new ArrayList<>(2);
-        JoinKey joinedBy = null;
         for (String k : keys) {
             List<Group> groups = index.get(k);
             if (groups == null) {
@@ -117,9 +116,6 @@ public final class ExchangeCorrelator {
                 if (t >= g.minT - windowNanos && t <= g.maxT + windowNanos) {
                     if (!matches.contains(g)) {
                         matches.add(g);
-                    }
-                    if (joinedBy == null) {
-                        joinedBy = joinKeyOf(k);
                     }
                 } else {
                     collisions++;
@@ -139,7 +135,7 @@ public final class ExchangeCorrelator {
                 merge(g, matches.get(i));
             }
         }
-        g.members.add(new Observation(log, nic, joinedBy != null ? joinedBy : JoinKey.L7_TRACEID));
+        g.members.add(new Observation(log, nic, keys));
         open++;
         g.minT = Math.min(g.minT, t);
         g.maxT = Math.max(g.maxT, t);
@@ -283,11 +279,6 @@ public final class ExchangeCorrelator {
         }
         String command = log.attributes().get("redis_command");
         return command != null ? proto + " " + command.toLowerCase(Locale.ROOT) : proto;
-    }
-
-    private static JoinKey joinKeyOf(String key) {
-        return key.startsWith("xrid|") ? JoinKey.X_REQUEST_ID : key.startsWith("trace|") ? JoinKey.TRACE_ID
-                : JoinKey.L7_TRACEID;
     }
 
     /** Builder; every setter may be called at most once. */

@@ -29,8 +29,8 @@ public final class HopOrder {
     private HopOrder() {
     }
 
-    /** One record on one capture point, with what joined it to its group. */
-    public record Observation(L7Log log, Nic nic, JoinKey joinedBy) {
+    /** One record on one capture point, with its join keys (see {@code ExchangeCorrelator}). */
+    public record Observation(L7Log log, Nic nic, List<String> keys) {
         long requestNanos() {
             return hasRequest() ? log.timestampNanos() : -1;
         }
@@ -78,6 +78,7 @@ public final class HopOrder {
             hosts.add(serverHost);
         }
         List<Hop> hops = new ArrayList<>();
+        List<Observation> ordered = new ArrayList<>();
         for (String host : hosts) {
             List<Observation> here = byHost.get(host);
             boolean serverSide = host.equals(serverHost) && !host.equals(clientHost);
@@ -100,7 +101,8 @@ public final class HopOrder {
                     role = HopRole.UNKNOWN;
                 }
                 hops.add(new Hop(o.nic(), role, o.log(), o.requestNanos(), o.responseNanos(),
-                        hops.isEmpty() ? null : o.joinedBy()));
+                        joinedBy(o, ordered)));
+                ordered.add(o);
             }
         }
         List<Long> request = new ArrayList<>();
@@ -118,6 +120,27 @@ public final class HopOrder {
             }
         }
         return new ExchangePath(key, hops, request, response, nat, client != null, server != null);
+    }
+
+    /**
+     * What joins {@code o} to the hops before it: the first key it shares with the previous hop, else with any
+     * earlier hop (a group joined through a third record); null for the first hop.
+     */
+    private static JoinKey joinedBy(Observation o, List<Observation> before) {
+        for (int i = before.size() - 1; i >= 0; i--) {
+            for (String k : o.keys()) {
+                if (before.get(i).keys().contains(k)) {
+                    return joinKeyOf(k);
+                }
+            }
+        }
+        return before.isEmpty() ? null : JoinKey.L7_TRACEID;
+    }
+
+    /** The kind of a join key string ({@code l7|…}, {@code xrid|…}, {@code trace|…}). */
+    public static JoinKey joinKeyOf(String key) {
+        return key.startsWith("xrid|") ? JoinKey.X_REQUEST_ID : key.startsWith("trace|") ? JoinKey.TRACE_ID
+                : JoinKey.L7_TRACEID;
     }
 
     /**
