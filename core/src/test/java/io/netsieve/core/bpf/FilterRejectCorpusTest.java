@@ -28,17 +28,13 @@ class FilterRejectCorpusTest {
             String skipIf = f[4];
             String expr = f[5];
             String message = f[6];
-            if (dlt.isEmpty() || LibpcapCorpus.linkType(dlt) < 0 || LibpcapCorpus.skip(skipIf.isEmpty() ? null : skipIf)) {
+            if (!LibpcapCorpus.supported(dlt, skipIf)) {
                 continue;
             }
             supported++;
             FilterCompiler.Builder b = FilterCompiler.builder().linkType(LibpcapCorpus.linkType(dlt)).resolver(resolver);
             if (!f[2].isEmpty()) {
-                int m = 0;
-                for (String p : f[2].split("\\.")) {
-                    m = (m << 8) | Integer.parseInt(p);
-                }
-                b.netmask(m);
+                b.netmask(LibpcapCorpus.netmask(f[2]));
             }
             try {
                 BpfProgram p = b.build().compile(expr);

@@ -17,6 +17,20 @@ final class LibpcapCorpus {
     /** One block of filter-accept.txt. */
     record AcceptBlock(String name, String dlt, int snaplen, String netmask, boolean linuxExt, String offline,
                        String skipIf, List<String> expressions, Map<String, String> expected) {
+        /** Whether the block is for a link type we compile for and runs in this environment. */
+        boolean supported() {
+            return LibpcapCorpus.supported(dlt, skipIf);
+        }
+
+        /** libpcap's unoptimised program; a block whose two programs are the same has one "optunopt" section. */
+        String expectedUnopt() {
+            return expected.containsKey("unopt") ? expected.get("unopt") : expected.get("optunopt");
+        }
+
+        /** libpcap's optimised program (see {@link #expectedUnopt}). */
+        String expectedOpt() {
+            return expected.containsKey("opt") ? expected.get("opt") : expected.get("optunopt");
+        }
     }
 
     private LibpcapCorpus() {
@@ -90,6 +104,28 @@ final class LibpcapCorpus {
             out.add(new AcceptBlock(name, dlt, snaplen, netmask, linuxExt, offline, skipIf, exprs, expected));
         }
         return out;
+    }
+
+    /**
+     * Whether a table row for {@code dlt} (null or empty: none) with TESTrun condition {@code skipIf} (null or
+     * empty: none) is for a link type we compile for and runs in this environment.
+     */
+    static boolean supported(String dlt, String skipIf) {
+        return dlt != null && linkType(dlt) >= 0 && !skip(skipIf == null || skipIf.isEmpty() ? null : skipIf);
+    }
+
+    /** A dotted-quad netmask as the int the compiler takes. */
+    static int netmask(String dotted) {
+        int m = 0;
+        for (String s : dotted.split("\\.")) {
+            m = (m << 8) | Integer.parseInt(s);
+        }
+        return m;
+    }
+
+    /** A program as the tables print it: tcpdump's dump ("tax      ") with the trailing blanks they strip. */
+    static String assembly(BpfProgram p) {
+        return p.dump(BpfDumpFormat.ASSEMBLY).replaceAll("(?m) +$", "");
     }
 
     /** The LINKTYPE value of a DLT name, or -1 if netsieve's compiler does not support it. */
@@ -219,12 +255,7 @@ final class LibpcapCorpus {
         FilterCompiler.Builder fb = FilterCompiler.builder().linkType(linkType(b.dlt())).snaplen(b.snaplen())
                 .optimize(optimize).resolver(resolver).linuxExtensions(b.linuxExt());
         if (b.netmask() != null) {
-            String[] p = b.netmask().split("\\.");
-            int m = 0;
-            for (String s : p) {
-                m = (m << 8) | Integer.parseInt(s);
-            }
-            fb.netmask(m);
+            fb.netmask(netmask(b.netmask()));
         }
         if (b.offline() != null) {
             fb.savefile(b.offline().equals("swapped"));
