@@ -74,7 +74,7 @@ class LibpcapDifferentialTest {
                 BpfProgram ours = null;
                 String ourError = null;
                 try {
-                    ours = FilterCompiler.builder().linkType(link).netmask(NETMASK).build().compile(expr);
+                    ours = ourCompiler(link, true).compile(expr);
                 } catch (FilterCompileException e) {
                     ourError = e.reason();
                 }
@@ -131,9 +131,8 @@ class LibpcapDifferentialTest {
                             break;
                         }
                         if (rl != ro || rl != ri) {
-                            int ru = BpfInterpreter.of(FilterCompiler.builder().linkType(link).netmask(NETMASK)
-                                    .optimize(false).build().compile(expr)).apply(ByteBuffer.wrap(f), 0, f.length, w,
-                                    null);
+                            int ru = BpfInterpreter.of(ourCompiler(link, false).compile(expr))
+                                    .apply(ByteBuffer.wrap(f), 0, f.length, w, null);
                             failures.add(LinkType.name(link) + " '" + expr + "': frame " + i + ": libpcap " + rl
                                     + ", ours " + ro + ", libpcap's program in our interpreter " + ri + ", libpcap "
                                     + "unoptimised " + (theirsUnopt == null ? "-" : theirsUnopt.run(f, w))
@@ -167,20 +166,27 @@ class LibpcapDifferentialTest {
         return e != null && e.getMessage().contains("read before written");
     }
 
+    private static FilterCompiler ourCompiler(int link, boolean optimize) {
+        return FilterCompiler.builder().linkType(link).netmask(NETMASK).optimize(optimize).build();
+    }
+
+    /** A program's verdict on a frame of {@code wire} bytes on the wire. */
+    private interface Verdict {
+        int apply(byte[] frame, int wire);
+    }
+
     private static boolean rejectsAllOurs(BpfProgram program, Frames frames) {
         BpfFilter f = BpfInterpreter.of(program);
-        for (int i = 0; i < frames.frames().size(); i++) {
-            byte[] b = frames.frames().get(i);
-            if (f.apply(ByteBuffer.wrap(b), 0, b.length, frames.wire().get(i), null) != 0) {
-                return false;
-            }
-        }
-        return true;
+        return rejectsAll((b, w) -> f.apply(ByteBuffer.wrap(b), 0, b.length, w, null), frames);
     }
 
     private static boolean rejectsAll(LibpcapOracle.Compiled program, Frames frames) {
+        return rejectsAll(program::run, frames);
+    }
+
+    private static boolean rejectsAll(Verdict program, Frames frames) {
         for (int i = 0; i < frames.frames().size(); i++) {
-            if (program.run(frames.frames().get(i), frames.wire().get(i)) != 0) {
+            if (program.apply(frames.frames().get(i), frames.wire().get(i)) != 0) {
                 return false;
             }
         }
