@@ -104,6 +104,25 @@ final class KnownFlowFrames {
         return new KnownFlowFrames(f, seqAt, seqAdvance, ackAdvance, span);
     }
 
+    /** A tracker fed pass after pass, each pass one capture span later. */
+    final class Run {
+        private final L4Tracker tracker;
+        private long shift;
+
+        Run(L4Tracker tracker) {
+            this.tracker = tracker;
+        }
+
+        void pass(PacketView view, PacketDecoder decoder, DecodedPacket decoded) {
+            KnownFlowFrames.this.pass(tracker, view, decoder, decoded, shift);
+            shift += span;
+        }
+
+        L4Tracker tracker() {
+            return tracker;
+        }
+    }
+
     /** One pass into {@code tracker} (times moved by {@code shiftNanos}), each frame advanced for the next pass. */
     void pass(L4Tracker tracker, PacketView view, PacketDecoder decoder, DecodedPacket decoded, long shiftNanos) {
         byte[] b = f.frames;

@@ -52,14 +52,10 @@ public class L4Benchmark {
     L4Tracker reusedLending;
     long lendingTimeShift;
     KnownFlowFrames known;
-    L4Tracker knownOwning;
-    L4Tracker knownLending;
-    long knownOwningShift;
-    long knownLendingShift;
+    KnownFlowFrames.Run knownOwning;
+    KnownFlowFrames.Run knownLending;
     long flaggedRows;
-    KnownFlowFrames knownHeaders;
-    L4Tracker knownHeadersLending;
-    long knownHeadersShift;
+    KnownFlowFrames.Run knownHeadersLending;
 
     @Setup(Level.Trial)
     public void load() throws Exception {
@@ -69,28 +65,28 @@ public class L4Benchmark {
         reusedLending = L4Tracker.builder().config(L4Config.builder().lendPacketSeries(true).build())
                 .listener(log -> records += log.packets().size() > 0 ? 1 : 0).build();
         known = KnownFlowFrames.from(f, KnownFlowFrames.PACKETS);
-        knownOwning = L4Tracker.builder().config(L4Config.defaults()).listener(log -> records++).build();
-        knownLending = L4Tracker.builder().config(L4Config.builder().lendPacketSeries(true).build())
+        knownOwning = known.new Run(L4Tracker.builder().config(L4Config.defaults()).listener(log -> records++)
+                .build());
+        knownLending = known.new Run(L4Tracker.builder().config(L4Config.builder().lendPacketSeries(true).build())
                 .listener(log -> {
                     PacketSeries s = log.packets();
                     for (int i = 0; i < s.size(); i++) {
                         flaggedRows += s.analysis(i) != 0 ? 1 : 0;
                     }
                     records++;
-                }).build();
-        knownHeaders = KnownFlowFrames.from(f.headersOnly(SNAPLEN), KnownFlowFrames.PACKETS);
-        knownHeadersLending = L4Tracker.builder().config(L4Config.builder().lendPacketSeries(true).build())
-                .listener(log -> records++).build();
+                }).build());
+        knownHeadersLending = KnownFlowFrames.from(f.headersOnly(SNAPLEN), KnownFlowFrames.PACKETS)
+                .new Run(L4Tracker.builder().config(L4Config.builder().lendPacketSeries(true).build())
+                        .listener(log -> records++).build());
         // check that passes continue the same connections: no flow created and (almost) no analysis flag after
         // the first pass
         for (int pass = 0; pass < 3; pass++) {
-            long created = knownLending.stats().flowsCreated();
+            long created = knownLending.tracker().stats().flowsCreated();
             flaggedRows = 0;
-            known.pass(knownLending, view, decoder, decoded, knownLendingShift);
-            knownLendingShift += known.span;
+            knownLending.pass(view, decoder, decoded);
             if (pass > 0) {
                 System.out.printf("[known flows] %d packets per pass, pass %d: %d flows created, %d rows flagged%n",
-                        known.count(), pass, knownLending.stats().flowsCreated() - created, flaggedRows);
+                        known.count(), pass, knownLending.tracker().stats().flowsCreated() - created, flaggedRows);
             }
         }
     }
@@ -145,8 +141,7 @@ public class L4Benchmark {
     @Benchmark
     @OperationsPerInvocation(KnownFlowFrames.PACKETS)
     public long knownFlows() {
-        known.pass(knownOwning, view, decoder, decoded, knownOwningShift);
-        knownOwningShift += known.span;
+        knownOwning.pass(view, decoder, decoded);
         return records;
     }
 
@@ -158,8 +153,7 @@ public class L4Benchmark {
     @Benchmark
     @OperationsPerInvocation(KnownFlowFrames.PACKETS)
     public long knownFlowsLendingHeadersOnly() {
-        knownHeaders.pass(knownHeadersLending, view, decoder, decoded, knownHeadersShift);
-        knownHeadersShift += knownHeaders.span;
+        knownHeadersLending.pass(view, decoder, decoded);
         return records;
     }
 
@@ -167,8 +161,7 @@ public class L4Benchmark {
     @Benchmark
     @OperationsPerInvocation(KnownFlowFrames.PACKETS)
     public long knownFlowsLending() {
-        known.pass(knownLending, view, decoder, decoded, knownLendingShift);
-        knownLendingShift += known.span;
+        knownLending.pass(view, decoder, decoded);
         return records;
     }
 }

@@ -1,5 +1,7 @@
 package io.netsieve.topology;
 
+import io.netsieve.topology.internal.JsonText;
+
 import java.util.Map;
 
 /**
@@ -106,25 +108,9 @@ public final class TopologyExport {
 
     /** A JSON (and DOT) string literal. */
     static String quote(String s) {
-        StringBuilder b = new StringBuilder(s.length() + 2).append('"');
-        for (int i = 0; i < s.length(); i++) {
-            char c = s.charAt(i);
-            switch (c) {
-                case '"' -> b.append("\\\"");
-                case '\\' -> b.append("\\\\");
-                case '\n' -> b.append("\\n");
-                case '\r' -> b.append("\\r");
-                case '\t' -> b.append("\\t");
-                default -> {
-                    if (c < 0x20) {
-                        b.append(String.format("\\u%04x", (int) c));
-                    } else {
-                        b.append(c);
-                    }
-                }
-            }
-        }
-        return b.append('"').toString();
+        StringBuilder b = new StringBuilder(s.length() + 2);
+        JsonText.quote(b, s, false);
+        return b.toString();
     }
 
     /** Mermaid labels in quotes: a double quote becomes {@code #quot;}. */

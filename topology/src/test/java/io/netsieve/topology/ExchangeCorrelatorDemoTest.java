@@ -3,10 +3,9 @@ package io.netsieve.topology;
 import io.netsieve.core.nic.CaptureManifest;
 import io.netsieve.core.nic.CapturePoint;
 import io.netsieve.core.nic.CaptureSet;
-import io.netsieve.l4.L4Tracker;
 import io.netsieve.l7.L7Log;
-import io.netsieve.l7.L7Tracker;
 import io.netsieve.core.nic.Nic;
+import io.netsieve.topology.DemoReplay.Observed;
 import org.junit.jupiter.api.Test;
 
 import java.net.InetAddress;
@@ -40,19 +39,8 @@ class ExchangeCorrelatorDemoTest {
     private static final List<String> A_TO_EXT = List.of("pod-a/eth0", "node1/veth-a", "node1/br0", "node1/eth1",
             "ext/eth0");
 
-    private record Observed(L7Log log, Nic nic) {
-    }
-
-    /** Every L7 record of every capture point, in capture-point order. */
     private static List<Observed> records(CaptureSet set) throws Exception {
-        List<Observed> out = new ArrayList<>();
-        for (CapturePoint point : set.points()) {
-            L7Tracker l7 = L7Tracker.builder().listener(log -> out.add(new Observed(log, point.nic()))).build();
-            L4Tracker l4 = L4Tracker.builder().nics(id -> point.nic()).listener(log -> { })
-                    .streams(l7.streams()).datagrams(l7.datagrams()).build();
-            DemoReplay.replay(point, l4);
-        }
-        return out;
+        return DemoReplay.l7Records(set);
     }
 
     private static List<ExchangePath> correlate(List<Observed> records) {

@@ -1,13 +1,9 @@
 package io.netsieve.topology;
 
 import io.netsieve.core.nic.CaptureManifest;
-import io.netsieve.core.nic.CapturePoint;
-import io.netsieve.core.nic.CaptureSet;
-import io.netsieve.core.nic.Nic;
-import io.netsieve.l4.L4Tracker;
 import io.netsieve.l7.HttpInfo;
 import io.netsieve.l7.L7Log;
-import io.netsieve.l7.L7Tracker;
+import io.netsieve.topology.DemoReplay.Observed;
 import org.junit.jupiter.api.Test;
 
 import java.nio.file.Path;
@@ -32,19 +28,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class ExchangeCorrelatorJoinTest {
     private static final Path DEMO = Path.of("../examples/src/main/resources/demo/captures.tsv");
 
-    private record Observed(L7Log log, Nic nic) {
-    }
-
     private static List<Observed> records() throws Exception {
-        CaptureSet set = CaptureManifest.read(DEMO);
-        List<Observed> out = new ArrayList<>();
-        for (CapturePoint point : set.points()) {
-            L7Tracker l7 = L7Tracker.builder().listener(log -> out.add(new Observed(log, point.nic()))).build();
-            L4Tracker l4 = L4Tracker.builder().nics(id -> point.nic()).listener(log -> { })
-                    .streams(l7.streams()).datagrams(l7.datagrams()).build();
-            DemoReplay.replay(point, l4);
-        }
-        return out;
+        return DemoReplay.l7Records(CaptureManifest.read(DEMO));
     }
 
     private static TreeSet<String> canonical(List<ExchangePath> paths) {

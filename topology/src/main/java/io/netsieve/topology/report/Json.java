@@ -1,5 +1,7 @@
 package io.netsieve.topology.report;
 
+import io.netsieve.topology.internal.JsonText;
+
 /** A minimal JSON writer for the report's embedded data (the library has no JSON dependency). */
 final class Json {
     private final StringBuilder b;
@@ -64,27 +66,6 @@ final class Json {
 
     /** A string literal that is also safe inside an HTML script element. */
     private void string(String s) {
-        b.append('"');
-        for (int i = 0; i < s.length(); i++) {
-            char c = s.charAt(i);
-            switch (c) {
-                case '"' -> b.append("\\\"");
-                case '\\' -> b.append("\\\\");
-                case '\n' -> b.append("\\n");
-                case '\r' -> b.append("\\r");
-                case '\t' -> b.append("\\t");
-                case '<' -> b.append("\\u003c");
-                case '>' -> b.append("\\u003e");
-                case '&' -> b.append("\\u0026");
-                default -> {
-                    if (c < 0x20 || c == '\u2028' || c == '\u2029') {
-                        b.append(String.format("\\u%04x", (int) c));
-                    } else {
-                        b.append(c);
-                    }
-                }
-            }
-        }
-        b.append('"');
+        JsonText.quote(b, s, true);
     }
 }
