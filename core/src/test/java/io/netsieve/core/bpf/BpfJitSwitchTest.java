@@ -1,10 +1,8 @@
 package io.netsieve.core.bpf;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
@@ -111,41 +109,24 @@ class BpfJitSwitchTest {
 
     @Test
     void randomJeqChainsMatchTheInterpreter() {
-        Random r = new Random(0x5717_c4a1L);
-        ByteBuffer direct = ByteBuffer.allocateDirect(64);
-        int withSwitch = 0;
+        int[] withSwitch = {0};
         int programs = 3000;
-        for (int i = 0; i < programs; i++) {
+        BpfJitTest.Differential d = BpfJitTest.differential(new Random(0x5717_c4a1L), programs, 40, r -> {
             BpfProgram p = randomChain(r);
-            BpfFilter interpreter = BpfInterpreter.of(p);
-            BpfFilter jit = BpfJit.compile(p);
-            assertFalse(jit instanceof BpfInterpreter);
-            if (hasSwitch(p)) {
-                withSwitch++;
+            withSwitch[0] += hasSwitch(p) ? 1 : 0;
+            return p;
+        }, r -> {
+            int caplen = r.nextInt(6);
+            int offset = r.nextInt(5);
+            byte[] a = new byte[offset + caplen + r.nextInt(3)];
+            for (int b = 0; b < a.length; b++) {
+                a[b] = (byte) (r.nextInt(8) == 0 ? r.nextInt(256) : r.nextInt(9));
             }
-            for (int t = 0; t < 40; t++) {
-                int caplen = r.nextInt(6);
-                int offset = r.nextInt(5);
-                byte[] a = new byte[offset + caplen + r.nextInt(3)];
-                for (int b = 0; b < a.length; b++) {
-                    a[b] = (byte) (r.nextInt(8) == 0 ? r.nextInt(256) : r.nextInt(9));
-                }
-                int wire = caplen + r.nextInt(100);
-                int expected = interpreter.apply(ByteBuffer.wrap(a), offset, caplen, wire, null);
-                int heap = jit.apply(ByteBuffer.wrap(a), offset, caplen, wire, null);
-                int array = jit.apply(a, offset, caplen, wire, null);
-                ByteBuffer d = direct.slice(0, a.length);
-                d.put(0, a);
-                int fromDirect = jit.apply(d, offset, caplen, wire, null);
-                String where = "program " + i + " packet " + java.util.HexFormat.of().formatHex(a) + " offset "
-                        + offset + " caplen " + caplen + "\n" + p.dump(BpfDumpFormat.ASSEMBLY);
-                assertEquals(expected, heap, where);
-                assertEquals(expected, array, where);
-                assertEquals(expected, fromDirect, where);
-            }
-        }
+            return new BpfJitTest.Frame(a, offset, caplen, caplen + r.nextInt(100), null);
+        });
+        assertEquals(programs, d.compiled());
         // The generator must produce chains long enough to become switches (and others that do not).
-        assertTrue(withSwitch > programs / 3 && withSwitch < programs, "switches in " + withSwitch);
+        assertTrue(withSwitch[0] > programs / 3 && withSwitch[0] < programs, "switches in " + withSwitch[0]);
     }
 
     @Test

@@ -57,6 +57,57 @@ class BpfJitTest {
         return run(p, packet, packet.length, null);
     }
 
+    /** A frame for {@link #differential}: {@code caplen} captured bytes at {@code offset} in {@code array}. */
+    record Frame(byte[] array, int offset, int caplen, int wireLength, BpfAuxData aux) {
+    }
+
+    /** What {@link #differential} ran: runs, programs compiled to code (not the fallback), runs not returning 0. */
+    record Differential(long runs, int compiled, long nonZero) {
+    }
+
+    /**
+     * The differential test the random tests share: {@code programs} programs from {@code programs}, each run on
+     * {@code packets} frames from {@code frames}; the JIT, through the heap {@code ByteBuffer}, a direct
+     * {@code ByteBuffer} (the same bytes at the same offset) and the {@code byte[]} entry point, must return what
+     * the interpreter returns every time.
+     */
+    static Differential differential(Random r, int programCount, int packets,
+            java.util.function.Function<Random, BpfProgram> programs,
+            java.util.function.Function<Random, Frame> frames) {
+        ByteBuffer directArena = ByteBuffer.allocateDirect(1 << 12);
+        long runs = 0;
+        long nonZero = 0;
+        int compiled = 0;
+        for (int i = 0; i < programCount; i++) {
+            BpfProgram p = programs.apply(r);
+            BpfFilter interpreter = BpfInterpreter.of(p);
+            BpfFilter jit = BpfJit.compile(p);
+            if (!(jit instanceof BpfInterpreter)) {
+                compiled++;
+            }
+            for (int t = 0; t < packets; t++) {
+                Frame f = frames.apply(r);
+                byte[] a = f.array();
+                int expected = interpreter.apply(ByteBuffer.wrap(a), f.offset(), f.caplen(), f.wireLength(), f.aux());
+                int heap = jit.apply(ByteBuffer.wrap(a), f.offset(), f.caplen(), f.wireLength(), f.aux());
+                int array = jit.apply(a, f.offset(), f.caplen(), f.wireLength(), f.aux());
+                ByteBuffer direct = directArena.slice(0, a.length);
+                direct.put(0, a);
+                int fromDirect = jit.apply(direct, f.offset(), f.caplen(), f.wireLength(), f.aux());
+                runs++;
+                nonZero += expected != 0 ? 1 : 0;
+                if (heap != expected || array != expected || fromDirect != expected) {
+                    assertEquals(expected + " " + expected + " " + expected, heap + " " + array + " " + fromDirect,
+                            "interpreter vs JIT (heap, byte[], direct) for program " + i + " packet " + t
+                            + ": bytes " + java.util.HexFormat.of().formatHex(a) + " offset " + f.offset()
+                            + " caplen " + f.caplen() + " wire " + f.wireLength() + " aux " + (f.aux() != null)
+                            + "\n" + p.dump(BpfDumpFormat.ASSEMBLY));
+                }
+            }
+        }
+        return new Differential(runs, compiled, nonZero);
+    }
+
     private static byte[] bytes(int... values) {
         byte[] b = new byte[values.length];
         for (int i = 0; i < values.length; i++) {
@@ -158,25 +209,27 @@ class BpfJitTest {
         assertEquals(0, run(prog(s(Bpf.LD | Bpf.H | Bpf.ABS, 0x7fffffff), s(Bpf.RET | Bpf.K, 9)), pkt));
     }
 
+    /** {@code ldx #x; ld?? [x + k]; ret} with the given return (ret a for the value, ret #1 to see a failed load). */
+    private static int indirect(int x, int size, int k, BpfInstruction ret, byte[] pkt) {
+        return run(prog(s(Bpf.LDX | Bpf.IMM, x), s(Bpf.LD | size | Bpf.IND, k), ret), pkt);
+    }
+
     @Test
     void indirectLoads() {
         byte[] pkt = bytes(0x00, 0x11, 0x22, 0x33, 0x44, 0x55, 0x66);
+        BpfInstruction retA = s(Bpf.RET | Bpf.A, 0);
+        BpfInstruction ret1 = s(Bpf.RET | Bpf.K, 1);
         // X = 2: ldb [x + 1] = P[3]
-        assertEquals(0x33, run(prog(s(Bpf.LDX | Bpf.IMM, 2), s(Bpf.LD | Bpf.B | Bpf.IND, 1),
-                s(Bpf.RET | Bpf.A, 0)), pkt));
-        assertEquals(0x3344, run(prog(s(Bpf.LDX | Bpf.IMM, 2), s(Bpf.LD | Bpf.H | Bpf.IND, 1),
-                s(Bpf.RET | Bpf.A, 0)), pkt));
-        assertEquals(0x33445566, run(prog(s(Bpf.LDX | Bpf.IMM, 2), s(Bpf.LD | Bpf.W | Bpf.IND, 1),
-                s(Bpf.RET | Bpf.A, 0)), pkt));
+        assertEquals(0x33, indirect(2, Bpf.B, 1, retA, pkt));
+        assertEquals(0x3344, indirect(2, Bpf.H, 1, retA, pkt));
+        assertEquals(0x33445566, indirect(2, Bpf.W, 1, retA, pkt));
+        assertEquals(1, indirect(2, Bpf.W, 1, ret1, pkt));
         // 2 + 2 + 4 = 8 > 7 captured bytes
-        assertEquals(0, run(prog(s(Bpf.LDX | Bpf.IMM, 2), s(Bpf.LD | Bpf.W | Bpf.IND, 2),
-                s(Bpf.RET | Bpf.K, 1)), pkt));
+        assertEquals(0, indirect(2, Bpf.W, 2, ret1, pkt));
         // X = 0xffffffff, k = 1: X + k = 2^32, which in 32 bits would wrap to 0; BPF says out of bounds.
-        assertEquals(0, run(prog(s(Bpf.LDX | Bpf.IMM, 0xffffffff), s(Bpf.LD | Bpf.B | Bpf.IND, 1),
-                s(Bpf.RET | Bpf.K, 1)), pkt));
+        assertEquals(0, indirect(0xffffffff, Bpf.B, 1, ret1, pkt));
         // X = 0xffffffff, k = 0xffffffff: 2^33 - 2, out of bounds.
-        assertEquals(0, run(prog(s(Bpf.LDX | Bpf.IMM, 0xffffffff), s(Bpf.LD | Bpf.B | Bpf.IND, 0xffffffff),
-                s(Bpf.RET | Bpf.K, 1)), pkt));
+        assertEquals(0, indirect(0xffffffff, Bpf.B, 0xffffffff, ret1, pkt));
     }
 
     @Test
@@ -246,54 +299,41 @@ class BpfJitTest {
                 s(Bpf.ALU | Bpf.ADD | Bpf.K, 0x100), s(Bpf.RET | Bpf.A, 0)), new byte[1]) - 0x100;
     }
 
-    @Test
-    void aluWithConstants() {
-        int k = Bpf.ALU | Bpf.K;
-        assertEquals(12, alu(5, k | Bpf.ADD, 7));
-        assertEquals(0xffffffff, alu(1, k | Bpf.SUB, 2));
-        assertEquals(0x00000002, alu(0x80000001, k | Bpf.MUL, 2)); // overflow wraps
-        assertEquals(0x7fffffff, alu(0xffffffff, k | Bpf.DIV, 2)); // unsigned
-        assertEquals(0x55555555, alu(0xffffffff, k | Bpf.DIV, 3));
-        assertEquals(1, alu(0xffffffff, k | Bpf.DIV, 0x80000000));
-        assertEquals(0, alu(0x7fffffff, k | Bpf.DIV, 0xffffffff));
-        assertEquals(1, alu(0xffffffff, k | Bpf.MOD, 2));
-        assertEquals(0x7fffffff, alu(0xffffffff, k | Bpf.MOD, 0x80000000));
-        assertEquals(0, alu(0xffffffff, k | Bpf.MOD, 3)); // 0xffffffff = 3 * 0x55555555
-        assertEquals(6, alu(1000, k | Bpf.MOD, 7)); // 1000 = 7 * 142 + 6
-        assertEquals(0x0f00, alu(0xff0f, k | Bpf.AND, 0x0ff0));
-        assertEquals(0xfff0, alu(0xf000, k | Bpf.OR, 0x0ff0));
-        assertEquals(0xff00, alu(0xf0f0, k | Bpf.XOR, 0x0ff0));
-        assertEquals(0x80000000, alu(1, k | Bpf.LSH, 31));
-        assertEquals(1, alu(0x80000000, k | Bpf.RSH, 31)); // logical, not arithmetic
-        assertEquals(0xffffffff, alu(0xffffffff, k | Bpf.RSH, 0));
-        // Shifts by 32 or more give 0 (the JVM alone would shift by k & 31).
-        assertEquals(0, alu(5, k | Bpf.LSH, 32));
-        assertEquals(0, alu(5, k | Bpf.LSH, 40));
-        assertEquals(0, alu(0xffffffff, k | Bpf.RSH, 40));
-        assertEquals(0, alu(0xffffffff, k | Bpf.RSH, 0x80000000));
-        assertEquals(0xfffffffb, alu(5, Bpf.ALU | Bpf.NEG, 0));
-        assertEquals(0x80000000, alu(0x80000000, Bpf.ALU | Bpf.NEG, 0));
+    /** {@code a op operand} in both forms, {@code op #k} and {@code op x} with X = operand: both give expected. */
+    private static void assertAlu(int expected, int a, int op, int operand) {
+        assertEquals(expected, alu(a, Bpf.ALU | Bpf.K | op, operand), () -> "op #k, k = " + operand);
+        assertEquals(expected, aluX(a, Bpf.ALU | Bpf.X | op, operand), () -> "op x, x = " + operand);
     }
 
     @Test
-    void aluWithX() {
-        int x = Bpf.ALU | Bpf.X;
-        assertEquals(12, aluX(5, x | Bpf.ADD, 7));
-        assertEquals(0xfffffffe, aluX(1, x | Bpf.SUB, 3));
-        assertEquals(0xfffffffe, aluX(0xffffffff, x | Bpf.MUL, 2));
-        assertEquals(0x7fffffff, aluX(0xffffffff, x | Bpf.DIV, 2));
-        assertEquals(1, aluX(0xffffffff, x | Bpf.MOD, 2));
-        assertEquals(0x0f00, aluX(0xff0f, x | Bpf.AND, 0x0ff0));
-        assertEquals(0xfff0, aluX(0xf000, x | Bpf.OR, 0x0ff0));
-        assertEquals(0xff00, aluX(0xf0f0, x | Bpf.XOR, 0x0ff0));
-        assertEquals(0x80000000, aluX(1, x | Bpf.LSH, 31));
-        assertEquals(1, aluX(0x80000000, x | Bpf.RSH, 31));
-        assertEquals(0, aluX(5, x | Bpf.LSH, 32));
-        assertEquals(0, aluX(5, x | Bpf.LSH, 40));
-        assertEquals(0, aluX(0xffffffff, x | Bpf.RSH, 40));
-        assertEquals(0, aluX(0xffffffff, x | Bpf.LSH, 0xffffffff)); // unsigned 2^32 - 1, not -1
-        assertEquals(0, aluX(0xffffffff, x | Bpf.RSH, 0x80000000));
-        assertEquals(0xffffffff, aluX(0xffffffff, x | Bpf.LSH, 0));
+    void aluWithConstantsAndX() {
+        assertAlu(12, 5, Bpf.ADD, 7);
+        assertAlu(0xffffffff, 1, Bpf.SUB, 2);
+        assertAlu(0xfffffffe, 1, Bpf.SUB, 3);
+        assertAlu(0x00000002, 0x80000001, Bpf.MUL, 2); // overflow wraps
+        assertAlu(0xfffffffe, 0xffffffff, Bpf.MUL, 2);
+        assertAlu(0x7fffffff, 0xffffffff, Bpf.DIV, 2); // unsigned
+        assertAlu(0x55555555, 0xffffffff, Bpf.DIV, 3);
+        assertAlu(1, 0xffffffff, Bpf.DIV, 0x80000000);
+        assertAlu(0, 0x7fffffff, Bpf.DIV, 0xffffffff);
+        assertAlu(1, 0xffffffff, Bpf.MOD, 2); // a power of two: a mask for #k
+        assertAlu(0x7fffffff, 0xffffffff, Bpf.MOD, 0x80000000);
+        assertAlu(0, 0xffffffff, Bpf.MOD, 3); // 0xffffffff = 3 * 0x55555555
+        assertAlu(6, 1000, Bpf.MOD, 7); // 1000 = 7 * 142 + 6
+        assertAlu(0x0f00, 0xff0f, Bpf.AND, 0x0ff0);
+        assertAlu(0xfff0, 0xf000, Bpf.OR, 0x0ff0);
+        assertAlu(0xff00, 0xf0f0, Bpf.XOR, 0x0ff0);
+        assertAlu(0x80000000, 1, Bpf.LSH, 31);
+        assertAlu(1, 0x80000000, Bpf.RSH, 31); // logical, not arithmetic
+        assertAlu(0xffffffff, 0xffffffff, Bpf.RSH, 0);
+        assertAlu(0xffffffff, 0xffffffff, Bpf.LSH, 0);
+        // Shifts by 32 or more give 0 (the JVM alone would shift by the amount & 31).
+        for (int by : new int[] {32, 40, 0x80000000, 0xffffffff}) { // the last ones unsigned, not negative
+            assertAlu(0, 5, Bpf.LSH, by);
+            assertAlu(0, 0xffffffff, Bpf.RSH, by);
+        }
+        assertEquals(0xfffffffb, alu(5, Bpf.ALU | Bpf.NEG, 0));
+        assertEquals(0x80000000, alu(0x80000000, Bpf.ALU | Bpf.NEG, 0));
     }
 
     @Test
@@ -596,73 +636,33 @@ class BpfJitTest {
 
     @Test
     void randomProgramsMatchTheInterpreter() {
-        Random r = new Random(0x5eed_b9f1L);
-        ByteBuffer directArena = ByteBuffer.allocateDirect(256);
         int programs = 20_000;
         int packetsPerProgram = 20;
-        long runs = 0;
-        int compiled = 0;
-        int nonZero = 0;
-        for (int i = 0; i < programs; i++) {
+        Differential d = differential(new Random(0x5eed_b9f1L), programs, packetsPerProgram, r -> {
             BpfProgram p = randomProgram(r);
             assertTrue(BpfValidator.isValid(p, BpfValidator.Mode.LIBPCAP), () -> "generator bug:\n" + p);
-            BpfFilter interpreter = BpfInterpreter.of(p);
-            BpfFilter jit = BpfJit.compile(p);
-            if (!(jit instanceof BpfInterpreter)) {
-                compiled++;
+            return p;
+        }, r -> {
+            int caplen = r.nextInt(81);
+            // Arrays of exactly offset + caplen bytes: reading past the captured bytes would throw.
+            int offset = r.nextInt(3) == 0 ? 0 : 1 + r.nextInt(40);
+            byte[] a = new byte[offset + caplen];
+            int flavour = r.nextInt(3);
+            for (int b = 0; b < caplen; b++) {
+                a[offset + b] = (byte) (flavour == 0 ? r.nextInt(4) : flavour == 1 ? r.nextInt(256) : b);
             }
-            for (int t = 0; t < packetsPerProgram; t++) {
-                int caplen = r.nextInt(81);
-                byte[] data = new byte[caplen];
-                int flavour = r.nextInt(3);
-                for (int b = 0; b < caplen; b++) {
-                    data[b] = (byte) (flavour == 0 ? r.nextInt(4) : flavour == 1 ? r.nextInt(256) : b);
-                }
-                int wire = switch (r.nextInt(4)) {
-                    case 0 -> caplen;
-                    case 1 -> caplen + r.nextInt(1500);
-                    case 2 -> Integer.MAX_VALUE;
-                    default -> caplen + r.nextInt(4);
-                };
-                BpfAuxData aux = randomAux(r);
-                // Buffers of exactly offset + caplen bytes: reading past the captured bytes would throw.
-                int offset;
-                ByteBuffer buf;
-                switch (t % 3) {
-                    case 0:
-                        offset = 0;
-                        buf = ByteBuffer.wrap(data);
-                        break;
-                    case 1: {
-                        offset = 1 + r.nextInt(40);
-                        byte[] a = new byte[offset + caplen];
-                        System.arraycopy(data, 0, a, offset, caplen);
-                        buf = ByteBuffer.wrap(a);
-                        break;
-                    }
-                    default:
-                        offset = 1 + r.nextInt(40);
-                        buf = directArena.slice(0, offset + caplen);
-                        buf.put(offset, data);
-                        break;
-                }
-                int expected = interpreter.apply(buf, offset, caplen, wire, aux);
-                int actual = jit.apply(buf, offset, caplen, wire, aux);
-                runs++;
-                if (expected != 0) {
-                    nonZero++;
-                }
-                if (expected != actual) {
-                    assertEquals(expected, actual, "program " + i + " packet " + t + " caplen " + caplen + " wire "
-                            + wire + " offset " + offset + " aux " + (aux != null) + " data "
-                            + java.util.HexFormat.of().formatHex(data) + "\n" + p);
-                }
-            }
-        }
-        assertEquals((long) programs * packetsPerProgram, runs);
-        assertEquals(programs, compiled, "small programs are always compiled");
+            int wire = switch (r.nextInt(4)) {
+                case 0 -> caplen;
+                case 1 -> caplen + r.nextInt(1500);
+                case 2 -> Integer.MAX_VALUE;
+                default -> caplen + r.nextInt(4);
+            };
+            return new Frame(a, offset, caplen, wire, randomAux(r));
+        });
+        assertEquals((long) programs * packetsPerProgram, d.runs());
+        assertEquals(programs, d.compiled(), "small programs are always compiled");
         // The generator must exercise both outcomes; a sanity check on its usefulness.
-        assertTrue(nonZero > runs / 10, "too few accepting runs: " + nonZero);
+        assertTrue(d.nonZero() > d.runs() / 10, "too few accepting runs: " + d.nonZero());
     }
 
     /**
