@@ -1,0 +1,28 @@
+package io.netsieve.topology;
+
+import io.netsieve.core.nic.CapturePoint;
+
+import java.util.Map;
+
+/**
+ * The outcome of {@link NetSieve#run()}: per capture point its counters (and the error that ended its source, if
+ * any), the paths the correlator emitted, and the user callbacks that failed.
+ */
+public record RunSummary(Map<CapturePoint, CapturePointStats> capturePoints, Map<CapturePoint, String> errors,
+                         CorrelatorStats correlation, long callbackFailures) {
+
+    public RunSummary {
+        capturePoints = Map.copyOf(capturePoints);
+        errors = Map.copyOf(errors);
+    }
+
+    /** Packets read over every capture point. */
+    public long packets() {
+        return capturePoints.values().stream().mapToLong(CapturePointStats::packets).sum();
+    }
+
+    /** True when every source was read to its end. */
+    public boolean complete() {
+        return errors.isEmpty();
+    }
+}
