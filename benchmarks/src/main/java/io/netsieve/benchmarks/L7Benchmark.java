@@ -14,7 +14,7 @@ import io.netsieve.l4.stream.StreamInfo;
 import io.netsieve.l7.DnsInfo;
 import io.netsieve.l7.HttpInfo;
 import io.netsieve.l7.L7Config;
-import io.netsieve.l7.L7Context;
+import io.netsieve.l7.L7ContextBase;
 import io.netsieve.l7.L7Exchange;
 import io.netsieve.l7.L7Log;
 import io.netsieve.l7.L7Parser;
@@ -102,7 +102,6 @@ public class L7Benchmark {
     static final int DNS_MESSAGES_PER_PASS = 63; // datagrams of the UDP flows of DNS_FILES (31 records)
     static final int DNS_REPEAT = 100;
     static final int DNS_MESSAGES = DNS_MESSAGES_PER_PASS * DNS_REPEAT;
-    static final L7Config NETTY = L7Config.builder().http1Decoder(L7Config.Http1Decoder.NETTY).build();
 
     // ---------------------------------------------------------------- recording
 
@@ -246,8 +245,7 @@ public class L7Benchmark {
 
     /** Replays one connection straight into a parser of {@code protocol}, as the tracker's handler calls it. */
     static void replayParser(Conv c, L7Protocol protocol, CountingContext ctx, long shift) {
-        ctx.info = c.info;
-        ctx.transport = c.udp ? Transport.UDP : Transport.TCP;
+        ctx.replaying(c);
         L7Parser p = protocol.newParser(ctx);
         for (Call k : c.calls) {
             switch (k.kind) {
@@ -266,36 +264,16 @@ public class L7Benchmark {
     }
 
     /** A parser context that counts what is emitted (no {@code L7Log} built). */
-    static final class CountingContext implements L7Context {
-        StreamInfo info;
-        Transport transport;
-        final L7Config config;
+    static final class CountingContext extends L7ContextBase {
         long ok;
         long other;
 
         CountingContext(L7Config config) {
-            this.config = config;
+            super(null, null, config);
         }
 
-        @Override
-        public StreamInfo connection() {
-            return info;
-        }
-
-        @Override
-        public Transport transport() {
-            return transport;
-        }
-
-        @Override
-        public L7Config config() {
-            return config;
-        }
-
-        @Override
-        public void emit(L7Exchange exchange, L7Status status, HttpInfo http, DnsInfo dns,
-                         Map<String, String> attributes, String l7TraceId) {
-            emit(null, exchange, status, http, dns, attributes, l7TraceId);
+        void replaying(Conv c) {
+            serve(c.info, c.udp ? Transport.UDP : Transport.TCP);
         }
 
         @Override
@@ -357,25 +335,22 @@ public class L7Benchmark {
     // ---------------------------------------------------------------- states
 
     @State(Scope.Benchmark)
-    public static class Http {
+    public static class Http extends Replayed {
         /**
          * The page the connections ask for: {@code small.html} (600 B body). The capture's {@code page.html}
          * connections (4000 B) are not used: none of them has {@value #KEEPALIVE} exchanges in the first packets.
          */
         @Param({"small.html"})
         public String page;
-        Conv[] playlist;
-        long span;
-        long shift;
-        L7Tracker tracker;
-        /** The same with every message on netty's decoders ({@link L7Config.Http1Decoder#NETTY}). */
-        L7Tracker trackerNetty;
         long ok;
         long other;
-        final CountingContext ctx = new CountingContext(L7Config.defaults());
-        final CountingContext ctxNetty = new CountingContext(NETTY);
         long requestBytes;
         long responseBytes;
+
+        /** The configuration of the tracker and parser columns. */
+        L7Config config() {
+            return L7Config.defaults();
+        }
 
         /** A tracker of {@code config} whose listener counts into {@link #ok} / {@link #other}. */
         L7Tracker countingTracker(L7Config config) {
@@ -410,14 +385,13 @@ public class L7Benchmark {
                 throw new IllegalStateException("no connection with " + KEEPALIVE + " GET /" + page
                         + " exchanges in the first " + HTTP_PACKETS + " packets of " + BenchCapture.path());
             }
-            playlist = new Conv[HTTP_CONNECTIONS];
             for (int i = 0; i < HTTP_CONNECTIONS; i++) {
-                playlist[i] = chosen.get(i % chosen.size());
+                convs.add(chosen.get(i % chosen.size()));
             }
             span = span(chosen);
-            tracker = countingTracker(L7Config.defaults());
-            trackerNetty = countingTracker(NETTY);
-            for (Conv c : playlist) {
+            tracker = countingTracker(config());
+            ctx = new CountingContext(config());
+            for (Conv c : convs) {
                 for (Call k : c.calls) {
                     if (k.kind == Call.DATA) {
                         if (k.dir == 0) {
@@ -429,22 +403,16 @@ public class L7Benchmark {
                 }
             }
             // check: one pass of each column gives HTTP_EXCHANGES OK exchanges and nothing else
-            for (L7Config config : List.of(L7Config.defaults(), NETTY)) {
-                L7Tracker check = countingTracker(config);
-                for (Conv c : playlist) {
-                    replay(c, check, 0);
-                }
-            }
-            for (Conv c : playlist) {
+            L7Tracker check = countingTracker(config());
+            for (Conv c : convs) {
+                replay(c, check, 0);
                 replayParser(c, L7Registry.http1(), ctx, 0);
-                replayParser(c, L7Registry.http1(), ctxNetty, 0);
             }
-            long netty = nettyPass(playlist);
-            if (ok != 2 * HTTP_EXCHANGES || other != 0 || ctx.ok != HTTP_EXCHANGES || ctx.other != 0
-                    || ctxNetty.ok != HTTP_EXCHANGES || ctxNetty.other != 0 || netty != HTTP_EXCHANGES) {
-                throw new IllegalStateException("check failed: trackers " + ok + " OK / " + other + ", parsers "
-                        + ctx.ok + " / " + ctx.other + " and " + ctxNetty.ok + " / " + ctxNetty.other + ", netty "
-                        + netty + "; expected " + HTTP_EXCHANGES + " each");
+            long netty = nettyPass(convs);
+            if (ok != HTTP_EXCHANGES || other != 0 || ctx.ok != HTTP_EXCHANGES || ctx.other != 0
+                    || netty != HTTP_EXCHANGES) {
+                throw new IllegalStateException("check failed: tracker " + ok + " OK / " + other + ", parser "
+                        + ctx.ok + " / " + ctx.other + ", netty " + netty + "; expected " + HTTP_EXCHANGES);
             }
             ok = 0;
             System.out.printf("%n[L7Benchmark] %s: %d distinct connections of %d exchanges (of %d connections in "
@@ -454,13 +422,28 @@ public class L7Benchmark {
         }
     }
 
-    /** The corpus connections a Redis or DNS state replays, its tracker and parser context. */
+    /**
+     * {@link Http} with the HTTP/1 decoder as a parameter: {@code SCANNER} (the default, netsieve's head scanner) or
+     * {@code NETTY} (every message on netty's decoders, {@link L7Config.Http1Decoder#NETTY}).
+     */
+    @State(Scope.Benchmark)
+    public static class HttpDecoders extends Http {
+        @Param({"SCANNER", "NETTY"})
+        public String decoder;
+
+        @Override
+        L7Config config() {
+            return L7Config.builder().http1Decoder(L7Config.Http1Decoder.valueOf(decoder)).build();
+        }
+    }
+
+    /** The connections a state replays (per pass), its tracker and parser context. */
     abstract static class Replayed {
         List<Conv> convs = new ArrayList<>();
         long span;
         long shift;
         L7Tracker tracker;
-        final CountingContext ctx = new CountingContext(L7Config.defaults());
+        CountingContext ctx = new CountingContext(L7Config.defaults());
     }
 
     @State(Scope.Benchmark)
@@ -531,56 +514,26 @@ public class L7Benchmark {
 
     @Benchmark
     @OperationsPerInvocation(HTTP_EXCHANGES)
-    public long httpTracker(Http s) {
-        long shift = s.shift;
-        for (Conv c : s.playlist) {
-            replay(c, s.tracker, shift);
-        }
-        s.shift = shift + s.span;
+    public long httpTracker(HttpDecoders s) {
+        passes(s, 1, s.tracker, null, null);
         return s.ok;
     }
 
     @Benchmark
     @OperationsPerInvocation(HTTP_EXCHANGES)
-    public long httpParser(Http s) {
-        long shift = s.shift;
-        for (Conv c : s.playlist) {
-            replayParser(c, L7Registry.http1(), s.ctx, shift);
-        }
-        s.shift = shift + s.span;
+    public long httpParser(HttpDecoders s) {
+        passes(s, 1, null, L7Registry.http1(), s.ctx);
         return s.ctx.ok;
     }
 
     @Benchmark
     @OperationsPerInvocation(HTTP_EXCHANGES)
-    public long httpTrackerNetty(Http s) {
-        long shift = s.shift;
-        for (Conv c : s.playlist) {
-            replay(c, s.trackerNetty, shift);
-        }
-        s.shift = shift + s.span;
-        return s.ok;
-    }
-
-    @Benchmark
-    @OperationsPerInvocation(HTTP_EXCHANGES)
-    public long httpParserNetty(Http s) {
-        long shift = s.shift;
-        for (Conv c : s.playlist) {
-            replayParser(c, L7Registry.http1(), s.ctxNetty, shift);
-        }
-        s.shift = shift + s.span;
-        return s.ctxNetty.ok;
-    }
-
-    @Benchmark
-    @OperationsPerInvocation(HTTP_EXCHANGES)
     public long httpNettyEmbedded(Http s) {
-        return nettyPass(s.playlist);
+        return nettyPass(s.convs);
     }
 
     /** netty's decoders in EmbeddedChannels over the same chunks: the number of complete responses. */
-    static long nettyPass(Conv[] playlist) {
+    static long nettyPass(List<Conv> playlist) {
         long responses = 0;
         for (Conv c : playlist) {
             EmbeddedChannel req = new EmbeddedChannel(new HttpRequestDecoder());
@@ -605,15 +558,18 @@ public class L7Benchmark {
         return responses;
     }
 
-    /** Replays every connection of {@code s} {@code repeat} times: into its tracker, or into parsers of {@code parser}. */
-    static void passes(Replayed s, int repeat, L7Protocol parser) {
+    /**
+     * Replays every connection of {@code s} {@code repeat} times: into {@code tracker}, or (null) into parsers of
+     * {@code parser} with {@code ctx}.
+     */
+    static void passes(Replayed s, int repeat, L7Tracker tracker, L7Protocol parser, CountingContext ctx) {
         long shift = s.shift;
         for (int r = 0; r < repeat; r++) {
             for (Conv c : s.convs) {
-                if (parser == null) {
-                    replay(c, s.tracker, shift);
+                if (tracker != null) {
+                    replay(c, tracker, shift);
                 } else {
-                    replayParser(c, parser, s.ctx, shift);
+                    replayParser(c, parser, ctx, shift);
                 }
             }
             shift += s.span;
@@ -624,28 +580,28 @@ public class L7Benchmark {
     @Benchmark
     @OperationsPerInvocation(REDIS_COMMANDS)
     public long redisTracker(Redis s) {
-        passes(s, REDIS_REPEAT, null);
+        passes(s, REDIS_REPEAT, s.tracker, null, null);
         return s.ok;
     }
 
     @Benchmark
     @OperationsPerInvocation(REDIS_COMMANDS)
     public long redisParser(Redis s) {
-        passes(s, REDIS_REPEAT, L7Registry.redis());
+        passes(s, REDIS_REPEAT, null, L7Registry.redis(), s.ctx);
         return s.ctx.ok;
     }
 
     @Benchmark
     @OperationsPerInvocation(DNS_MESSAGES)
     public long dnsTracker(Dns s) {
-        passes(s, DNS_REPEAT, null);
+        passes(s, DNS_REPEAT, s.tracker, null, null);
         return s.records;
     }
 
     @Benchmark
     @OperationsPerInvocation(DNS_MESSAGES)
     public long dnsParser(Dns s) {
-        passes(s, DNS_REPEAT, L7Registry.dns());
+        passes(s, DNS_REPEAT, null, L7Registry.dns(), s.ctx);
         return s.ctx.ok;
     }
 

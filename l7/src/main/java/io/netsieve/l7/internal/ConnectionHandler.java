@@ -7,7 +7,7 @@ import io.netsieve.l7.Detection;
 import io.netsieve.l7.DnsInfo;
 import io.netsieve.l7.HttpInfo;
 import io.netsieve.l7.L7Config;
-import io.netsieve.l7.L7Context;
+import io.netsieve.l7.L7ContextBase;
 import io.netsieve.l7.L7Exchange;
 import io.netsieve.l7.L7Log;
 import io.netsieve.l7.L7LogListener;
@@ -28,17 +28,14 @@ import java.util.function.Consumer;
  * that protocol's parser. Bytes seen while no protocol can decide yet are copied (bounded by
  * {@link L7Config#detectionMaxBytes()}) and replayed to the parser in arrival order once one matches.
  */
-public final class ConnectionHandler implements StreamHandler, DatagramHandler, L7Context {
+public final class ConnectionHandler extends L7ContextBase implements StreamHandler, DatagramHandler {
     private enum State { DETECTING, PARSING, IGNORED, CLOSED }
 
     /** Bytes held while detecting. */
     private record Held(int direction, byte[] bytes, long seq, long timestampNanos) {
     }
 
-    private final StreamInfo info;
-    private final Transport transport;
     private final L7Registry registry;
-    private final L7Config config;
     private final L7LogListener listener;
     private final Counters counters;
     private final Consumer<ConnectionHandler> onClosed;
@@ -57,10 +54,8 @@ public final class ConnectionHandler implements StreamHandler, DatagramHandler, 
 
     public ConnectionHandler(StreamInfo info, Transport transport, L7Registry registry, L7Config config,
                              L7LogListener listener, Counters counters, Consumer<ConnectionHandler> onClosed) {
-        this.info = info;
-        this.transport = transport;
+        super(info, transport, config);
         this.registry = registry;
-        this.config = config;
         this.listener = listener;
         this.counters = counters;
         this.onClosed = onClosed;
@@ -176,7 +171,8 @@ public final class ConnectionHandler implements StreamHandler, DatagramHandler, 
             len = joined.length;
         }
         boolean needMore = false;
-        for (L7Protocol p : registry.candidates(transport, info.serverPort())) {
+        Transport transport = transport();
+        for (L7Protocol p : registry.candidates(transport, connection().serverPort())) {
             Detection d;
             try {
                 d = p.detect(transport, direction, view, from, len);
@@ -191,7 +187,7 @@ public final class ConnectionHandler implements StreamHandler, DatagramHandler, 
             }
             needMore |= d == Detection.NEED_MORE;
         }
-        if (!needMore || transport == Transport.UDP || len >= config.detectionMaxBytes()) {
+        if (!needMore || transport == Transport.UDP || len >= config().detectionMaxBytes()) {
             state = State.IGNORED;
             counters.undetected++;
             held.clear();
@@ -233,27 +229,6 @@ public final class ConnectionHandler implements StreamHandler, DatagramHandler, 
     // L7Context
 
     @Override
-    public StreamInfo connection() {
-        return info;
-    }
-
-    @Override
-    public Transport transport() {
-        return transport;
-    }
-
-    @Override
-    public L7Config config() {
-        return config;
-    }
-
-    @Override
-    public void emit(L7Exchange x, L7Status status, HttpInfo http, DnsInfo dns, Map<String, String> attributes,
-                     String l7TraceId) {
-        emit(null, x, status, http, dns, attributes, l7TraceId);
-    }
-
-    @Override
     public void emit(String l7Proto, L7Exchange x, L7Status status, HttpInfo http, DnsInfo dns,
                      Map<String, String> attributes, String l7TraceId) {
         boolean req = x.hasRequest();
@@ -266,6 +241,8 @@ public final class ConnectionHandler implements StreamHandler, DatagramHandler, 
                 : (req ? x.requestSeq() : 0) + "_" + (resp ? x.responseSeq() : 0);
         // L4 join: which stream direction carries the request, which one is the capture point's tx
         int reqDir = reversed ? StreamHandler.SERVER_TO_CLIENT : StreamHandler.CLIENT_TO_SERVER;
+        StreamInfo info = connection();
+        Transport transport = transport();
         int srcDir = info.clientIsSrc() ? StreamHandler.CLIENT_TO_SERVER : StreamHandler.SERVER_TO_CLIENT;
         boolean reqIsTx = reqDir == srcDir;
         long reqSeq = req ? x.requestSeq() : -1;

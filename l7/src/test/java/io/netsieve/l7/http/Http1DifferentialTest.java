@@ -1,10 +1,5 @@
 package io.netsieve.l7.http;
 
-import io.netsieve.core.io.CaptureFileReader;
-import io.netsieve.core.io.CaptureFiles;
-import io.netsieve.core.packet.DecodedPacket;
-import io.netsieve.core.packet.PacketDecoder;
-import io.netsieve.core.packet.PacketView;
 import io.netsieve.core.testing.Prerequisites;
 import io.netsieve.l4.L4Tracker;
 import io.netsieve.l4.stream.DatagramHandler;
@@ -12,18 +7,21 @@ import io.netsieve.l4.stream.DatagramHandlerFactory;
 import io.netsieve.l4.stream.StreamHandler;
 import io.netsieve.l4.stream.StreamHandlerFactory;
 import io.netsieve.l4.stream.StreamInfo;
+import io.netsieve.l7.Captures;
 import io.netsieve.l7.L7Config;
 import io.netsieve.l7.L7Log;
 import io.netsieve.l7.L7Tracker;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 
+import java.lang.reflect.Proxy;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Objects;
 import java.util.Set;
 import java.util.SplittableRandom;
 
@@ -96,88 +94,75 @@ class Http1DifferentialTest {
 
     private static void runCapture(Path file, Pair pair, Mode mode, SplittableRandom random, int maxPackets)
             throws Exception {
-        StreamHandlerFactory streams = info -> {
-            StreamHandler x = pair.scanner.streams().open(info);
-            StreamHandler y = pair.netty.streams().open(info);
-            return new StreamHandler() {
-                @Override
-                public void onData(int dir, ByteBuffer data, int offset, int length, long seq, long ts) {
-                    byte[] b = new byte[length];
-                    data.get(offset, b);
-                    if (mode == Mode.MUTATE) {
-                        if (random.nextInt(20) == 0) {
-                            x.onGap(dir, seq, length, ts);
-                            y.onGap(dir, seq, length, ts);
-                            return;
-                        }
-                        mutate(b, random);
-                    }
-                    int at = 0;
-                    while (at < length) {
-                        int n = mode == Mode.WHOLE ? length - at : 1 + random.nextInt(length - at);
-                        long s = seq < 0 ? seq : (seq + at) & 0xffffffffL;
-                        x.onData(dir, ByteBuffer.wrap(b), at, n, s, ts);
-                        y.onData(dir, ByteBuffer.wrap(b), at, n, s, ts);
-                        at += n;
-                    }
-                }
-
-                @Override
-                public void onSegment(int dir, long seq, int length, boolean retransmission, int chunkId, long ts) {
-                    x.onSegment(dir, seq, length, retransmission, chunkId, ts);
-                    y.onSegment(dir, seq, length, retransmission, chunkId, ts);
-                }
-
-                @Override
-                public void onGap(int dir, long seq, long length, long ts) {
-                    x.onGap(dir, seq, length, ts);
-                    y.onGap(dir, seq, length, ts);
-                }
-
-                @Override
-                public void onEnd(int dir, long ts) {
-                    x.onEnd(dir, ts);
-                    y.onEnd(dir, ts);
-                }
-
-                @Override
-                public void onClose(long ts) {
-                    x.onClose(ts);
-                    y.onClose(ts);
-                }
-            };
-        };
-        DatagramHandlerFactory datagrams = info -> {
-            DatagramHandler x = pair.scanner.datagrams().open(info);
-            DatagramHandler y = pair.netty.datagrams().open(info);
-            return new DatagramHandler() {
-                @Override
-                public void onDatagram(int dir, ByteBuffer data, int offset, int length, int wire, long ts) {
-                    x.onDatagram(dir, data.duplicate(), offset, length, wire, ts);
-                    y.onDatagram(dir, data.duplicate(), offset, length, wire, ts);
-                }
-
-                @Override
-                public void onClose(long ts) {
-                    x.onClose(ts);
-                    y.onClose(ts);
-                }
-            };
-        };
+        StreamHandlerFactory streams = info -> tee(StreamHandler.class, pair.scanner.streams().open(info),
+                pair.netty.streams().open(info), mode, random);
+        DatagramHandlerFactory datagrams = info -> tee(DatagramHandler.class, pair.scanner.datagrams().open(info),
+                pair.netty.datagrams().open(info), Mode.WHOLE, random);
         L4Tracker l4 = L4Tracker.builder().listener(log -> { }).streams(streams).datagrams(datagrams).build();
-        PacketDecoder decoder = new PacketDecoder();
-        DecodedPacket d = new DecodedPacket();
-        int n = 0;
-        try (CaptureFileReader reader = CaptureFiles.open(file)) {
-            PacketView view = new PacketView();
-            while (n < maxPackets && reader.next(view)) {
-                decoder.decode(view, d);
-                l4.onPacket(d);
-                n++;
-            }
-        }
-        l4.flush();
+        int[] packets = {0};
+        Captures.replay(file, l4, d -> ++packets[0] > maxPackets);
         assertEquals(0, l4.streamStats().handlerFailures(), file.toString());
+    }
+
+    /**
+     * A handler that makes every call on both {@code x} and {@code y} (each its own view of a buffer); stream data
+     * re-cut at random boundaries ({@link Mode#RECUT}) or mutated and sometimes lost ({@link Mode#MUTATE}) the same
+     * way for both.
+     */
+    @SuppressWarnings("unchecked")
+    private static <T> T tee(Class<T> type, T x, T y, Mode mode, SplittableRandom random) {
+        return (T) Proxy.newProxyInstance(type.getClassLoader(), new Class<?>[] {type}, (proxy, m, args) -> {
+            if (m.getDeclaringClass() == Object.class) {
+                return m.getName().equals("equals") ? proxy == args[0]
+                        : m.getName().equals("hashCode") ? System.identityHashCode(proxy) : "tee";
+            }
+            if (m.getName().equals("onData") && mode != Mode.WHOLE) {
+                data((StreamHandler) x, (StreamHandler) y, mode, random, args);
+                return null;
+            }
+            Object[] results = new Object[2];
+            for (int k = 0; k < 2; k++) {
+                Object[] a = args == null ? null : args.clone();
+                for (int i = 0; a != null && i < a.length; i++) {
+                    if (a[i] instanceof ByteBuffer b) {
+                        a[i] = b.duplicate();
+                    }
+                }
+                results[k] = m.invoke(k == 0 ? x : y, a);
+            }
+            // the hints L4 polls (request direction, protocol) are compared too: a difference fails the handler
+            if (!Objects.equals(results[0], results[1])) {
+                throw new AssertionError(m.getName() + ": " + results[0] + " vs " + results[1]);
+            }
+            return results[0];
+        });
+    }
+
+    private static void data(StreamHandler x, StreamHandler y, Mode mode, SplittableRandom random, Object[] args) {
+        int dir = (int) args[0];
+        ByteBuffer data = (ByteBuffer) args[1];
+        int offset = (int) args[2];
+        int length = (int) args[3];
+        long seq = (long) args[4];
+        long ts = (long) args[5];
+        byte[] b = new byte[length];
+        data.get(offset, b);
+        if (mode == Mode.MUTATE) {
+            if (random.nextInt(20) == 0) {
+                x.onGap(dir, seq, length, ts);
+                y.onGap(dir, seq, length, ts);
+                return;
+            }
+            mutate(b, random);
+        }
+        int at = 0;
+        while (at < length) {
+            int n = mode == Mode.MUTATE ? length - at : 1 + random.nextInt(length - at);
+            long s = seq < 0 ? seq : (seq + at) & 0xffffffffL;
+            x.onData(dir, ByteBuffer.wrap(b), at, n, s, ts);
+            y.onData(dir, ByteBuffer.wrap(b), at, n, s, ts);
+            at += n;
+        }
     }
 
     private static void mutate(byte[] b, SplittableRandom random) {
@@ -200,6 +185,7 @@ class Http1DifferentialTest {
 
     @Test
     void capturesWholeAndRecut() throws Exception {
+        long before = compared;
         for (Path f : captures()) {
             Pair whole = new Pair();
             runCapture(f, whole, Mode.WHOLE, null, Integer.MAX_VALUE);
@@ -211,10 +197,12 @@ class Http1DifferentialTest {
                 cut.check(f + " recut " + round);
             }
         }
+        System.out.println("[http1 differential] capturesWholeAndRecut: " + (compared - before) + " HTTP records");
     }
 
     @Test
     void capturesMutated() throws Exception {
+        long before = compared;
         for (int round = 0; round < 40; round++) {
             for (Path f : captures()) {
                 Pair p = new Pair();
@@ -222,11 +210,13 @@ class Http1DifferentialTest {
                 p.check(f + " mutated " + round);
             }
         }
+        System.out.println("[http1 differential] capturesMutated: " + (compared - before) + " HTTP records");
     }
 
     /** The benchmark's capture (nginx + wrk keep-alive), when a benchmark run left it in the temporary folder. */
     @Test
     void benchmarkCapture() throws Exception {
+        long before = compared;
         if (!Files.isRegularFile(BENCH)) {
             System.out.println("[http1 differential] no " + BENCH + ": benchmark capture not compared");
             return;
@@ -241,6 +231,7 @@ class Http1DifferentialTest {
         Pair m = new Pair();
         runCapture(BENCH, m, Mode.MUTATE, new SplittableRandom(6), 20_000);
         m.check("bench mutated");
+        System.out.println("[http1 differential] benchmarkCapture: " + (compared - before) + " HTTP records");
     }
 
     // ---------------------------------------------------------------- written streams
@@ -335,7 +326,8 @@ class Http1DifferentialTest {
         l.add(req("ab"));
         l.add(resp("HTTP/1.1 201 Created\r\nContent-Length: 0\r\nContent-Type: a/b\r\n\r\n"));
         l.add(req("HEAD /h HTTP/1.1\r\nHost: h\r\n\r\nHEAD /h2 HTTP/1.1\r\nHost: h\r\n\r\n"));
-        l.add(resp("HTTP/1.1 200 OK\r\nContent-Length: 50\r\n\r\nHTTP/1.1 404 Not Found\r\nTransfer-Encoding: chunked\r\n\r\n"));
+        l.add(resp("HTTP/1.1 200 OK\r\nContent-Length: 50\r\n\r\n"
+                + "HTTP/1.1 404 Not Found\r\nTransfer-Encoding: chunked\r\n\r\n"));
         l.add(req("\r\n\r\nGET /after-crlf HTTP/1.1\r\nHost: h\r\nX-Request-Id: \r\n\r\n"));
         l.add(resp("HTTP/1.1 503 Service Unavailable\r\nContent-Length: 1\r\nX-B3-TraceId: r\r\n\r\n!"));
         l.add(req("CONNECT example.com:443 HTTP/1.1\r\nHost: example.com:443\r\n\r\n"));
@@ -364,6 +356,7 @@ class Http1DifferentialTest {
 
     @Test
     void writtenStreams() {
+        long before = compared;
         List<List<HttpParserTest.Piece>> streams = List.of(HttpParserTest.conversation(), keepAlive(50), odd(),
                 upgrades(false), upgrades(true), closeDelimited());
         for (int i = 0; i < streams.size(); i++) {
@@ -383,5 +376,6 @@ class Http1DifferentialTest {
                 mutated.check("stream " + i + " mutated " + round);
             }
         }
+        System.out.println("[http1 differential] writtenStreams: " + (compared - before) + " HTTP records");
     }
 }

@@ -1,6 +1,7 @@
 package io.netsieve.l7.internal.http;
 
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 
 /**
  * netsieve's own reader of one HTTP/1.x message head, in the stream bytes themselves (no copy, no netty objects):
@@ -69,8 +70,12 @@ final class HeadScanner {
     private String lastPath;
     private String lastQuery;
     private String lastReason;
+    /** Per slot: the head ({@link #stamp}) in which it was last seen. */
     private final int[] seen;
     private int stamp;
+    /** The trace headers' values of head {@link #traceStamp}, by slot from {@link HeaderSlots#TRACE_START}. */
+    private String[] traces;
+    private int traceStamp;
     private State state = State.START_LINE;
     /** Offset of the line in progress from the head's first byte. */
     private int lineStart;
@@ -404,7 +409,7 @@ final class HeadScanner {
                         traces = new String[HeaderSlots.TRACE_END - HeaderSlots.TRACE_START];
                     }
                     if (traceStamp != stamp) {
-                        java.util.Arrays.fill(traces, null);
+                        Arrays.fill(traces, null);
                         traceStamp = stamp;
                     }
                     traces[slot - HeaderSlots.TRACE_START] = v;
@@ -414,10 +419,7 @@ final class HeadScanner {
         return true;
     }
 
-    private String[] traces;
-    private int traceStamp;
-
-    /** After {@link Result#COMPLETE}: the trace context of the request's trace headers (as the netty path reads them). */
+    /** After {@link Result#COMPLETE}: the trace context of the request's trace headers, as the netty path reads it. */
     TraceContext trace() {
         if (traceStamp != stamp || traces == null) {
             return TraceContext.NONE;
