@@ -1150,50 +1150,21 @@ public final class CodeGen {
      */
     private Block wlanAddrop(java.util.function.IntFunction<Block> test, int dir) {
         Block b0;
-        Block b1;
-        Block b2;
         switch (dir) {
-            case Q.SRC:
+            case Q.SRC: {
                 // data frames from the DS: addr4 if also to the DS, else addr3
-                b1 = fcJset(1, FC1_DIR_TODS);
-                b0 = test.apply(24);
-                b0 = and(b1, b0);
-                b2 = not(fcJset(1, FC1_DIR_TODS));
-                b1 = test.apply(16);
-                b1 = and(b2, b1);
-                b0 = or(b1, b0);
+                Block tods = fcJset(1, FC1_DIR_TODS);
+                b0 = elseTest(tods, test.apply(24), 1, FC1_DIR_TODS, test, 16);
                 // other data frames: addr2
-                b1 = fcJset(1, FC1_DIR_FROMDS);
-                b0 = and(b1, b0);
-                b2 = not(fcJset(1, FC1_DIR_FROMDS));
-                b1 = test.apply(10);
-                b1 = and(b2, b1);
-                b0 = or(b1, b0);
-                b1 = fcJset(0, FC0_TYPE_DATA);
-                b0 = and(b1, b0);
+                b0 = elseTest(fcJset(1, FC1_DIR_FROMDS), b0, 1, FC1_DIR_FROMDS, test, 10);
                 // management frames: addr2
-                b2 = not(fcJset(0, FC0_TYPE_DATA));
-                b1 = test.apply(10);
-                b1 = and(b2, b1);
-                b0 = or(b1, b0);
-                b1 = not(fcJset(0, FC0_TYPE_CTL));
-                return and(b1, b0);
-            case Q.DST:
-                b1 = fcJset(1, FC1_DIR_TODS);
-                b0 = test.apply(16);
-                b0 = and(b1, b0);
-                b2 = not(fcJset(1, FC1_DIR_TODS));
-                b1 = test.apply(4);
-                b1 = and(b2, b1);
-                b0 = or(b1, b0);
-                b1 = fcJset(0, FC0_TYPE_DATA);
-                b0 = and(b1, b0);
-                b2 = not(fcJset(0, FC0_TYPE_DATA));
-                b1 = test.apply(4);
-                b1 = and(b2, b1);
-                b0 = or(b1, b0);
-                b1 = not(fcJset(0, FC0_TYPE_CTL));
-                return and(b1, b0);
+                return dataElseManagement(b0, test, 10);
+            }
+            case Q.DST: {
+                Block tods = fcJset(1, FC1_DIR_TODS);
+                b0 = elseTest(tods, test.apply(16), 1, FC1_DIR_TODS, test, 4);
+                return dataElseManagement(b0, test, 4);
+            }
             case Q.AND:
                 return and(wlanAddrop(test, Q.SRC), wlanAddrop(test, Q.DST));
             case Q.DEFAULT:
@@ -1202,6 +1173,26 @@ public final class CodeGen {
             default:
                 throw error("internal error: 802.11 direction " + dir);
         }
+    }
+
+    /**
+     * {@code then} where the frame control bits {@code bits} of byte {@code off} are set ({@code set} tests them),
+     * else {@code test(elseOff)}; {@code set} and {@code then} are made by the caller, in libpcap's order.
+     */
+    private Block elseTest(Block set, Block then, int off, int bits, java.util.function.IntFunction<Block> test,
+                           int elseOff) {
+        Block b0 = and(set, then);
+        Block b2 = not(fcJset(off, bits));
+        Block b1 = test.apply(elseOff);
+        b1 = and(b2, b1);
+        return or(b1, b0);
+    }
+
+    /** {@code data} in data frames, {@code test(managementOff)} in management frames, nothing in control frames. */
+    private Block dataElseManagement(Block data, java.util.function.IntFunction<Block> test, int managementOff) {
+        Block b0 = elseTest(fcJset(0, FC0_TYPE_DATA), data, 0, FC0_TYPE_DATA, test, managementOff);
+        Block b1 = not(fcJset(0, FC0_TYPE_CTL));
+        return and(b1, b0);
     }
 
     /** A MAC address in an 802.11 header: {@code src}/{@code dst} by role, or a field ({@code addr1}…, ra, ta). */
