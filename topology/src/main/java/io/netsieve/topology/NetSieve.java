@@ -5,6 +5,10 @@ import io.netsieve.core.bpf.BpfJit;
 import io.netsieve.core.bpf.FilterCompiler;
 import io.netsieve.core.io.CaptureFileReader;
 import io.netsieve.core.io.CaptureFiles;
+import io.netsieve.core.capture.CaptureStats;
+import io.netsieve.core.capture.LiveCaptureConfig;
+import io.netsieve.core.capture.LiveCaptureException;
+import io.netsieve.core.capture.MultiLiveCapture;
 import io.netsieve.core.nic.CapturePoint;
 import io.netsieve.core.nic.CaptureSet;
 import io.netsieve.core.nic.Nic;
@@ -21,6 +25,7 @@ import io.netsieve.l7.L7Tracker;
 
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -43,11 +48,15 @@ import java.util.Objects;
  *         .run();
  * }</pre>
  *
- * <p>Offline runs read the capture points one after another on the calling thread; the correlator waits for the
- * end of input (unbounded lateness) and is flushed when the last capture point is done. Live capture comes later.
+ * <p>Offline runs ({@link #run()}) read the capture points one after another on the calling thread; the correlator
+ * waits for the end of input (unbounded lateness) and is flushed when the last capture point is done. Live runs
+ * ({@link #start()}) capture on several interfaces at once (each possibly in its own network namespace; one capture
+ * thread and one bounded ring per interface, new frames dropped and counted when a ring is full — see
+ * {@code MultiLiveCapture}) into one pipeline thread; the correlator then allows 30 s of lateness.
  */
 public final class NetSieve {
     private final CaptureSet captureSet;
+    private final List<LiveInterface> live;
     private final String filter;
     private final L4Config l4Config;
     private final L7Registry l7Registry;
@@ -60,6 +69,7 @@ public final class NetSieve {
 
     private NetSieve(Builder b) {
         this.captureSet = b.captureSet;
+        this.live = b.live;
         this.filter = b.filter;
         this.l4Config = b.l4Config != null ? b.l4Config : L4Config.defaults();
         this.l7Registry = b.l7Registry != null ? b.l7Registry : L7Registry.defaults();
@@ -77,8 +87,78 @@ public final class NetSieve {
 
     /** Reads every capture point to its end and returns what happened; records went to the callbacks. */
     public RunSummary run() {
+        if (captureSet == null) {
+            throw new IllegalStateException("a live NetSieve runs with start()");
+        }
         Run run = new Run();
-        ExchangeCorrelator.Builder cb = ExchangeCorrelator.builder().allowedLateness(Duration.ofDays(36_500))
+        ExchangeCorrelator correlator = correlator(run, Duration.ofDays(36_500));
+        Map<CapturePoint, CapturePointStats> stats = new LinkedHashMap<>();
+        Map<CapturePoint, String> errors = new LinkedHashMap<>();
+        Map<Integer, BpfFilter> filters = new HashMap<>();
+        for (CapturePoint point : captureSet.points()) {
+            event(run, "capturePointStart", () -> listener.capturePointStart(point));
+            Pipeline pipeline = new Pipeline(run, correlator, filters, id -> point.nic(), true);
+            Exception failure = null;
+            try (CaptureFileReader reader = CaptureFiles.open(point.file(), point.id())) {
+                PacketView view = new PacketView();
+                while (reader.next(view)) {
+                    pipeline.onPacket(view);
+                }
+            } catch (Exception e) {
+                failure = e;
+            } finally {
+                pipeline.flush();
+            }
+            CapturePointStats s = pipeline.counts(point.id()).stats();
+            stats.put(point, s);
+            if (failure == null) {
+                event(run, "capturePointEnd", () -> listener.capturePointEnd(point, s));
+            } else {
+                errors.put(point, String.valueOf(failure.getMessage()));
+                Exception cause = failure;
+                event(run, "capturePointFailed", () -> listener.capturePointFailed(point, s, cause));
+            }
+        }
+        correlator.flush();
+        return new RunSummary(stats, errors, correlator.stats(), run.callbackFailures);
+    }
+
+    /**
+     * Starts live capture on the configured interfaces (all or none: an interface that cannot be opened fails the
+     * start with the interface and the cause) and processes their packets on a pipeline thread until
+     * {@link LiveRun#stop()}, which flushes open flows and pending exchanges. The filter is installed in the kernel
+     * (compiled by netsieve's compiler for each interface's link type).
+     */
+    public LiveRun start() throws LiveCaptureException {
+        if (live == null) {
+            throw new IllegalStateException("an offline NetSieve runs with run()");
+        }
+        List<LiveCaptureConfig> configs = new ArrayList<>();
+        Map<Integer, Nic> nics = new HashMap<>();
+        List<CapturePoint> points = new ArrayList<>();
+        for (int i = 0; i < live.size(); i++) {
+            LiveInterface li = live.get(i);
+            LiveCaptureConfig.Builder cb = LiveCaptureConfig.builder(li.name()).capturePointId(i).immediateMode(true);
+            if (li.netns() != null) {
+                cb.netns(li.netns());
+            }
+            if (filter != null) {
+                cb.filter(filter);
+            }
+            configs.add(cb.build());
+            nics.put(i, li.nic());
+            points.add(new CapturePoint(i, null, li.nic()));
+        }
+        MultiLiveCapture capture = MultiLiveCapture.open(configs);
+        Run run = new Run();
+        ExchangeCorrelator correlator = correlator(run, Duration.ofSeconds(30));
+        // the kernel filtered already: no filter in the pipeline
+        Pipeline pipeline = new Pipeline(run, correlator, null, nics::get, false);
+        return new LiveRun(capture, pipeline, correlator, points, run);
+    }
+
+    private ExchangeCorrelator correlator(Run run, Duration lateness) {
+        ExchangeCorrelator.Builder cb = ExchangeCorrelator.builder().allowedLateness(lateness)
                 .listener(path -> {
                     if (onPath != null) {
                         try {
@@ -91,94 +171,183 @@ public final class NetSieve {
         if (correlationWindow != null) {
             cb.window(correlationWindow);
         }
-        ExchangeCorrelator correlator = cb.build();
-        Map<CapturePoint, CapturePointStats> stats = new LinkedHashMap<>();
-        Map<CapturePoint, String> errors = new LinkedHashMap<>();
-        Map<Integer, BpfFilter> filters = new HashMap<>();
-        for (CapturePoint point : captureSet.points()) {
-            Counts c = new Counts();
-            try {
-                listener.capturePointStart(point);
-            } catch (RuntimeException e) {
-                run.failed("capturePointStart", e);
+        return cb.build();
+    }
+
+    private void event(Run run, String name, Runnable call) {
+        try {
+            call.run();
+        } catch (RuntimeException e) {
+            run.failed(name, e);
+        }
+    }
+
+    /**
+     * A live run: packets of every interface are processed on its pipeline thread until {@link #stop()}.
+     * {@link #stop()} and {@link #captureStats()} may be called from any thread; record callbacks run on the
+     * pipeline thread until {@code stop()}, and on the thread calling {@code stop()} for the final flush.
+     */
+    public final class LiveRun implements AutoCloseable {
+        private final MultiLiveCapture capture;
+        private final Pipeline pipeline;
+        private final ExchangeCorrelator correlator;
+        private final List<CapturePoint> points;
+        private final Run run;
+        private final Thread thread;
+        private volatile Exception failure;
+        private RunSummary summary;
+
+        private LiveRun(MultiLiveCapture capture, Pipeline pipeline, ExchangeCorrelator correlator,
+                        List<CapturePoint> points, Run run) {
+            this.capture = capture;
+            this.pipeline = pipeline;
+            this.correlator = correlator;
+            this.points = points;
+            this.run = run;
+            for (CapturePoint p : points) {
+                event(run, "capturePointStart", () -> listener.capturePointStart(p));
             }
-            Exception failure = null;
+            this.thread = new Thread(this::loop, "netsieve-pipeline");
+            thread.setDaemon(true);
+            thread.start();
+        }
+
+        private void loop() {
+            PacketView view = new PacketView();
             try {
-                process(point, c, correlator, filters, run);
+                while (capture.next(view)) {
+                    pipeline.onPacket(view);
+                }
             } catch (Exception e) {
                 failure = e;
             }
-            CapturePointStats s = c.stats();
-            stats.put(point, s);
-            try {
-                if (failure == null) {
-                    listener.capturePointEnd(point, s);
-                } else {
-                    errors.put(point, String.valueOf(failure.getMessage()));
-                    listener.capturePointFailed(point, s, failure);
-                }
-            } catch (RuntimeException e) {
-                run.failed("capturePointEnd", e);
-            }
         }
-        correlator.flush();
-        return new RunSummary(stats, errors, correlator.stats(), run.callbackFailures);
+
+        /** The kernel's and netsieve's capture counters per interface (drops included), in the interfaces' order. */
+        public List<CaptureStats> captureStats() throws LiveCaptureException {
+            return capture.stats();
+        }
+
+        /** As {@link #stop()} (for try-with-resources). */
+        @Override
+        public void close() {
+            stop();
+        }
+
+        /**
+         * Stops capturing, processes what was captured, flushes open flows and pending exchanges, and returns the
+         * summary (the same on every call).
+         */
+        public synchronized RunSummary stop() {
+            if (summary != null) {
+                return summary;
+            }
+            capture.close();
+            try {
+                thread.join(30_000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            pipeline.flush();
+            correlator.flush();
+            Map<CapturePoint, CapturePointStats> stats = new LinkedHashMap<>();
+            Map<CapturePoint, String> errors = new LinkedHashMap<>();
+            for (CapturePoint p : points) {
+                CapturePointStats s = pipeline.counts(p.id()).stats();
+                stats.put(p, s);
+                if (failure != null) {
+                    errors.put(p, String.valueOf(failure.getMessage()));
+                    Exception cause = failure;
+                    event(run, "capturePointFailed", () -> listener.capturePointFailed(p, s, cause));
+                } else {
+                    event(run, "capturePointEnd", () -> listener.capturePointEnd(p, s));
+                }
+            }
+            summary = new RunSummary(stats, errors, correlator.stats(), run.callbackFailures);
+            return summary;
+        }
     }
 
-    private void process(CapturePoint point, Counts c, ExchangeCorrelator correlator, Map<Integer, BpfFilter> filters,
-                         Run run) throws Exception {
-        Nic nic = point.nic();
-        L7Tracker l7 = L7Tracker.builder().registry(l7Registry).config(l7Config).listener(log -> {
-            c.l7Records++;
-            correlator.offer(log, nic);
-            if (onL7Log != null) {
-                try {
-                    onL7Log.onL7Log(log, nic);
-                } catch (RuntimeException e) {
-                    run.failed("onL7Log", e);
-                }
-            }
-        }).build();
-        L4Tracker l4 = L4Tracker.builder().config(l4Config).nics(id -> nic).listener(log -> {
-            c.l4Records++;
-            if (onL4Log != null) {
-                try {
-                    onL4Log.onL4Log(log, nic);
-                } catch (RuntimeException e) {
-                    run.failed("onL4Log", e);
-                }
-            }
-        }).streams(l7.streams()).datagrams(l7.datagrams()).build();
-        PacketView view = new PacketView();
-        PacketDecoder decoder = new PacketDecoder();
-        DecodedPacket decoded = new DecodedPacket();
-        try (CaptureFileReader reader = CaptureFiles.open(point.file(), point.id())) {
-            int linkType = Integer.MIN_VALUE;
-            BpfFilter f = null;
-            while (reader.next(view)) {
-                c.packets++;
-                if (filter != null) {
-                    if (view.linkType() != linkType) {
-                        linkType = view.linkType();
-                        f = filters.computeIfAbsent(linkType, this::compile);
-                    }
-                    if (f.apply(view) == 0) {
-                        c.filtered++;
-                        continue;
+    /**
+     * Filter, decode, L4 and L7 for the packets of one source (offline: one capture point; live: every interface,
+     * flows kept apart by capture point), counting every packet per capture point.
+     */
+    private final class Pipeline {
+        private final Run run;
+        private final Map<Integer, BpfFilter> filters;
+        private final boolean filtering;
+        private final Map<Integer, Counts> counts = new HashMap<>();
+        private final L4Tracker l4;
+        private final PacketDecoder decoder = new PacketDecoder();
+        private final DecodedPacket decoded = new DecodedPacket();
+        private int linkType = Integer.MIN_VALUE;
+        private BpfFilter current;
+        private int lastId = Integer.MIN_VALUE;
+        private Counts last;
+
+        Pipeline(Run run, ExchangeCorrelator correlator, Map<Integer, BpfFilter> filters,
+                 java.util.function.IntFunction<Nic> nics, boolean filtering) {
+            this.run = run;
+            this.filters = filters;
+            this.filtering = filtering && filter != null;
+            L7Tracker l7 = L7Tracker.builder().registry(l7Registry).config(l7Config).listener(log -> {
+                Nic nic = nics.apply(log.capturePointId());
+                counts(log.capturePointId()).l7Records++;
+                correlator.offer(log, nic);
+                if (onL7Log != null) {
+                    try {
+                        onL7Log.onL7Log(log, nic);
+                    } catch (RuntimeException e) {
+                        run.failed("onL7Log", e);
                     }
                 }
-                DecodeOutcome outcome = decoder.decode(view, decoded);
-                switch (outcome) {
-                    case DECODED -> c.decoded++;
-                    case TRUNCATED -> c.truncated++;
-                    case MALFORMED -> c.malformed++;
-                    case UNSUPPORTED_LINK_TYPE -> c.unsupported++;
+            }).build();
+            this.l4 = L4Tracker.builder().config(l4Config).nics(nics).listener(log -> {
+                counts(log.capturePointId()).l4Records++;
+                if (onL4Log != null) {
+                    try {
+                        onL4Log.onL4Log(log, nics.apply(log.capturePointId()));
+                    } catch (RuntimeException e) {
+                        run.failed("onL4Log", e);
+                    }
                 }
-                if (outcome == DecodeOutcome.DECODED || outcome == DecodeOutcome.TRUNCATED) {
-                    l4.onPacket(decoded);
+            }).streams(l7.streams()).datagrams(l7.datagrams()).build();
+        }
+
+        Counts counts(int capturePointId) {
+            if (capturePointId != lastId) {
+                lastId = capturePointId;
+                last = counts.computeIfAbsent(capturePointId, k -> new Counts());
+            }
+            return last;
+        }
+
+        void onPacket(PacketView view) {
+            Counts c = counts(view.capturePointId());
+            c.packets++;
+            if (filtering) {
+                if (view.linkType() != linkType) {
+                    linkType = view.linkType();
+                    current = filters.computeIfAbsent(linkType, NetSieve.this::compile);
+                }
+                if (current.apply(view) == 0) {
+                    c.filtered++;
+                    return;
                 }
             }
-        } finally {
+            DecodeOutcome outcome = decoder.decode(view, decoded);
+            switch (outcome) {
+                case DECODED -> c.decoded++;
+                case TRUNCATED -> c.truncated++;
+                case MALFORMED -> c.malformed++;
+                case UNSUPPORTED_LINK_TYPE -> c.unsupported++;
+            }
+            if (outcome == DecodeOutcome.DECODED || outcome == DecodeOutcome.TRUNCATED) {
+                l4.onPacket(decoded);
+            }
+        }
+
+        void flush() {
             l4.flush();
         }
     }
@@ -220,6 +389,7 @@ public final class NetSieve {
     /** Builder; every setter validates its argument and may be called once. */
     public static final class Builder {
         private CaptureSet captureSet;
+        private List<LiveInterface> live;
         private String filter;
         private L4Config l4Config;
         private L7Registry l7Registry;
@@ -235,14 +405,24 @@ public final class NetSieve {
 
         /** The capture points (files with their NIC metadata, e.g. from {@code CaptureManifest.read}). */
         public Builder captureSet(CaptureSet set) {
-            once(captureSet != null, "captureSet/files");
+            once(captureSet != null || live != null, "captureSet/files/live");
             captureSet = Objects.requireNonNull(set, "set");
+            return this;
+        }
+
+        /** Interfaces to capture on live ({@link #start()}); exclusive with {@link #captureSet} / {@link #files}. */
+        public Builder live(List<LiveInterface> interfaces) {
+            once(captureSet != null || live != null, "captureSet/files/live");
+            if (interfaces.isEmpty()) {
+                throw new IllegalArgumentException("no interfaces");
+            }
+            live = List.copyOf(interfaces);
             return this;
         }
 
         /** Plain capture files, each a capture point with a default NIC. */
         public Builder files(List<Path> files) {
-            once(captureSet != null, "captureSet/files");
+            once(captureSet != null || live != null, "captureSet/files/live");
             if (files.isEmpty()) {
                 throw new IllegalArgumentException("no capture files");
             }
@@ -318,8 +498,8 @@ public final class NetSieve {
         }
 
         public NetSieve build() {
-            if (captureSet == null) {
-                throw new IllegalStateException("no capture points: set captureSet(...) or files(...)");
+            if (captureSet == null && live == null) {
+                throw new IllegalStateException("no capture points: set captureSet(...), files(...) or live(...)");
             }
             return new NetSieve(this);
         }
