@@ -6,7 +6,7 @@ import picocli.CommandLine.Command;
 /** The {@code netsieve} command line: one runnable jar, started by {@code ./netsieve} at the repository root. */
 @Command(name = "netsieve", mixinStandardHelpOptions = true, version = "netsieve 0.1.0-SNAPSHOT",
         description = "BPF network logs from packet captures.",
-        subcommands = {AnalyzeCommand.class, FilterCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {AnalyzeCommand.class, CaptureCommand.class, FilterCommand.class, CommandLine.HelpCommand.class})
 public final class NetSieveCli {
 
     public static void main(String[] args) {

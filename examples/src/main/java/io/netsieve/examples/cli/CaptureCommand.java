@@ -1,0 +1,178 @@
+package io.netsieve.examples.cli;
+
+import io.netsieve.core.capture.CaptureStats;
+import io.netsieve.core.capture.LiveCaptureException;
+import io.netsieve.core.nic.Nic;
+import io.netsieve.topology.CapturePointStats;
+import io.netsieve.topology.ExchangePath;
+import io.netsieve.topology.LiveInterface;
+import io.netsieve.topology.NetSieve;
+import io.netsieve.topology.RunSummary;
+import io.netsieve.topology.Topology;
+import io.netsieve.topology.TopologyExport;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.net.InetAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * {@code netsieve capture -i IFACE[@NETNS] … [--filter EXPR] [--duration D] --out DIR}: captures live on one or more
+ * interfaces (each possibly inside a network namespace) through the library's pipeline and writes the same files as
+ * {@code analyze}: {@code l4.jsonl}, {@code l7.jsonl}, {@code paths.jsonl}, {@code topology.json}. Without
+ * {@code --duration} it runs until interrupted (Ctrl-C): the shutdown flushes open flows and pending exchanges before
+ * the files are closed.
+ */
+@Command(name = "capture", mixinStandardHelpOptions = true,
+        description = "Capture live on network interfaces and write the results to a folder.")
+final class CaptureCommand implements Callable<Integer> {
+
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "-i", paramLabel = "IFACE[@NETNS]", required = true,
+            description = "interface to capture on, optionally inside a network namespace (ip netns name); repeatable")
+    List<String> interfaces = new ArrayList<>();
+
+    @Option(names = "--filter", paramLabel = "EXPR", description = "pcap-filter expression, installed in the kernel")
+    String filter;
+
+    @Option(names = "--duration", paramLabel = "D",
+            description = "stop after this long (e.g. 30s, 5m, 1h, or ISO-8601 PT30S); default: until interrupted")
+    String duration;
+
+    @Option(names = "--host", paramLabel = "NAME", description = "the host tag of the records (default: this host's name)")
+    String host;
+
+    @Option(names = "--out", paramLabel = "DIR", required = true, description = "output folder (created if needed)")
+    Path out;
+
+    @Override
+    public Integer call() throws Exception {
+        Duration limit;
+        try {
+            limit = duration == null ? null : parseDuration(duration);
+        } catch (IllegalArgumentException e) {
+            throw new ParameterException(spec.commandLine(), e.getMessage());
+        }
+        String hostName = host != null ? host : InetAddress.getLocalHost().getHostName();
+        List<LiveInterface> live = new ArrayList<>();
+        for (String spec : interfaces) {
+            int at = spec.indexOf('@');
+            String name = at < 0 ? spec : spec.substring(0, at);
+            String netns = at < 0 ? null : spec.substring(at + 1);
+            if (name.isEmpty() || (netns != null && netns.isEmpty())) {
+                throw new ParameterException(this.spec.commandLine(), "bad interface '" + spec + "': IFACE or IFACE@NETNS");
+            }
+            Nic.Builder nb = Nic.builder().host(hostName).nicName(name);
+            if (netns != null) {
+                nb.netns(netns);
+            }
+            live.add(new LiveInterface(name, netns, nb.build()));
+        }
+        Files.createDirectories(out);
+        List<ExchangePath> paths = Collections.synchronizedList(new ArrayList<>());
+        PrintWriter err = spec.commandLine().getErr();
+        try (L4JsonLines l4 = new L4JsonLines(out.resolve("l4.jsonl"));
+             L7JsonLines l7 = new L7JsonLines(out.resolve("l7.jsonl"), null);
+             PathJsonLines pathLines = new PathJsonLines(out.resolve("paths.jsonl"))) {
+            NetSieve.Builder b = NetSieve.builder().live(live)
+                    .onL4Log((log, nic) -> l4.onL4Log(log))
+                    .onL7Log((log, nic) -> l7.forNic(nic).onLog(log))
+                    .onExchangePath(p -> {
+                        pathLines.onPath(p);
+                        paths.add(p);
+                    });
+            if (filter != null) {
+                b.filter(filter);
+            }
+            NetSieve.LiveRun run;
+            try {
+                run = b.build().start();
+            } catch (LiveCaptureException e) {
+                err.println("netsieve capture: " + e.getMessage());
+                err.println("Live capture needs root or the capabilities CAP_NET_RAW and CAP_NET_ADMIN (and "
+                        + "CAP_SYS_ADMIN to enter another namespace), and an interface that exists: see `ip link`"
+                        + " (or `ip netns exec NETNS ip link`).");
+                err.flush();
+                return 2;
+            }
+            CountDownLatch stopped = new CountDownLatch(1);
+            Thread hook = new Thread(() -> {
+                run.stop();
+                try {
+                    stopped.await(30, TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }, "netsieve-capture-shutdown");
+            Runtime.getRuntime().addShutdownHook(hook);
+            if (limit != null) {
+                Thread.sleep(limit.toMillis());
+            } else {
+                new CountDownLatch(1).await(); // until Ctrl-C: the hook stops the run
+            }
+            List<CaptureStats> captureStats = run.captureStats();
+            RunSummary summary = run.stop();
+            try {
+                Runtime.getRuntime().removeShutdownHook(hook);
+            } catch (IllegalStateException shuttingDown) {
+                // the hook is running: it waits for us below
+            }
+            Topology topology = Topology.aggregate(paths, Long.MIN_VALUE, Long.MAX_VALUE);
+            Files.writeString(out.resolve("topology.json"), TopologyExport.json(topology) + "\n");
+            PrintWriter stdout = spec.commandLine().getOut();
+            int i = 0;
+            for (Map.Entry<?, CapturePointStats> e : summary.capturePoints().entrySet()) {
+                CapturePointStats s = e.getValue();
+                CaptureStats c = captureStats.get(i);
+                stdout.printf("%-24s packets %d (decoded %d, truncated %d, malformed %d), kernel drops %d, "
+                                + "queue drops %d, L4 records %d, L7 records %d%n", interfaces.get(i), s.packets(),
+                        s.decoded(), s.truncated(), s.malformed(), c.kernelDropped(), c.queueDropped(),
+                        s.l4Records(), s.l7Records());
+                i++;
+            }
+            stdout.println("wrote " + out.resolve("l4.jsonl") + " (" + l4.written() + "), " + out.resolve("l7.jsonl")
+                    + " (" + l7.written() + "), " + out.resolve("paths.jsonl") + " (" + pathLines.written() + ")");
+            stdout.flush();
+            stopped.countDown();
+            return summary.complete() ? 0 : 1;
+        }
+    }
+
+    /** {@code 30s}, {@code 5m}, {@code 1h}, {@code 250ms}, or ISO-8601 ({@code PT30S}). */
+    static Duration parseDuration(String text) {
+        String t = text.trim().toLowerCase(java.util.Locale.ROOT);
+        try {
+            if (t.startsWith("p")) {
+                return Duration.parse(t.toUpperCase(java.util.Locale.ROOT));
+            }
+            if (t.endsWith("ms")) {
+                return Duration.ofMillis(Long.parseLong(t.substring(0, t.length() - 2)));
+            }
+            long n = Long.parseLong(t.substring(0, t.length() - 1));
+            return switch (t.charAt(t.length() - 1)) {
+                case 's' -> Duration.ofSeconds(n);
+                case 'm' -> Duration.ofMinutes(n);
+                case 'h' -> Duration.ofHours(n);
+                default -> throw new IllegalArgumentException();
+            };
+        } catch (RuntimeException e) {
+            throw new IllegalArgumentException("bad duration '" + text + "': use e.g. 30s, 5m, 1h or PT30S");
+        }
+    }
+}
