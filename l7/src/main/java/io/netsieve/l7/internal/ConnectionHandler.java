@@ -47,18 +47,44 @@ public final class ConnectionHandler extends L7ContextBase implements StreamHand
     private boolean reversed;
     /** The L4 direction in which a request was seen (rule 2 of direction), -1 while none was. */
     private int requestDirection = -1;
-    private final SegmentLedger[] ledgers = {new SegmentLedger(), new SegmentLedger()};
+    private final SegmentLedger[] ledgers;
+    /**
+     * The bytes a tunnel of another connection's protocol carries (after a 2xx to CONNECT): detected and parsed as a
+     * connection, its records joined with that connection's segments; not a connection of its own in the counters.
+     */
+    private final boolean tunnel;
     /** Per record, of request and response: {packets, retransmissions, first chunk, last chunk} (reused). */
     private final long[] reqCount = new long[4];
     private final long[] respCount = new long[4];
 
     public ConnectionHandler(StreamInfo info, Transport transport, L7Registry registry, L7Config config,
                              L7LogListener listener, Counters counters, Consumer<ConnectionHandler> onClosed) {
+        this(info, transport, registry, config, listener, counters, onClosed,
+                new SegmentLedger[] {new SegmentLedger(), new SegmentLedger()}, false);
+    }
+
+    private ConnectionHandler(StreamInfo info, Transport transport, L7Registry registry, L7Config config,
+                              L7LogListener listener, Counters counters, Consumer<ConnectionHandler> onClosed,
+                              SegmentLedger[] ledgers, boolean tunnel) {
         super(info, transport, config);
+        this.ledgers = ledgers;
+        this.tunnel = tunnel;
         this.registry = registry;
         this.listener = listener;
         this.counters = counters;
         this.onClosed = onClosed;
+    }
+
+    /**
+     * A handler for what a tunnel through this connection carries (after a 2xx to CONNECT), fed by this connection's
+     * parser with L4's directions: protocol detection and parsing as for a connection of its own, records named as
+     * this connection's (its client and server, its segments for the L4 join).
+     */
+    public ConnectionHandler tunnel() {
+        ConnectionHandler t = new ConnectionHandler(connection(), transport(), registry, config(), listener, counters,
+                h -> { }, ledgers, true);
+        t.reversed = reversed;
+        return t;
     }
 
     @Override
@@ -100,8 +126,10 @@ public final class ConnectionHandler extends L7ContextBase implements StreamHand
             return;
         }
         if (state == State.PARSING) {
-            counters.gaps++;
-            counters.lostBytes += length;
+            if (!tunnel) { // the connection's handler counted them
+                counters.gaps++;
+                counters.lostBytes += length;
+            }
             try {
                 parser.onGap(direction, seq, length, timestampNanos);
             } catch (RuntimeException e) {
@@ -123,7 +151,7 @@ public final class ConnectionHandler extends L7ContextBase implements StreamHand
 
     @Override
     public void onClose(long timestampNanos) {
-        if (state == State.DETECTING) {
+        if (state == State.DETECTING && !tunnel) {
             // never decided: the bytes seen were too few for any protocol
             counters.undetected++;
         }
@@ -189,7 +217,9 @@ public final class ConnectionHandler extends L7ContextBase implements StreamHand
         }
         if (!needMore || transport == Transport.UDP || len >= config().detectionMaxBytes()) {
             state = State.IGNORED;
-            counters.undetected++;
+            if (!tunnel) {
+                counters.undetected++;
+            }
             held.clear();
             return;
         }
@@ -201,7 +231,9 @@ public final class ConnectionHandler extends L7ContextBase implements StreamHand
 
     private void start(L7Protocol p) {
         protocol = p;
-        counters.detected++;
+        if (!tunnel) {
+            counters.detected++;
+        }
         try {
             parser = p.newParser(this);
             state = State.PARSING;

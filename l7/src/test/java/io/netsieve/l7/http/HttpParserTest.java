@@ -314,4 +314,65 @@ class HttpParserTest {
         assertEquals(404, logs.get(1).http().statusCode());
         assertEquals(1, t.stats().gaps());
     }
+
+    /** After a 2xx to CONNECT the tunnel is detected and parsed: plain HTTP through a proxy gives its own records. */
+    @Test
+    void connectTunnelIsParsedAsAConnection() {
+        List<Piece> pieces = List.of(
+                new Piece(0, "CONNECT origin.example:80 HTTP/1.1\r\nHost: origin.example:80\r\n\r\n"),
+                new Piece(1, "HTTP/1.1 200 Connection Established\r\n\r\n"),
+                new Piece(0, "GET /through?x=1 HTTP/1.1\r\nHost: origin.example\r\n\r\n"),
+                new Piece(1, "HTTP/1.1 404 Not Found\r\nContent-Length: 3\r\n\r\nno!"),
+                new Piece(0, "GET /again HTTP/1.1\r\nHost: origin.example\r\n\r\n"),
+                new Piece(1, "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n"));
+        List<String> whole = null;
+        SplittableRandom seeds = new SplittableRandom(11);
+        for (int run = 0; run < 50; run++) {
+            List<L7Log> logs = new ArrayList<>();
+            L7Tracker t = L7Tracker.builder().listener(logs::add).build();
+            feed(pieces, run == 0 ? null : new SplittableRandom(seeds.nextLong()), t);
+            assertEquals(3, logs.size(), logs.toString());
+            assertEquals("CONNECT", logs.get(0).http().method());
+            assertEquals(200, logs.get(0).http().statusCode());
+            HttpInfo inner = logs.get(1).http();
+            assertEquals("http", logs.get(1).l7Proto());
+            assertEquals("/through", inner.path());
+            assertEquals("x=1", inner.query());
+            assertEquals(404, inner.statusCode());
+            assertEquals(3, inner.respBodyBytes());
+            assertEquals("/again", logs.get(2).http().path());
+            // the inner exchanges keep the connection's seqs: right after the CONNECT request and its response
+            assertEquals(REQ_ISN + pieces.get(0).text.length(), logs.get(1).reqSeq());
+            assertEquals(RESP_ISN + pieces.get(1).text.length(), logs.get(1).respSeq());
+            assertEquals("198.18.0.1", logs.get(1).clientIp());
+            L7Stats st = t.stats();
+            assertEquals(1, st.connections());
+            assertEquals(1, st.detected(), st.toString());
+            assertEquals(0, st.undetected());
+            assertEquals(3, st.ok());
+            if (whole == null) {
+                whole = texts(logs);
+            } else {
+                assertEquals(whole, texts(logs));
+            }
+        }
+    }
+
+    /** A tunnel of something no protocol detects (TLS here) gives no records and no undetected connection. */
+    @Test
+    void connectTunnelOfTlsIsIgnored() {
+        List<L7Log> logs = new ArrayList<>();
+        L7Tracker t = L7Tracker.builder().listener(logs::add).build();
+        feed(List.of(new Piece(0, "CONNECT origin.example:443 HTTP/1.1\r\nHost: origin.example:443\r\n\r\n"
+                        + "\u0016\u0003\u0001\u0002\u0000\u0001\u0000\u0001\u00fc\u0003\u0003"),
+                new Piece(1, "HTTP/1.1 200 OK\r\n\r\n\u0016\u0003\u0003\u0000\u007a\u0002"),
+                new Piece(0, "\u0017\u0003\u0003\u0000\u0020" + "x".repeat(32))), null, t);
+        assertEquals(1, logs.size(), logs.toString());
+        assertEquals("CONNECT", logs.get(0).http().method());
+        L7Stats st = t.stats();
+        assertEquals(1, st.connections());
+        assertEquals(1, st.detected());
+        assertEquals(0, st.undetected());
+        assertEquals(0, st.parserFailures());
+    }
 }

@@ -5,6 +5,7 @@ import io.netsieve.l7.L7Config;
 import io.netsieve.l7.L7Context;
 import io.netsieve.l7.L7Parser;
 import io.netsieve.l7.L7Status;
+import io.netsieve.l7.internal.ConnectionHandler;
 import io.netsieve.l7.internal.SegmentClock;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
@@ -40,7 +41,7 @@ import java.util.Map;
  * resynchronises on the next request line / status line and counts what it skipped.
  */
 final class Http1Parser implements L7Parser {
-    private enum State { DECODING, RESYNC, PASSTHROUGH, H2, ENDED }
+    private enum State { DECODING, RESYNC, PASSTHROUGH, H2, TUNNEL, ENDED }
 
     /** Where a decoding direction is in its messages. */
     private enum Framing {
@@ -138,6 +139,9 @@ final class Http1Parser implements L7Parser {
     /** ... and it is an upgrade to h2c: the rest of the connection goes to an HTTP/2 parser. */
     private boolean toH2;
     private io.netsieve.l7.internal.http2.Http2Parser h2;
+    /** ... and it is a 2xx to CONNECT: the rest of the connection is a tunnel, detected and parsed as a connection. */
+    private boolean toTunnel;
+    private ConnectionHandler tunnel;
     /** Whether L4's directions are the other way round (decided on the first bytes). */
     private boolean swapped;
     private boolean rolesDecided;
@@ -179,10 +183,15 @@ final class Http1Parser implements L7Parser {
 
     @Override
     public void onData(int direction, ByteBuffer data, int offset, int length, long seq, long ts) {
+        int l4 = direction;
         direction = role(direction, data, offset, length);
         Side s = sides[direction];
         if (s.state == State.H2) {
             h2.onData(direction, data, offset, length, seq, ts);
+            return;
+        }
+        if (s.state == State.TUNNEL) {
+            tunnel.onData(l4, data, offset, length, seq, ts);
             return;
         }
         if (s.state == State.PASSTHROUGH || s.state == State.ENDED) {
@@ -194,7 +203,7 @@ final class Http1Parser implements L7Parser {
             // in place: heads and Content-Length bodies straight from the segment; only a rest is copied
             int from = data.arrayOffset() + offset;
             int used = scan(s, data.array(), from, from + length, s.clock.received() - length);
-            if (used == length || s.state != State.DECODING) {
+            if (used == length || s.state == State.PASSTHROUGH) {
                 return;
             }
             offset += used;
@@ -213,8 +222,8 @@ final class Http1Parser implements L7Parser {
                 s.cum.skipBytes(s.cum.readableBytes());
                 break;
             }
-            if (s.state == State.H2) {
-                forwardToH2(s);
+            if (s.state == State.H2 || s.state == State.TUNNEL) {
+                forward(s);
                 break;
             }
             if (s.state == State.RESYNC && !resync(s)) {
@@ -512,6 +521,7 @@ final class Http1Parser implements L7Parser {
                 // the connection becomes something else (websocket, h2c, a tunnel): handed over after this response
                 handOver = true;
                 toH2 = code == 101 && "h2c".equalsIgnoreCase(String.valueOf(h.upgrade).trim());
+                toTunnel = code != 101;
             }
         }
         s.current = p;
@@ -555,9 +565,20 @@ final class Http1Parser implements L7Parser {
         }
     }
 
-    /** After a 101 / a 2xx to CONNECT: h2c goes on as HTTP/2 (stream 1 is the upgrade request), the rest is ignored. */
+    /**
+     * After a 101 / a 2xx to CONNECT: h2c goes on as HTTP/2 (stream 1 is the upgrade request); a CONNECT tunnel as a
+     * connection of its own (protocol detection on its bytes: e.g. plain HTTP through a proxy is parsed, TLS is
+     * not), its records named as this connection's; anything else (websocket) is ignored.
+     */
     private void handOver(PendingExchange upgrade) {
         handOver = false;
+        if (toTunnel && ctx instanceof ConnectionHandler connection) {
+            tunnel = connection.tunnel();
+            sides[0].state = State.TUNNEL;
+            sides[1].state = State.TUNNEL;
+            forward(sides[0]); // what the client sent after CONNECT, if already here
+            return;
+        }
         if (!toH2) {
             sides[0].state = State.PASSTHROUGH;
             sides[1].state = State.PASSTHROUGH;
@@ -570,11 +591,11 @@ final class Http1Parser implements L7Parser {
         }
         sides[0].state = State.H2;
         sides[1].state = State.H2;
-        forwardToH2(sides[0]); // what the client sent after the upgrade request (its preface), if already here
+        forward(sides[0]); // what the client sent after the upgrade request (its preface), if already here
     }
 
-    /** Bytes still in the cumulation after the hand-over belong to HTTP/2. */
-    private void forwardToH2(Side s) {
+    /** Bytes still in the cumulation after the hand-over belong to HTTP/2 or to the tunnel. */
+    private void forward(Side s) {
         int n = s.cum.readableBytes();
         if (n == 0) {
             return;
@@ -583,7 +604,12 @@ final class Http1Parser implements L7Parser {
         byte[] rest = new byte[n];
         s.cum.readBytes(rest);
         s.cum.discardSomeReadBytes();
-        h2.onData(s.direction, ByteBuffer.wrap(rest), 0, n, s.seqAt(off), s.tsAt(off));
+        if (s.state == State.TUNNEL) {
+            tunnel.onData(swapped ? 1 - s.direction : s.direction, ByteBuffer.wrap(rest), 0, n, s.seqAt(off),
+                    s.tsAt(off));
+        } else {
+            h2.onData(s.direction, ByteBuffer.wrap(rest), 0, n, s.seqAt(off), s.tsAt(off));
+        }
     }
 
     /** A parse failure in {@code s}: the message gets -1 / -2, the direction resynchronises. */
@@ -741,10 +767,15 @@ final class Http1Parser implements L7Parser {
         if (!rolesDecided) {
             return; // nothing parsed yet in either direction
         }
+        int l4 = direction;
         direction = swapped ? 1 - direction : direction;
         Side s = sides[direction];
         if (s.state == State.H2) {
             h2.onGap(direction, seq, length, ts);
+            return;
+        }
+        if (s.state == State.TUNNEL) {
+            tunnel.onGap(l4, seq, length, ts);
             return;
         }
         if (s.state == State.PASSTHROUGH || s.state == State.ENDED) {
@@ -771,10 +802,14 @@ final class Http1Parser implements L7Parser {
 
     @Override
     public void onEnd(int direction, long ts) {
+        int l4 = direction;
         direction = swapped ? 1 - direction : direction;
         Side s = sides[direction];
         if (s.state == State.H2) {
             h2.onEnd(direction, ts);
+        }
+        if (s.state == State.TUNNEL) {
+            tunnel.onEnd(l4, ts);
         }
         if (s.state == State.DECODING && s.inMessage()) {
             // a body delimited by the connection's close ends here (netty's decodeLast)
@@ -802,6 +837,9 @@ final class Http1Parser implements L7Parser {
     public void expire(long now) {
         if (h2 != null) {
             h2.expire(now);
+        }
+        if (tunnel != null) {
+            tunnel.expire(now);
         }
         long timeout = config.responseTimeoutNanos();
         for (PendingExchange p : pending) {
@@ -839,6 +877,9 @@ final class Http1Parser implements L7Parser {
             if (s.state != State.ENDED) {
                 onEnd(swapped ? 1 - s.direction : s.direction, ts);
             }
+        }
+        if (tunnel != null) {
+            tunnel.onClose(ts);
         }
         for (PendingExchange p : new ArrayList<>(pending)) {
             if (p.expired) {
