@@ -4,7 +4,7 @@
  * pcap_compile(optimize=1), and the "floor" program "ld #pktlen; ret a" (the loop, the call and a per-packet
  * result; FilterBenchmark has the same floor). Prints ns per packet (mean and best repetition) and the match
  * count of each expression (FilterBenchmark prints its match counts too: they must agree). Then times
- * pcap_compile of "host 10.0.0.1 or ... " with 1000 hosts, the input of FilterCompileBenchmark.
+ * pcap_compile of "host 198.18.0.1 or ... " with 1000 hosts, the input of FilterCompileBenchmark.
  *
  *   lab/bench-pcap-filter.sh CAPTURE.pcap [REPETITIONS]      (builds this file and runs it)
  *   bench-pcap-filter CAPTURE.pcap [REPETITIONS] [COMPILE_HOSTS]
@@ -32,14 +32,15 @@ static long max_rss_kib(void) {
     return ru.ru_maxrss;
 }
 
-/* "host 10.0.0.1 or host 10.0.0.2 or ..." with n distinct addresses (as FilterCompileBenchmark). */
+/* "host 198.18.0.1 or host 198.18.0.2 or ..." with n distinct addresses from the benchmarking range
+ * 198.18.0.0/15 (as FilterCompileBenchmark). */
 static char *hosts_expression(int n) {
     size_t cap = (size_t) n * 32 + 1;
     char *s = malloc(cap);
     size_t len = 0;
     s[0] = 0;
     for (int i = 1; i <= n; i++) {
-        len += snprintf(s + len, cap - len, "%shost 10.%d.%d.%d", i > 1 ? " or " : "", i >> 16 & 255,
+        len += snprintf(s + len, cap - len, "%shost 198.%d.%d.%d", i > 1 ? " or " : "", 18 + (i >> 16),
                         i >> 8 & 255, i & 255);
     }
     return s;
