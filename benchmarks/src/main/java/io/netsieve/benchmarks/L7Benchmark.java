@@ -69,6 +69,9 @@ import org.openjdk.jmh.annotations.Warmup;
  *     <li>{@code httpParser}: {@code L7Registry.http1().newParser(context)} fed the same calls (what the tracker's
  *     handler calls: {@code onData} then {@code expire}), with a context that counts the emits: the parser without
  *     detection, the L4 join ({@code onSegment}) and record building;</li>
+ *     <li>both with parameter {@code decoder}: {@code SCANNER} (the default {@code L7Config.Http1Decoder}:
+ *     netsieve's head scanner, netty for what it leaves) or {@code NETTY} (every message on netty's decoders, the
+ *     reference);</li>
  *     <li>{@code httpNettyEmbedded}: the baseline, netty's {@code HttpRequestDecoder} and {@code HttpResponseDecoder}
  *     each in an {@code EmbeddedChannel} per connection, the same chunks written as {@code ByteBuf}s, the decoded
  *     messages read and released; one exchange per response {@code LastHttpContent}.</li>

@@ -7,71 +7,66 @@ package io.netsieve.l7.internal;
  *
  * <p>Bounded: past {@link #MAX_ENTRIES} entries the two oldest are merged into one run (its packets then count
  * for any range that overlaps the run: an over-count at the run's edges, only for a message of more than that many
- * segments still in progress). The entries are a ring of primitive columns: nothing is allocated per segment.
+ * segments still in progress). The entries are a ring in one {@code long[]}: nothing is allocated per segment.
  */
 final class SegmentLedger {
     static final int MAX_ENTRIES = 4096;
+    /** Per entry: seq, end seq (seq + length, raw, may wrap), packets, retransmissions, first chunk, last chunk. */
+    private static final int SEQ = 0;
+    private static final int END = 1;
+    private static final int PACKETS = 2;
+    private static final int RETRANS = 3;
+    private static final int FIRST_CHUNK = 4;
+    private static final int LAST_CHUNK = 5;
+    private static final int STRIDE = 6;
 
-    /** Per entry: seq, end seq (seq + length, raw, may wrap), packets, retransmissions, first and last chunk. */
-    private static final long[] NONE = {};
-    private long[] seq = NONE;
-    private long[] end = NONE;
-    private long[] packets = NONE;
-    private long[] retrans = NONE;
-    private int[] firstChunk = {};
-    private int[] lastChunk = {};
+    /** Entry {@code k} (0 the oldest) at {@code STRIDE * ((head + k) & (capacity - 1))}; allocated at the first. */
+    private long[] ring = {};
     private int head;
     private int size;
 
+    private int capacity() {
+        return ring.length / STRIDE;
+    }
+
+    /** Where entry {@code k} starts. */
+    private int at(int k) {
+        return STRIDE * ((head + k) & (capacity() - 1));
+    }
+
     void add(long seq, int length, boolean retransmission, int chunkId) {
-        if (size == this.seq.length) {
+        if (size == capacity()) {
             grow();
         }
-        int mask = this.seq.length - 1;
-        int i = (head + size) & mask;
-        this.seq[i] = seq;
-        end[i] = (seq + length) & 0xffffffffL;
-        packets[i] = 1;
-        retrans[i] = retransmission ? 1 : 0;
-        firstChunk[i] = chunkId;
-        lastChunk[i] = chunkId;
+        int i = at(size);
+        ring[i + SEQ] = seq;
+        ring[i + END] = (seq + length) & 0xffffffffL;
+        ring[i + PACKETS] = 1;
+        ring[i + RETRANS] = retransmission ? 1 : 0;
+        ring[i + FIRST_CHUNK] = chunkId;
+        ring[i + LAST_CHUNK] = chunkId;
         size++;
         if (size > MAX_ENTRIES) {
-            int a = head;
-            int b = (head + 1) & mask;
-            this.seq[b] = diff(this.seq[b], this.seq[a]) < 0 ? this.seq[b] : this.seq[a];
-            end[b] = diff(end[b], end[a]) > 0 ? end[b] : end[a];
-            packets[b] += packets[a];
-            retrans[b] += retrans[a];
-            firstChunk[b] = Math.min(firstChunk[a], firstChunk[b]);
-            lastChunk[b] = Math.max(lastChunk[a], lastChunk[b]);
-            head = b;
+            int a = at(0);
+            int b = at(1);
+            ring[b + SEQ] = diff(ring[b + SEQ], ring[a + SEQ]) < 0 ? ring[b + SEQ] : ring[a + SEQ];
+            ring[b + END] = diff(ring[b + END], ring[a + END]) > 0 ? ring[b + END] : ring[a + END];
+            ring[b + PACKETS] += ring[a + PACKETS];
+            ring[b + RETRANS] += ring[a + RETRANS];
+            ring[b + FIRST_CHUNK] = Math.min(ring[a + FIRST_CHUNK], ring[b + FIRST_CHUNK]);
+            ring[b + LAST_CHUNK] = Math.max(ring[a + LAST_CHUNK], ring[b + LAST_CHUNK]);
+            head = (head + 1) & (capacity() - 1);
             size--;
         }
     }
 
     private void grow() {
-        int n = Math.max(seq.length, 4);
-        seq = unroll(seq, new long[n * 2]);
-        end = unroll(end, new long[n * 2]);
-        packets = unroll(packets, new long[n * 2]);
-        retrans = unroll(retrans, new long[n * 2]);
-        int[] f = new int[n * 2];
-        int[] l = new int[n * 2];
+        long[] to = new long[Math.max(4, capacity() * 2) * STRIDE];
         for (int k = 0; k < size; k++) {
-            f[k] = firstChunk[(head + k) & (firstChunk.length - 1)];
-            l[k] = lastChunk[(head + k) & (firstChunk.length - 1)];
+            System.arraycopy(ring, at(k), to, k * STRIDE, STRIDE);
         }
-        firstChunk = f;
-        lastChunk = l;
+        ring = to;
         head = 0;
-    }
-
-    private long[] unroll(long[] from, long[] to) {
-        for (int k = 0; k < size; k++) {
-            to[k] = from[(head + k) & (from.length - 1)];
-        }
-        return to;
     }
 
     /**
@@ -79,30 +74,28 @@ final class SegmentLedger {
      * retransmissions, first chunk, last chunk} (chunks -1 when none so far).
      */
     void count(long seq, long length, long[] out) {
-        if (seq < 0 || length <= 0 || size == 0) {
+        if (seq < 0 || length <= 0) {
             return;
         }
         long to = (seq + length) & 0xffffffffL;
-        int mask = this.seq.length - 1;
         for (int k = 0; k < size; k++) {
-            int i = (head + k) & mask;
-            if (diff(end[i], seq) > 0 && diff(to, this.seq[i]) > 0) {
-                out[0] += packets[i];
-                out[1] += retrans[i];
-                out[2] = out[2] < 0 ? firstChunk[i] : Math.min(out[2], firstChunk[i]);
-                out[3] = Math.max(out[3], lastChunk[i]);
+            int i = at(k);
+            if (diff(ring[i + END], seq) > 0 && diff(to, ring[i + SEQ]) > 0) {
+                out[0] += ring[i + PACKETS];
+                out[1] += ring[i + RETRANS];
+                out[2] = out[2] < 0 ? ring[i + FIRST_CHUNK] : Math.min(out[2], ring[i + FIRST_CHUNK]);
+                out[3] = Math.max(out[3], ring[i + LAST_CHUNK]);
             }
         }
     }
 
     /** Forgets the segments that end at or before raw seq {@code seq} (the messages before it were emitted). */
     void releaseBefore(long seq) {
-        if (seq < 0 || size == 0) {
+        if (seq < 0) {
             return;
         }
-        int mask = this.seq.length - 1;
-        while (size > 0 && diff(end[head], seq) <= 0) {
-            head = (head + 1) & mask;
+        while (size > 0 && diff(ring[at(0) + END], seq) <= 0) {
+            head = (head + 1) & (capacity() - 1);
             size--;
         }
     }
