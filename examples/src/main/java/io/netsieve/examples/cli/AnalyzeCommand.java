@@ -9,6 +9,7 @@ import io.netsieve.topology.ExchangeCorrelator;
 import io.netsieve.topology.ExchangePath;
 import io.netsieve.topology.Topology;
 import io.netsieve.topology.TopologyExport;
+import io.netsieve.topology.report.HtmlReport;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -53,29 +54,59 @@ final class AnalyzeCommand implements Callable<Integer> {
     @Option(names = "--out", paramLabel = "DIR", required = true, description = "output folder (created if needed)")
     Path out;
 
+    @Option(names = "--format", paramLabel = "FORMAT", defaultValue = "jsonl",
+            description = "record files as JSON lines (l4.jsonl, l7.jsonl) or as Guance/InfluxDB line protocol "
+                    + "(l4.lp, l7.lp): jsonl or lp (default ${DEFAULT-VALUE})")
+    String format;
+
+    @Option(names = "--report", description = "also write report.html: one self-contained page (topology, findings, "
+            + "exchanges with their paths, per connection a packet diagram)")
+    boolean report;
+
     @Override
     public Integer call() throws IOException {
         if ((manifest == null) == files.isEmpty()) {
             throw new ParameterException(spec.commandLine(), "give either --manifest FILE or capture FILEs, not both");
         }
+        if (!format.equals("jsonl") && !format.equals("lp")) {
+            throw new ParameterException(spec.commandLine(), "--format must be jsonl or lp, not '" + format + "'");
+        }
+        boolean lp = format.equals("lp");
         CaptureSet set = manifest != null ? CaptureManifest.read(manifest) : CaptureSet.ofFiles(files);
+        HtmlReport.Builder html = report ? HtmlReport.builder().title("netsieve: " + (manifest != null
+                ? manifest.getFileName().toString() : files.size() + " capture files")) : null;
         Files.createDirectories(out);
         List<CapturePointSummary> summaries = new ArrayList<>();
         long l4Records;
         long l7Records;
         long pathRecords;
         List<ExchangePath> allPaths = new ArrayList<>();
-        try (L4JsonLines l4 = new L4JsonLines(out.resolve("l4.jsonl"));
+        String l4File = lp ? "l4.lp" : "l4.jsonl";
+        String l7File = lp ? "l7.lp" : "l7.jsonl";
+        try (L4JsonLines l4 = new L4JsonLines(out.resolve(l4File), lp);
              PathJsonLines paths = new PathJsonLines(out.resolve("paths.jsonl"))) {
             // capture points are read one after another, each from its start: the join waits for the end of input
             ExchangeCorrelator correlator = ExchangeCorrelator.builder().listener(path -> {
                         paths.onPath(path);
                         allPaths.add(path);
+                        if (html != null) {
+                            html.addPath(path);
+                        }
                     })
                     .allowedLateness(Duration.ofDays(36_500)).build();
-            try (L7JsonLines l7 = new L7JsonLines(out.resolve("l7.jsonl"), correlator::offer)) {
+            try (L7JsonLines l7 = new L7JsonLines(out.resolve(l7File), lp, (log, nic) -> {
+                correlator.offer(log, nic);
+                if (html != null) {
+                    html.addL7(log, nic);
+                }
+            })) {
                 for (CapturePoint point : set.points()) {
-                    summaries.add(CapturePointSummary.scan(point, l4, l7));
+                    summaries.add(CapturePointSummary.scan(point, log -> {
+                        l4.onL4Log(log);
+                        if (html != null) {
+                            html.addL4(log, log.nic());
+                        }
+                    }, l7));
                 }
                 l4Records = l4.written();
                 l7Records = l7.written();
@@ -88,13 +119,16 @@ final class AnalyzeCommand implements Callable<Integer> {
         Files.writeString(out.resolve("topology.json"), TopologyExport.json(topology) + "\n");
         Files.writeString(out.resolve("topology.dot"), TopologyExport.dot(topology));
         Files.writeString(out.resolve("topology.mmd"), TopologyExport.mermaid(topology));
+        if (html != null) {
+            html.build().write(out.resolve("report.html"));
+        }
         PrintWriter stdout = spec.commandLine().getOut();
         SummaryTable.print(stdout, summaries);
-        stdout.println("wrote " + out.resolve("summary.json") + ", " + out.resolve("l4.jsonl") + " ("
-                + l4Records + " L4 records), " + out.resolve("l7.jsonl") + " (" + l7Records + " L7 records) and "
+        stdout.println("wrote " + out.resolve("summary.json") + ", " + out.resolve(l4File) + " ("
+                + l4Records + " L4 records), " + out.resolve(l7File) + " (" + l7Records + " L7 records) and "
                 + out.resolve("paths.jsonl") + " (" + pathRecords + " exchanges across capture points), "
                 + out.resolve("topology.json") + " (" + topology.nodes().size() + " nodes, " + topology.edges().size()
-                + " edges; also .dot and .mmd)");
+                + " edges; also .dot and .mmd)" + (html != null ? ", " + out.resolve("report.html") : ""));
         stdout.flush();
         boolean failed = summaries.stream().anyMatch(s -> s.error() != null);
         return failed ? 1 : 0;

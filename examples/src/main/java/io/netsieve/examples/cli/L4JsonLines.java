@@ -18,14 +18,25 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
-/** Writes {@code l4.jsonl}: one JSON object per {@code bpf_net_l4_log} record, with the reference's field names. */
+/**
+ * Writes {@code l4.jsonl}: one JSON object per {@code bpf_net_l4_log} record, with the reference's field names (or,
+ * with line protocol on, {@code l4.lp}: one line per record).
+ */
 final class L4JsonLines implements L4LogListener, AutoCloseable {
     private final BufferedWriter out;
     private final ObjectMapper mapper = new ObjectMapper().disable(JsonGenerator.Feature.AUTO_CLOSE_TARGET);
     private long written;
 
+    /** Line protocol instead of JSON (see {@link LineProtocol}). */
+    private final boolean lineProtocol;
+
     L4JsonLines(Path file) throws IOException {
+        this(file, false);
+    }
+
+    L4JsonLines(Path file, boolean lineProtocol) throws IOException {
         out = Files.newBufferedWriter(file, StandardCharsets.UTF_8);
+        this.lineProtocol = lineProtocol;
     }
 
     long written() {
@@ -35,7 +46,11 @@ final class L4JsonLines implements L4LogListener, AutoCloseable {
     @Override
     public void onL4Log(L4Log log) {
         try {
-            mapper.writeValue(out, toMap(log));
+            if (lineProtocol) {
+                out.write(LineProtocol.line(toMap(log)));
+            } else {
+                mapper.writeValue(out, toMap(log));
+            }
             out.write('\n');
             written++;
         } catch (IOException e) {

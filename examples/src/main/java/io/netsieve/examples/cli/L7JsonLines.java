@@ -34,8 +34,16 @@ final class L7JsonLines implements AutoCloseable {
     /** Also given every record with its capture point (the cross-capture-point correlator), or null. */
     private final BiConsumer<L7Log, Nic> also;
 
+    /** Line protocol instead of JSON (see {@link LineProtocol}). */
+    private final boolean lineProtocol;
+
     L7JsonLines(Path file, BiConsumer<L7Log, Nic> also) throws IOException {
+        this(file, false, also);
+    }
+
+    L7JsonLines(Path file, boolean lineProtocol, BiConsumer<L7Log, Nic> also) throws IOException {
         out = Files.newBufferedWriter(file, StandardCharsets.UTF_8);
+        this.lineProtocol = lineProtocol;
         this.also = also;
     }
 
@@ -47,7 +55,11 @@ final class L7JsonLines implements AutoCloseable {
     L7LogListener forNic(Nic nic) {
         return log -> {
             try {
-                mapper.writeValue(out, toMap(log, nic));
+                if (lineProtocol) {
+                    out.write(LineProtocol.line(toMap(log, nic)));
+                } else {
+                    mapper.writeValue(out, toMap(log, nic));
+                }
                 out.write('\n');
                 written++;
                 if (also != null) {
