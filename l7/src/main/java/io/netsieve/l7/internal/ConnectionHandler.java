@@ -87,6 +87,16 @@ public final class ConnectionHandler extends L7ContextBase implements StreamHand
         return t;
     }
 
+    /**
+     * As {@link #tunnel()}, for a protocol that is known rather than detected (WebSocket after its upgrade): parsing
+     * starts at once with {@code protocol}.
+     */
+    public ConnectionHandler tunnel(L7Protocol protocol) {
+        ConnectionHandler t = tunnel();
+        t.start(protocol);
+        return t;
+    }
+
     @Override
     public void onData(int direction, ByteBuffer data, int offset, int length, long seq, long timestampNanos) {
         if (state == State.DETECTING) {

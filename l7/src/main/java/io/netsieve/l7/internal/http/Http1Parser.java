@@ -141,6 +141,8 @@ final class Http1Parser implements L7Parser {
     private io.netsieve.l7.internal.http2.Http2Parser h2;
     /** ... and it is a 2xx to CONNECT: the rest of the connection is a tunnel, detected and parsed as a connection. */
     private boolean toTunnel;
+    /** ... and it is an upgrade to WebSocket: its frames are counted by a WebSocket reader through the tunnel. */
+    private boolean toWebSocket;
     private ConnectionHandler tunnel;
     /** Whether L4's directions are the other way round (decided on the first bytes). */
     private boolean swapped;
@@ -521,6 +523,7 @@ final class Http1Parser implements L7Parser {
                 // the connection becomes something else (websocket, h2c, a tunnel): handed over after this response
                 handOver = true;
                 toH2 = code == 101 && "h2c".equalsIgnoreCase(String.valueOf(h.upgrade).trim());
+                toWebSocket = code == 101 && "websocket".equalsIgnoreCase(String.valueOf(h.upgrade).trim());
                 toTunnel = code != 101;
             }
         }
@@ -568,12 +571,14 @@ final class Http1Parser implements L7Parser {
     /**
      * After a 101 / a 2xx to CONNECT: h2c goes on as HTTP/2 (stream 1 is the upgrade request); a CONNECT tunnel as a
      * connection of its own (protocol detection on its bytes: e.g. plain HTTP through a proxy is parsed, TLS is
-     * not), its records named as this connection's; anything else (websocket) is ignored.
+     * not), its records named as this connection's; a WebSocket upgrade as WebSocket frames (one {@code websocket}
+     * record per connection with its frame and message counts); any other 101 is ignored.
      */
     private void handOver(PendingExchange upgrade) {
         handOver = false;
-        if (toTunnel && ctx instanceof ConnectionHandler connection) {
-            tunnel = connection.tunnel();
+        if ((toTunnel || toWebSocket) && ctx instanceof ConnectionHandler connection) {
+            tunnel = toWebSocket ? connection.tunnel(io.netsieve.l7.internal.websocket.WebSocketProtocol.INSTANCE)
+                    : connection.tunnel();
             sides[0].state = State.TUNNEL;
             sides[1].state = State.TUNNEL;
             forward(sides[0]); // what the client sent after CONNECT, if already here
