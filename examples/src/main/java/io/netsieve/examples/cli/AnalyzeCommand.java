@@ -2,7 +2,10 @@ package io.netsieve.examples.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import io.netsieve.core.bpf.FilterCompileException;
+import io.netsieve.core.bpf.FilterCompiler;
 import io.netsieve.core.nic.CaptureManifest;
+import io.netsieve.core.packet.LinkType;
 import io.netsieve.core.nic.CapturePoint;
 import io.netsieve.core.nic.CaptureSet;
 import io.netsieve.topology.ExchangeCorrelator;
@@ -59,6 +62,10 @@ final class AnalyzeCommand implements Callable<Integer> {
                     + "(l4.lp, l7.lp): jsonl or lp (default ${DEFAULT-VALUE})")
     String format;
 
+    @Option(names = "--filter", paramLabel = "EXPR",
+            description = "pcap-filter expression: only the packets it accepts are analysed (the others are counted)")
+    String filter;
+
     @Option(names = "--report", description = "also write report.html: one self-contained page (topology, findings, "
             + "exchanges with their paths, per connection a packet diagram)")
     boolean report;
@@ -72,6 +79,16 @@ final class AnalyzeCommand implements Callable<Integer> {
             throw new ParameterException(spec.commandLine(), "--format must be jsonl or lp, not '" + format + "'");
         }
         boolean lp = format.equals("lp");
+        if (filter != null) {
+            try {
+                FilterCompiler.builder().linkType(LinkType.ETHERNET).build().compile(filter);
+            } catch (FilterCompileException e) {
+                PrintWriter err = spec.commandLine().getErr();
+                err.println(e.getMessage());
+                err.flush();
+                return 2;
+            }
+        }
         CaptureSet set = manifest != null ? CaptureManifest.read(manifest) : CaptureSet.ofFiles(files);
         HtmlReport.Builder html = report ? HtmlReport.builder().title("netsieve: " + (manifest != null
                 ? manifest.getFileName().toString() : files.size() + " capture files")) : null;
@@ -106,7 +123,7 @@ final class AnalyzeCommand implements Callable<Integer> {
                         if (html != null) {
                             html.addL4(log, log.nic());
                         }
-                    }, l7));
+                    }, l7, filter));
                 }
                 l4Records = l4.written();
                 l7Records = l7.written();

@@ -1,5 +1,8 @@
 package io.netsieve.examples.cli;
 
+import io.netsieve.core.bpf.BpfFilter;
+import io.netsieve.core.bpf.BpfJit;
+import io.netsieve.core.bpf.FilterCompiler;
 import io.netsieve.core.io.CaptureFileReader;
 import io.netsieve.core.io.CaptureFiles;
 import io.netsieve.core.nic.CapturePoint;
@@ -35,6 +38,8 @@ final class CapturePointSummary {
     private long capturedBytes;
     private long wireBytes;
     private long truncated;
+    /** Packets the filter refused (not decoded, not tracked). */
+    private long filtered;
     private long firstNanos = Long.MAX_VALUE;
     private long lastNanos = Long.MIN_VALUE;
     private String error;
@@ -56,6 +61,14 @@ final class CapturePointSummary {
 
     /** As {@link #scan(CapturePoint, L4LogListener)}, also parsing L7 exchanges into {@code l7Logs} when not null. */
     static CapturePointSummary scan(CapturePoint point, L4LogListener l4Logs, L7JsonLines l7Logs) {
+        return scan(point, l4Logs, l7Logs, null);
+    }
+
+    /**
+     * As above; with a pcap-filter {@code filter} (compiled per link type, run by the JIT) the packets it refuses
+     * are counted as filtered and go no further.
+     */
+    static CapturePointSummary scan(CapturePoint point, L4LogListener l4Logs, L7JsonLines l7Logs, String filter) {
         CapturePointSummary s = new CapturePointSummary(point);
         PacketView view = new PacketView();
         PacketDecoder decoder = new PacketDecoder();
@@ -71,8 +84,26 @@ final class CapturePointSummary {
         try (CaptureFileReader reader = CaptureFiles.open(point.file(), point.id())) {
             s.format = reader.format();
             int lastLinkType = -1;
+            BpfFilter bpf = null;
             while (reader.next(view)) {
                 s.packets++;
+                if (view.linkType() != lastLinkType && filter != null) {
+                    try {
+                        bpf = BpfJit.compile(FilterCompiler.builder().linkType(view.linkType()).build()
+                                .compile(filter));
+                    } catch (IllegalArgumentException e) { // the expression does not suit this link type
+                        s.error = "filter for link type " + LinkType.name(view.linkType()) + ": " + e.getMessage();
+                        break;
+                    }
+                }
+                if (bpf != null && bpf.apply(view) == 0) {
+                    s.filtered++;
+                    if (view.linkType() != lastLinkType) {
+                        lastLinkType = view.linkType();
+                        s.linkTypes.add(LinkType.name(lastLinkType));
+                    }
+                    continue;
+                }
                 decoder.decode(view, decoded);
                 s.decode.record(decoded);
                 tracker.onPacket(decoded);
@@ -131,6 +162,7 @@ final class CapturePointSummary {
         m.put("captured_bytes", capturedBytes);
         m.put("wire_bytes", wireBytes);
         m.put("truncated_packets", truncated);
+        m.put("filtered_packets", filtered);
         m.put("first_packet", packets == 0 ? null : Instant.ofEpochSecond(0, firstNanos).toString());
         m.put("last_packet", packets == 0 ? null : Instant.ofEpochSecond(0, lastNanos).toString());
         m.put("decode", decodeJson(decode));
@@ -201,6 +233,7 @@ final class CapturePointSummary {
         m.put("capture_points", all.size());
         m.put("packets", all.stream().mapToLong(s -> s.packets).sum());
         m.put("wire_bytes", all.stream().mapToLong(s -> s.wireBytes).sum());
+        m.put("filtered_packets", all.stream().mapToLong(s -> s.filtered).sum());
         m.put("capture_points_with_errors", all.stream().filter(s -> s.error != null).count());
         m.put("flows", all.stream().mapToLong(s -> s.l4.flowsCreated()).sum());
         m.put("l4_records", all.stream().mapToLong(s -> s.l4.records()).sum());

@@ -48,4 +48,25 @@ class AnalyzeFormatsTest {
         assertNotEquals(0, NetSieveCli.run("analyze", "--manifest", MANIFEST, "--out", tmp.toString(), "--format",
                 "xml"));
     }
+
+    @Test
+    void aFilterLeavesOnlyWhatItAccepts(@TempDir Path tmp) throws Exception {
+        Path out = tmp.resolve("out");
+        assertEquals(0, NetSieveCli.run("analyze", "--manifest", MANIFEST, "--out", out.toString(), "--filter",
+                "tcp port 6379"));
+        List<String> l7 = Files.readAllLines(out.resolve("l7.jsonl"));
+        assertTrue(!l7.isEmpty() && l7.stream().allMatch(l -> l.contains("\"l7_proto\":\"redis\"")), "only Redis");
+        String summary = Files.readString(out.resolve("summary.json"));
+        assertTrue(summary.matches("(?s).*\"filtered_packets\" : [1-9][0-9]*.*"), "filtered packets counted");
+    }
+
+    @Test
+    void aBadFilterIsAnErrorWithItsColumn(@TempDir Path tmp) {
+        java.io.StringWriter err = new java.io.StringWriter();
+        picocli.CommandLine cli = new picocli.CommandLine(new NetSieveCli());
+        cli.setErr(new java.io.PrintWriter(err, true));
+        assertEquals(2, cli.execute("analyze", "--manifest", MANIFEST, "--out", tmp.toString(), "--filter",
+                "tcp prot 80"));
+        assertTrue(err.toString().contains("prot") && err.toString().contains("^"), err.toString());
+    }
 }
