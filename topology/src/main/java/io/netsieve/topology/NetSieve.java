@@ -223,6 +223,19 @@ public final class NetSieve {
             }
         }
 
+        /**
+         * The pipeline's counters per capture point so far (packets by outcome, records written), read while the
+         * pipeline thread updates them: each value is one it had, the set is not one instant (exact after
+         * {@link #stop()}).
+         */
+        public Map<CapturePoint, CapturePointStats> progress() {
+            Map<CapturePoint, CapturePointStats> out = new LinkedHashMap<>();
+            for (CapturePoint p : points) {
+                out.put(p, pipeline.snapshot(p.id()));
+            }
+            return out;
+        }
+
         /** The kernel's and netsieve's capture counters per interface (drops included), in the interfaces' order. */
         public List<CaptureStats> captureStats() throws LiveCaptureException {
             return capture.stats();
@@ -314,10 +327,21 @@ public final class NetSieve {
             }).streams(l7.streams()).datagrams(l7.datagrams()).build();
         }
 
+        /** Another thread's view of a capture point's counters (see {@link LiveRun#progress()}). */
+        CapturePointStats snapshot(int capturePointId) {
+            Counts c;
+            synchronized (counts) {
+                c = counts.get(capturePointId);
+            }
+            return c == null ? new CapturePointStats(0, 0, 0, 0, 0, 0, 0, 0) : c.stats();
+        }
+
         Counts counts(int capturePointId) {
             if (capturePointId != lastId) {
                 lastId = capturePointId;
-                last = counts.computeIfAbsent(capturePointId, k -> new Counts());
+                synchronized (counts) { // once per change of capture point: progress() may read the map
+                    last = counts.computeIfAbsent(capturePointId, k -> new Counts());
+                }
             }
             return last;
         }

@@ -60,6 +60,8 @@ class NetSieveLiveLabTest {
             Lab.traffic(state, tmp.resolve("captures"));
             Thread.sleep(300);
             List<CaptureStats> stats = run.captureStats();
+            assertTrue(run.progress().values().stream().mapToLong(CapturePointStats::packets).sum() > 0,
+                    "progress while running");
             RunSummary summary = run.stop();
             assertTrue(summary.complete(), summary.errors().toString());
             for (CaptureStats s : stats) {
