@@ -1,0 +1,174 @@
+package io.netsieve.topology.internal;
+
+import io.netsieve.core.nic.Nic;
+import io.netsieve.core.packet.TcpView;
+import io.netsieve.l4.Direction;
+import io.netsieve.l4.L4Log;
+import io.netsieve.l4.PacketSeries;
+import io.netsieve.l4.TcpAnalysisFlag;
+import io.netsieve.l7.DnsInfo;
+import io.netsieve.l7.HttpInfo;
+import io.netsieve.l7.L7Log;
+import io.netsieve.l7.L7Status;
+import io.netsieve.topology.EvidenceRef;
+
+import java.util.Locale;
+
+/**
+ * What the findings keep of a record: small immutable facts and the record's reference, never the record itself
+ * (an L4 record's packet series may be lent only for the listener call).
+ */
+public final class FindingFacts {
+    private FindingFacts() {
+    }
+
+    /**
+     * An L4 record as the findings see it.
+     *
+     * @param ref          the record
+     * @param timeNanos    its first packet
+     * @param endNanos     its last packet
+     * @param direction    the connection's direction on this capture point ({@code INCOMING}: this is the server's
+     *                     own NIC)
+     * @param client       {@code client_ip:client_port}
+     * @param server       {@code server_ip:server_port}
+     * @param src          the local side, {@code src_ip:src_port}
+     * @param dst          the remote side
+     * @param nicTraceId   {@code nic_traceid}
+     * @param connState    Zeek {@code conn_state}
+     * @param history      Zeek {@code history}
+     * @param lastChunk    the connection ended with this chunk
+     * @param evicted      the connection was evicted before its end
+     * @param packets      packets of the chunk
+     * @param retrans      packets flagged as retransmissions (plain, fast, spurious) without SYN: a handshake's
+     *                     retransmissions belong to the connection timeout, not to the transfer
+     * @param syns         packets with SYN and without ACK
+     * @param lost         packets flagged {@code lost_segment}
+     * @param zeroWindowTx packets flagged {@code zero_window} sent by {@code src}
+     * @param zeroWindowRx packets flagged {@code zero_window} sent by {@code dst}
+     * @param icmpErrors   ICMP errors quoting the flow
+     * @param icmpLastError the last of them
+     * @param rstAfterNanos first RST after the chunk's first packet, ns (-1 without RST)
+     * @param tcpRtt       {@code tcp_rtt}, ms (-1 unmeasured)
+     */
+    public record L4Fact(EvidenceRef.L4 ref, long timeNanos, long endNanos, Direction direction, String client,
+                         String server, String src, String dst, String nicTraceId, String connState, String history,
+                         boolean lastChunk, boolean evicted, long packets, long retrans, int syns, int lost,
+                         int zeroWindowTx, int zeroWindowRx, int icmpErrors, String icmpLastError,
+                         long rstAfterNanos, double tcpRtt) {
+
+        /** One connection across capture points: {@code nic_traceid} when the SYN was seen, else this record's. */
+        public String connectionKey() {
+            return nicTraceId.equals("0_0") ? "c|" + ref.capturePoint().id() + "|" + ref.innerTraceId()
+                    : "n|" + nicTraceId;
+        }
+
+        /** Key of the connection on this capture point (joins its L4 and L7 records). */
+        public String localKey() {
+            return connectionOnPoint(ref.capturePoint(), ref.innerTraceId());
+        }
+    }
+
+    /**
+     * An exchange on one capture point, for the evidence of the connection it went over.
+     *
+     * @param ref      the L7 record
+     * @param path     its path, null until the path is offered
+     * @param label    e.g. {@code GET /error 500}, {@code dns A web.lab rcode 5}
+     * @param retrans  {@code tx_retrans + rx_retrans}
+     * @param status   how it ended
+     * @param chunkIdMin first chunk holding its packets (-1 unknown)
+     * @param chunkIdMax last such chunk
+     */
+    public record ExchangeNote(EvidenceRef.L7 ref, EvidenceRef.Path path, String label, long retrans,
+                               L7Status status, int chunkIdMin, int chunkIdMax) {
+    }
+
+    public static String connectionOnPoint(EvidenceRef.CapturePoint point, String innerTraceId) {
+        return point.id() + "|" + innerTraceId;
+    }
+
+    public static L4Fact l4(L4Log log, Nic nic) {
+        PacketSeries p = log.packets();
+        int syns = 0;
+        int lost = 0;
+        int zeroTx = 0;
+        int zeroRx = 0;
+        long rst = -1;
+        long last = 0;
+        long retrans = 0;
+        int n = p == null ? 0 : p.size();
+        for (int i = 0; i < n; i++) {
+            int flags = p.flags(i);
+            if ((flags & TcpView.SYN) != 0 && (flags & TcpView.ACK) == 0) {
+                syns++;
+            }
+            if ((flags & TcpView.RST) != 0 && rst < 0) {
+                rst = p.tsOffset(i);
+            }
+            int a = p.analysis(i);
+            if (TcpAnalysisFlag.isRetransmission(a) && (flags & TcpView.SYN) == 0) {
+                retrans++;
+            }
+            if ((a & TcpAnalysisFlag.LOST_SEGMENT.bit()) != 0) {
+                lost++;
+            }
+            if ((a & TcpAnalysisFlag.ZERO_WINDOW.bit()) != 0) {
+                if (p.isTx(i)) {
+                    zeroTx++;
+                } else {
+                    zeroRx++;
+                }
+            }
+            last = Math.max(last, p.tsOffset(i));
+        }
+        return new L4Fact(EvidenceRef.L4.of(log, nic), log.timeNanos(), log.timeNanos() + last, log.direction(),
+                endpoint(log.clientIp(), log.clientPort()), endpoint(log.serverIp(), log.serverPort()),
+                endpoint(log.srcIp(), log.srcPort()), endpoint(log.dstIp(), log.dstPort()), log.nicTraceId(),
+                log.connState(), log.history(), log.lastChunk(), log.evicted(),
+                log.txPackets() + log.rxPackets(), retrans, syns, lost, zeroTx, zeroRx, log.icmpErrors(),
+                log.icmpLastError(), rst, log.tcpRtt());
+    }
+
+    public static ExchangeNote note(L7Log log, Nic nic, EvidenceRef.Path path) {
+        return new ExchangeNote(EvidenceRef.L7.of(log, nic), path, label(log), log.txRetrans() + log.rxRetrans(),
+                log.status(), log.chunkIdMin(), log.chunkIdMax());
+    }
+
+    /** What an exchange was, in a few words: {@code GET /error 500}, {@code dns A web.lab rcode 0}, … */
+    public static String label(L7Log log) {
+        HttpInfo h = log.http();
+        String outcome = log.status() == L7Status.OK ? "" : " " + log.status().name().toLowerCase(Locale.ROOT);
+        if (h != null) {
+            return h.method() + " " + h.path() + (log.status() == L7Status.OK ? " " + h.statusCode() : outcome);
+        }
+        DnsInfo d = log.dns();
+        if (d != null) {
+            return "dns " + d.queryName() + (d.rcode() >= 0 ? " rcode " + d.rcode() : "") + outcome;
+        }
+        String command = log.attributes().get("redis_command");
+        return log.l7Proto() + (command != null ? " " + command : "") + outcome;
+    }
+
+    /** {@code ip:port}, {@code [v6]:port}. */
+    public static String endpoint(String ip, int port) {
+        return (ip.indexOf(':') >= 0 ? "[" + ip + "]" : ip) + ":" + port;
+    }
+
+    /** The address of an {@code ip:port} endpoint. */
+    public static String address(String endpoint) {
+        int colon = endpoint.lastIndexOf(':');
+        String ip = colon < 0 ? endpoint : endpoint.substring(0, colon);
+        return ip.startsWith("[") ? ip.substring(1, ip.length() - 1) : ip;
+    }
+
+    /** Milliseconds with up to three decimals. */
+    public static String ms(long nanos) {
+        return String.format(Locale.ROOT, "%.3f ms", nanos / 1e6).replaceAll("\\.?0+ ms$", " ms");
+    }
+
+    /** A share as a percentage with one decimal. */
+    public static String percent(double share) {
+        return String.format(Locale.ROOT, "%.1f %%", share * 100);
+    }
+}
