@@ -73,19 +73,21 @@ public sealed interface EvidenceRef {
     }
 
     /**
-     * An {@link ExchangePath}: its key, and the time of its first hop's record (the key alone may repeat outside
-     * the correlation window).
+     * An {@link ExchangePath}: its key, the {@code l7_traceid} and time of its first hop's record (the key alone may
+     * repeat outside the correlation window), and the first hop's capture point.
      */
-    record Path(String key, long timeNanos, CapturePoint capturePoint) implements EvidenceRef {
+    record Path(String key, String l7TraceId, long timeNanos, CapturePoint capturePoint) implements EvidenceRef {
         public Path {
             Objects.requireNonNull(key, "key");
+            Objects.requireNonNull(l7TraceId, "l7TraceId");
             Objects.requireNonNull(capturePoint, "capturePoint");
         }
 
-        /** The path's reference; its capture point is the first hop's. */
+        /** The path's reference. */
         public static Path of(ExchangePath path) {
             Hop first = path.hops().get(0);
-            return new Path(path.key(), first.log().timestampNanos(), CapturePoint.of(first.nic()));
+            return new Path(path.key(), first.log().l7TraceId(), first.log().timestampNanos(),
+                    CapturePoint.of(first.nic()));
         }
     }
 }

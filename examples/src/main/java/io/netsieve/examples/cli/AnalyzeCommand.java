@@ -10,9 +10,14 @@ import io.netsieve.core.nic.CapturePoint;
 import io.netsieve.core.nic.CaptureSet;
 import io.netsieve.topology.ExchangeCorrelator;
 import io.netsieve.topology.ExchangePath;
+import io.netsieve.topology.EvidenceStep;
+import io.netsieve.topology.Finding;
+import io.netsieve.topology.FindingKind;
+import io.netsieve.topology.FindingsAnalyzer;
 import io.netsieve.topology.Topology;
 import io.netsieve.topology.TopologyExport;
 import io.netsieve.topology.report.HtmlReport;
+import io.netsieve.topology.report.ReportFinding;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -37,7 +42,9 @@ import java.util.concurrent.Callable;
  * ({@code l4.jsonl}, one {@code bpf_net_l4_log} per line), the L7 records ({@code l7.jsonl}, one
  * {@code bpf_net_l7_log} per exchange per capture point), the exchanges followed across capture points
  * ({@code paths.jsonl}, one per exchange: its hops in order, hop latencies, NAT), the request topology of the
- * whole set ({@code topology.json}, {@code .dot}, {@code .mmd}) and a table on stdout.
+ * whole set ({@code topology.json}, {@code .dot}, {@code .mmd}), the troubleshooting findings ({@code findings.jsonl},
+ * one per line, each with the records that show it; {@link FindingsAnalyzer} at its defaults) and a table on stdout
+ * that ends with the findings' counts.
  */
 @Command(name = "analyze", mixinStandardHelpOptions = true,
         description = "Analyse a capture set (a manifest or plain capture files) and write the results to a folder.")
@@ -97,14 +104,26 @@ final class AnalyzeCommand implements Callable<Integer> {
         long l4Records;
         long l7Records;
         long pathRecords;
+        long findingRecords;
+        Map<FindingKind, Long> findingCounts;
         List<ExchangePath> allPaths = new ArrayList<>();
         String l4File = lp ? "l4.lp" : "l4.jsonl";
         String l7File = lp ? "l7.lp" : "l7.jsonl";
         try (L4JsonLines l4 = new L4JsonLines(out.resolve(l4File), lp);
-             PathJsonLines paths = new PathJsonLines(out.resolve("paths.jsonl"))) {
-            // capture points are read one after another, each from its start: the join waits for the end of input
+             PathJsonLines paths = new PathJsonLines(out.resolve("paths.jsonl"));
+             FindingJsonLines findingLines = new FindingJsonLines(out.resolve("findings.jsonl"))) {
+            // capture points are read one after another, each from its start: the join and the findings' windows
+            // wait for the end of input
+            FindingsAnalyzer findings = FindingsAnalyzer.builder().listener(f -> {
+                        findingLines.onFinding(f);
+                        if (html != null) {
+                            html.addFinding(reportFinding(f));
+                        }
+                    })
+                    .allowedLateness(Duration.ofDays(36_500)).build();
             ExchangeCorrelator correlator = ExchangeCorrelator.builder().listener(path -> {
                         paths.onPath(path);
+                        findings.onPath(path);
                         allPaths.add(path);
                         if (html != null) {
                             html.addPath(path);
@@ -113,6 +132,7 @@ final class AnalyzeCommand implements Callable<Integer> {
                     .allowedLateness(Duration.ofDays(36_500)).build();
             try (L7JsonLines l7 = new L7JsonLines(out.resolve(l7File), lp, (log, nic) -> {
                 correlator.offer(log, nic);
+                findings.onL7(log, nic);
                 if (html != null) {
                     html.addL7(log, nic);
                 }
@@ -120,6 +140,7 @@ final class AnalyzeCommand implements Callable<Integer> {
                 for (CapturePoint point : set.points()) {
                     summaries.add(CapturePointSummary.scan(point, log -> {
                         l4.onL4Log(log);
+                        findings.onL4(log, log.nic());
                         if (html != null) {
                             html.addL4(log, log.nic());
                         }
@@ -129,7 +150,10 @@ final class AnalyzeCommand implements Callable<Integer> {
                 l7Records = l7.written();
             }
             correlator.flush();
+            findings.flush();
             pathRecords = paths.written();
+            findingRecords = findingLines.written();
+            findingCounts = findingLines.counts();
         }
         writeJson(summaries);
         Topology topology = Topology.aggregate(allPaths, Long.MIN_VALUE, Long.MAX_VALUE);
@@ -141,14 +165,27 @@ final class AnalyzeCommand implements Callable<Integer> {
         }
         PrintWriter stdout = spec.commandLine().getOut();
         SummaryTable.print(stdout, summaries);
+        SummaryTable.printFindings(stdout, findingCounts);
         stdout.println("wrote " + out.resolve("summary.json") + ", " + out.resolve(l4File) + " ("
                 + l4Records + " L4 records), " + out.resolve(l7File) + " (" + l7Records + " L7 records) and "
                 + out.resolve("paths.jsonl") + " (" + pathRecords + " exchanges across capture points), "
                 + out.resolve("topology.json") + " (" + topology.nodes().size() + " nodes, " + topology.edges().size()
-                + " edges; also .dot and .mmd)" + (html != null ? ", " + out.resolve("report.html") : ""));
+                + " edges; also .dot and .mmd), " + out.resolve("findings.jsonl") + " (" + findingRecords
+                + " findings)" + (html != null ? ", " + out.resolve("report.html") : ""));
         stdout.flush();
         boolean failed = summaries.stream().anyMatch(s -> s.error() != null);
         return failed ? 1 : 0;
+    }
+
+    /** A finding as the report lists it: each evidence step one line, {@code layer: description (n records)}. */
+    private static ReportFinding reportFinding(Finding f) {
+        List<String> evidence = new ArrayList<>();
+        for (EvidenceStep s : f.evidence()) {
+            int records = s.refs().size() + s.omitted();
+            evidence.add(s.layer().label() + ": " + s.description() + (records == 0 ? ""
+                    : " (" + records + (records == 1 ? " record)" : " records)")));
+        }
+        return new ReportFinding(f.severity().label(), f.kind().label(), f.summary(), evidence);
     }
 
     private void writeJson(List<CapturePointSummary> summaries) throws IOException {

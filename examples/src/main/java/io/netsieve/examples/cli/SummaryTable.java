@@ -3,9 +3,12 @@ package io.netsieve.examples.cli;
 import io.netsieve.core.packet.DecodeOutcome;
 import io.netsieve.core.packet.DecodeStats;
 import io.netsieve.core.packet.Layer;
+import io.netsieve.topology.FindingKind;
 
 import java.io.PrintWriter;
 import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
 
 /** The plain-text summary table printed at the end of {@code analyze}. */
 final class SummaryTable {
@@ -33,6 +36,14 @@ final class SummaryTable {
         }
         out.printf(format, "", "total (" + summaries.size() + " capture points)", "", "", packets, bytes, "",
                 total.count(Layer.TCP), total.count(Layer.UDP), total.count(DecodeOutcome.MALFORMED), flows, "");
+    }
+
+    /** The findings' line under the table: their number, and per kind (in {@link FindingKind} order). */
+    static void printFindings(PrintWriter out, Map<FindingKind, Long> counts) {
+        long total = counts.values().stream().mapToLong(Long::longValue).sum();
+        out.println("findings: " + total + (total == 0 ? "" : " (" + counts.entrySet().stream()
+                .sorted(Map.Entry.comparingByKey())
+                .map(e -> e.getKey().label() + " " + e.getValue()).collect(Collectors.joining(", ")) + ")"));
     }
 
     private static String clip(String s, int width) {

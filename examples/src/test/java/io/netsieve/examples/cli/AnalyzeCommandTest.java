@@ -284,4 +284,86 @@ class AnalyzeCommandTest {
         assertTrue(Files.readString(out.resolve("topology.dot")).startsWith("digraph topology {"));
         assertTrue(Files.readString(out.resolve("topology.mmd")).startsWith("flowchart LR"));
     }
+
+    /**
+     * {@code findings.jsonl} on the bundled lab set: the README's failures — the refused connection to pod-c's port
+     * 8081 and the timed-out one to port 9999 (lab.env), the 500 and the 404 of pod-c's web server, the DNS REFUSED
+     * at pod-d, the SNAT on node1 — one finding each, linked to records that exist in {@code l4.jsonl},
+     * {@code l7.jsonl} and {@code paths.jsonl}; the summary on stdout counts them.
+     */
+    @Test
+    void writesFindingsLinkedToTheRecords(@TempDir Path tmp) throws Exception {
+        Path demo = Path.of("src/main/resources/demo");
+        Path out = tmp.resolve("out");
+        java.io.StringWriter stdout = new java.io.StringWriter();
+        picocli.CommandLine cli = new picocli.CommandLine(new NetSieveCli());
+        cli.setOut(new java.io.PrintWriter(stdout));
+        assertEquals(0, cli.execute("analyze", "--manifest", demo.resolve("captures.tsv").toString(), "--out",
+                out.toString()));
+        ObjectMapper mapper = new ObjectMapper();
+        java.util.Set<String> l4 = new java.util.HashSet<>();
+        for (String line : Files.readAllLines(out.resolve("l4.jsonl"))) {
+            JsonNode r = mapper.readTree(line);
+            l4.add(point(r) + " " + r.get("inner_traceid").asText() + " " + r.get("chunk_id").asInt());
+        }
+        java.util.Map<String, JsonNode> l7 = new java.util.HashMap<>();
+        for (String line : Files.readAllLines(out.resolve("l7.jsonl"))) {
+            JsonNode r = mapper.readTree(line);
+            l7.put(point(r) + " " + r.get("inner_traceid").asText() + " " + r.get("l7_traceid").asText(), r);
+        }
+        java.util.Set<String> paths = new java.util.HashSet<>();
+        for (String line : Files.readAllLines(out.resolve("paths.jsonl"))) {
+            paths.add(mapper.readTree(line).get("l7_traceid").asText());
+        }
+        java.util.Map<String, JsonNode> findings = new java.util.TreeMap<>();
+        List<String> lines = Files.readAllLines(out.resolve("findings.jsonl"));
+        for (String line : lines) {
+            JsonNode f = mapper.readTree(line);
+            String key = f.get("kind").asText() + " " + f.get("subject").get("value").asText();
+            assertTrue(findings.put(key, f) == null, "one finding per kind and subject: " + key);
+            String previous = null;
+            List<String> order = List.of("symptom", "l4", "l7", "topology", "correlation", "related");
+            for (JsonNode step : f.get("evidence")) {
+                String layer = step.get("layer").asText();
+                assertTrue(previous == null || order.indexOf(layer) > order.indexOf(previous), line);
+                previous = layer;
+                for (JsonNode ref : step.get("refs")) {
+                    String p = ref.get("host").asText() + "/" + ref.get("k8s_pod_name").asText() + "/"
+                            + ref.get("nic_name").asText();
+                    switch (ref.get("record").asText()) {
+                        case "bpf_net_l4_log" -> assertTrue(l4.contains(p + " " + ref.get("inner_traceid").asText()
+                                + " " + ref.get("chunk_id").asInt()), "an L4 record of l4.jsonl: " + ref);
+                        case "bpf_net_l7_log" -> assertTrue(l7.containsKey(p + " " + ref.get("inner_traceid")
+                                .asText() + " " + ref.get("l7_traceid").asText()), "an L7 record of l7.jsonl: " + ref);
+                        default -> assertTrue(paths.contains(ref.get("l7_traceid").asText()), "a path: " + ref);
+                    }
+                }
+            }
+        }
+        assertEquals(java.util.Set.of("connection_timeout 198.18.2.10:9999", "connection_refused 198.18.2.10:8081",
+                "http_5xx 198.18.2.10:8080", "http_4xx 198.18.2.10:8080", "http_4xx 198.19.0.10:8080",
+                "dns_failure 198.18.2.11:53", "nat_in_path node1/node1/br0 -> node1/node1/eth1"), findings.keySet());
+        JsonNode refused = findings.get("connection_refused 198.18.2.10:8081");
+        assertEquals("error", refused.get("severity").asText());
+        assertEquals(1, refused.get("count").asInt());
+        JsonNode correlation = refused.get("evidence").get(refused.get("evidence").size() - 1);
+        assertEquals("correlation", correlation.get("layer").asText());
+        assertEquals(8, correlation.get("refs").size(), "the SYN and its RST on the eight NICs from pod-a to pod-c");
+        // the 500's server-side record is GET /error on pod-c
+        JsonNode error = findings.get("http_5xx 198.18.2.10:8080");
+        JsonNode serverRef = null;
+        for (JsonNode step : error.get("evidence")) {
+            if (step.get("layer").asText().equals("l7")) {
+                serverRef = step.get("refs").get(0);
+            }
+        }
+        JsonNode record = l7.get("node2/pod-c/eth0 " + serverRef.get("inner_traceid").asText() + " "
+                + serverRef.get("l7_traceid").asText());
+        assertEquals("/error", record.get("http_path").asText());
+        assertEquals(500, record.get("http_status_code").asInt());
+        String text = stdout.toString();
+        assertTrue(text.contains("findings: 7 (connection_timeout 1, connection_refused 1, http_5xx 1, http_4xx 2, "
+                + "dns_failure 1, nat_in_path 1)"), text);
+        assertTrue(text.contains("findings.jsonl (7 findings)"), text);
+    }
 }

@@ -919,7 +919,7 @@ public final class FindingWindow {
             }
             String translation = String.join(" and ", what);
             String servers = String.join(", ", limit(n.servers, 5));
-            String summary = translation + " between " + edge + " (" + n.count
+            String summary = translation + " between " + name(n.from) + " and " + name(n.to) + " (" + n.count
                     + (n.count == 1 ? " exchange" : " exchanges") + " to " + servers + ")";
             List<EvidenceRef> clientRefs = new ArrayList<>();
             List<EvidenceRef> transport = new ArrayList<>();
@@ -958,7 +958,7 @@ public final class FindingWindow {
                     + ", server " + tr.serverBefore() + ") and at " + name(n.to) + " (client " + tr.clientAfter()
                     + ", server " + tr.serverAfter() + ")", sides);
             st.add(EvidenceLayer.TOPOLOGY, "path " + route(n.paths.get(0)) + "; the translation is between "
-                    + edge, pathRefs);
+                    + name(n.from) + " and " + name(n.to), pathRefs);
             st.add(EvidenceLayer.CORRELATION, "joined across the translation by " + joinKeys(n.paths)
                     + " (TCP seqs survive NAT)", all);
             out.add(new Finding(FindingKind.NAT_IN_PATH, FindingKind.NAT_IN_PATH.severity(), summary,
