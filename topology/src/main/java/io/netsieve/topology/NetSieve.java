@@ -65,6 +65,7 @@ public final class NetSieve {
     private final L4LogCallback onL4Log;
     private final L7LogCallback onL7Log;
     private final ExchangePathListener onPath;
+    private final FindingListener onFinding;
     private final NetSieveListener listener;
 
     private NetSieve(Builder b) {
@@ -78,6 +79,7 @@ public final class NetSieve {
         this.onL4Log = b.onL4Log;
         this.onL7Log = b.onL7Log;
         this.onPath = b.onPath;
+        this.onFinding = b.onFinding;
         this.listener = b.listener != null ? b.listener : new NetSieveListener() { };
     }
 
@@ -90,7 +92,7 @@ public final class NetSieve {
         if (captureSet == null) {
             throw new IllegalStateException("a live NetSieve runs with start()");
         }
-        Run run = new Run();
+        Run run = new Run(Duration.ofDays(36_500));
         ExchangeCorrelator correlator = correlator(run, Duration.ofDays(36_500));
         Map<CapturePoint, CapturePointStats> stats = new LinkedHashMap<>();
         Map<CapturePoint, String> errors = new LinkedHashMap<>();
@@ -120,6 +122,7 @@ public final class NetSieve {
             }
         }
         correlator.flush();
+        run.flushFindings();
         return new RunSummary(stats, errors, correlator.stats(), run.callbackFailures);
     }
 
@@ -150,7 +153,7 @@ public final class NetSieve {
             points.add(new CapturePoint(i, null, li.nic()));
         }
         MultiLiveCapture capture = MultiLiveCapture.open(configs);
-        Run run = new Run();
+        Run run = new Run(Duration.ofSeconds(30));
         ExchangeCorrelator correlator = correlator(run, Duration.ofSeconds(30));
         // the kernel filtered already: no filter in the pipeline
         Pipeline pipeline = new Pipeline(run, correlator, null, nics::get, false);
@@ -160,6 +163,9 @@ public final class NetSieve {
     private ExchangeCorrelator correlator(Run run, Duration lateness) {
         ExchangeCorrelator.Builder cb = ExchangeCorrelator.builder().allowedLateness(lateness)
                 .listener(path -> {
+                    if (run.findings != null) {
+                        run.findings.onPath(path);
+                    }
                     if (onPath != null) {
                         try {
                             onPath.onPath(path);
@@ -263,6 +269,7 @@ public final class NetSieve {
             }
             pipeline.flush();
             correlator.flush();
+            run.flushFindings();
             Map<CapturePoint, CapturePointStats> stats = new LinkedHashMap<>();
             Map<CapturePoint, String> errors = new LinkedHashMap<>();
             for (CapturePoint p : points) {
@@ -307,6 +314,9 @@ public final class NetSieve {
                 Nic nic = nics.apply(log.capturePointId());
                 counts(log.capturePointId()).l7Records++;
                 correlator.offer(log, nic);
+                if (run.findings != null) {
+                    run.findings.onL7(log, nic);
+                }
                 if (onL7Log != null) {
                     try {
                         onL7Log.onL7Log(log, nic);
@@ -317,6 +327,9 @@ public final class NetSieve {
             }).build();
             this.l4 = L4Tracker.builder().config(l4Config).nics(nics).listener(log -> {
                 counts(log.capturePointId()).l4Records++;
+                if (run.findings != null) {
+                    run.findings.onL4(log, nics.apply(log.capturePointId()));
+                }
                 if (onL4Log != null) {
                     try {
                         onL4Log.onL4Log(log, nics.apply(log.capturePointId()));
@@ -383,6 +396,25 @@ public final class NetSieve {
     /** Per run: the callback failures (runs are independent; a run is on one thread). */
     private final class Run {
         long callbackFailures;
+        /** The troubleshooting findings of this run, when a finding callback is set. */
+        final FindingsAnalyzer findings;
+
+        Run(Duration lateness) {
+            findings = onFinding == null ? null : FindingsAnalyzer.builder().allowedLateness(lateness)
+                    .listener(f -> {
+                        try {
+                            onFinding.onFinding(f);
+                        } catch (RuntimeException e) {
+                            failed("onFinding", e);
+                        }
+                    }).build();
+        }
+
+        void flushFindings() {
+            if (findings != null) {
+                findings.flush();
+            }
+        }
 
         void failed(String callback, RuntimeException e) {
             callbackFailures++;
@@ -423,6 +455,7 @@ public final class NetSieve {
         private L7LogCallback onL7Log;
         private ExchangePathListener onPath;
         private NetSieveListener listener;
+        private FindingListener onFinding;
 
         private Builder() {
         }
@@ -512,6 +545,13 @@ public final class NetSieve {
         public Builder onExchangePath(ExchangePathListener callback) {
             once(onPath != null, "onExchangePath");
             onPath = Objects.requireNonNull(callback, "callback");
+            return this;
+        }
+
+        /** Troubleshooting findings ({@link FindingsAnalyzer} with its default thresholds), each when its window closes. */
+        public Builder onFinding(FindingListener callback) {
+            once(onFinding != null, "onFinding");
+            onFinding = Objects.requireNonNull(callback, "callback");
             return this;
         }
 

@@ -55,6 +55,19 @@ class NetSieveTest {
     }
 
     @Test
+    void findingsReachTheirCallback() throws Exception {
+        CaptureSet set = CaptureManifest.read(DEMO);
+        List<Finding> findings = new ArrayList<>();
+        NetSieve.builder().captureSet(set).onFinding(findings::add).build().run();
+        // the demo README's failures: a refused and a timed-out connection, GET /error's 500, the DNS REFUSED
+        List<FindingKind> kinds = findings.stream().map(Finding::kind).toList();
+        for (FindingKind k : List.of(FindingKind.CONNECTION_REFUSED, FindingKind.CONNECTION_TIMEOUT,
+                FindingKind.HTTP_5XX, FindingKind.DNS_FAILURE)) {
+            assertTrue(kinds.contains(k), k + " in " + kinds);
+        }
+    }
+
+    @Test
     void aFilterKeepsWhatTsharksEquivalentKeeps() throws Exception {
         Prerequisites.requireCommand("tshark");
         CaptureSet set = CaptureManifest.read(DEMO);
