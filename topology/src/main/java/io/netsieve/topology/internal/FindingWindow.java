@@ -858,31 +858,17 @@ public final class FindingWindow {
                     + worst.verdict().samples() + " earlier exchanges (" + s.count + (s.count == 1 ? " outlier)"
                     : " outliers)");
             List<ExchangePath> paths = s.outliers.stream().map(Outlier::path).distinct().toList();
-            List<EvidenceRef> clientRefs = new ArrayList<>();
-            List<EvidenceRef> transport = new ArrayList<>();
-            List<EvidenceRef> hopRefs = new ArrayList<>();
-            List<EvidenceRef> pathRefs = new ArrayList<>();
-            List<EvidenceRef> all = new ArrayList<>();
-            long first = Long.MAX_VALUE;
-            long last = Long.MIN_VALUE;
+            EdgeEvidence ev = new EdgeEvidence();
             for (Outlier o : s.outliers) {
-                ExchangePath p = o.path();
-                clientRefs.add(EvidenceRef.L7.of(p.hops().get(0).log(), p.hops().get(0).nic()));
-                pathRefs.add(EvidenceRef.Path.of(p));
-                for (int i = o.hop(); i <= o.hop() + 1; i++) {
-                    Hop h = p.hops().get(i);
-                    hopRefs.add(EvidenceRef.L7.of(h.log(), h.nic()));
-                    for (L4Fact f : index.get(EvidenceRef.CapturePoint.of(h.nic()), h.log().innerTraceId())
-                            .chunks(h.log().chunkIdMin(), h.log().chunkIdMax())) {
-                        transport.add(f.ref());
-                    }
-                }
-                for (Hop h : p.hops()) {
-                    all.add(EvidenceRef.L7.of(h.log(), h.nic()));
-                    first = Math.min(first, h.log().timestampNanos());
-                    last = Math.max(last, h.log().timestampNanos() + Math.max(0, h.log().latencyNanos()));
-                }
+                ev.add(index, o.path(), o.hop());
             }
+            List<EvidenceRef> clientRefs = ev.clientRefs;
+            List<EvidenceRef> transport = ev.transport;
+            List<EvidenceRef> hopRefs = ev.sides;
+            List<EvidenceRef> pathRefs = ev.pathRefs;
+            List<EvidenceRef> all = ev.all;
+            long first = ev.first;
+            long last = ev.last;
             Steps st = new Steps();
             st.add(EvidenceLayer.SYMPTOM, "exchanges through " + edge + " took longer than usual", clientRefs);
             if (!transport.isEmpty()) {
@@ -899,6 +885,38 @@ public final class FindingWindow {
             out.add(new Finding(FindingKind.SLOW_HOP, FindingKind.SLOW_HOP.severity(), summary,
                     new FindingSubject(FindingSubject.Type.EDGE, s.from + " -> " + s.to), first, last, s.count,
                     st.steps));
+        }
+    }
+
+    /**
+     * The references of paths that share an edge (hop {@code from} to {@code from + 1}): each path's client record and
+     * key, the two hops' records and their L4 chunks, every hop's record, and the time range they cover.
+     */
+    private static final class EdgeEvidence {
+        final List<EvidenceRef> clientRefs = new ArrayList<>();
+        final List<EvidenceRef> transport = new ArrayList<>();
+        final List<EvidenceRef> sides = new ArrayList<>();
+        final List<EvidenceRef> pathRefs = new ArrayList<>();
+        final List<EvidenceRef> all = new ArrayList<>();
+        long first = Long.MAX_VALUE;
+        long last = Long.MIN_VALUE;
+
+        void add(FindingIndex index, ExchangePath p, int from) {
+            clientRefs.add(EvidenceRef.L7.of(p.hops().get(0).log(), p.hops().get(0).nic()));
+            pathRefs.add(EvidenceRef.Path.of(p));
+            for (int i = from; i <= from + 1; i++) {
+                Hop h = p.hops().get(i);
+                sides.add(EvidenceRef.L7.of(h.log(), h.nic()));
+                for (L4Fact f : index.get(EvidenceRef.CapturePoint.of(h.nic()), h.log().innerTraceId())
+                        .chunks(h.log().chunkIdMin(), h.log().chunkIdMax())) {
+                    transport.add(f.ref());
+                }
+            }
+            for (Hop h : p.hops()) {
+                all.add(EvidenceRef.L7.of(h.log(), h.nic()));
+                first = Math.min(first, h.log().timestampNanos());
+                last = Math.max(last, h.log().timestampNanos() + Math.max(0, h.log().latencyNanos()));
+            }
         }
     }
 
@@ -921,32 +939,19 @@ public final class FindingWindow {
             String servers = String.join(", ", limit(n.servers, 5));
             String summary = translation + " between " + name(n.from) + " and " + name(n.to) + " (" + n.count
                     + (n.count == 1 ? " exchange" : " exchanges") + " to " + servers + ")";
-            List<EvidenceRef> clientRefs = new ArrayList<>();
-            List<EvidenceRef> transport = new ArrayList<>();
-            List<EvidenceRef> sides = new ArrayList<>();
-            List<EvidenceRef> pathRefs = new ArrayList<>();
-            List<EvidenceRef> all = new ArrayList<>();
-            long first = Long.MAX_VALUE;
-            long last = Long.MIN_VALUE;
+            EdgeEvidence ev = new EdgeEvidence();
             for (ExchangePath p : n.paths) {
-                clientRefs.add(EvidenceRef.L7.of(p.hops().get(0).log(), p.hops().get(0).nic()));
-                pathRefs.add(EvidenceRef.Path.of(p));
                 AddressTranslation pt = p.translations().stream().filter(x -> EvidenceRef.CapturePoint
                         .of(p.hops().get(x.afterHop()).nic()).id().equals(n.to)).findFirst().orElse(tr);
-                for (int i = pt.afterHop() - 1; i <= pt.afterHop(); i++) {
-                    Hop h = p.hops().get(i);
-                    sides.add(EvidenceRef.L7.of(h.log(), h.nic()));
-                    for (L4Fact f : index.get(EvidenceRef.CapturePoint.of(h.nic()), h.log().innerTraceId())
-                            .chunks(h.log().chunkIdMin(), h.log().chunkIdMax())) {
-                        transport.add(f.ref());
-                    }
-                }
-                for (Hop h : p.hops()) {
-                    all.add(EvidenceRef.L7.of(h.log(), h.nic()));
-                    first = Math.min(first, h.log().timestampNanos());
-                    last = Math.max(last, h.log().timestampNanos() + Math.max(0, h.log().latencyNanos()));
-                }
+                ev.add(index, p, pt.afterHop() - 1);
             }
+            List<EvidenceRef> clientRefs = ev.clientRefs;
+            List<EvidenceRef> transport = ev.transport;
+            List<EvidenceRef> sides = ev.sides;
+            List<EvidenceRef> pathRefs = ev.pathRefs;
+            List<EvidenceRef> all = ev.all;
+            long first = ev.first;
+            long last = ev.last;
             Steps st = new Steps();
             st.add(EvidenceLayer.SYMPTOM, "exchanges to " + servers + " change addresses on the way: "
                     + translation, clientRefs);
