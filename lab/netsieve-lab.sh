@@ -10,15 +10,24 @@
 # Topology (IPv4 from 198.18.0.0/15 only; IPv6 ULA fd00:198:18::/48):
 #
 #   pod-a (client) ─┐                                 ┌─ pod-c (web: HTTP/1.1 :8080, h2c :80)
-#   198.18.1.10     ├ br0 node1 eth0 ══ eth0 node2 br0 ┤   198.18.2.10
+#   198.18.1.10     ├ br0 node1 eth0 ══ eth0 node2 br0 ┤   198.18.2.10, over VXLAN only: 198.18.4.10
 #   pod-b (client) ─┘ 198.18.1.1  198.18.0.1/30 .2     └─ pod-d (redis :6379, dnsmasq :53)
-#   198.18.1.11          │ eth1 198.19.0.1 (SNAT, MASQUERADE)  198.18.2.11
+#   198.18.1.11          │    vxlan0 ┄┄┄┄┄┄┄ vxlan0        198.18.2.11, over VXLAN only: 198.18.4.11
+#                        │    198.18.5.1/30  .2 (VNI 42, UDP 4789, underlay: the eth0 link above)
+#                        │ eth1 198.19.0.1 (SNAT, MASQUERADE)
 #                        └── ext eth0 198.19.0.10 (HTTP :8080; no route back to the pod networks)
 #
 # Pods hang off their node's bridge by veth pairs (pod side eth0, node side veth-<pod>); the nodes route the pod
 # networks to each other over the node link; traffic from pods to the external host is masqueraded by node1.
+# VXLAN node link: vxlan0 on each node (VNI 42, UDP 4789, local/remote the node link's 198.18.0.1/.2) carries a
+# second pod network of node2, 198.18.4.0/24 and fd00:198:18:4::/64 (pod-c .10, pod-d .11, node2 br0 .1): node1
+# routes it via vxlan0, node2 routes the answers from it back via vxlan0 (source policy routing, table 42). A
+# request to it crosses pod NIC, veth, br0, vxlan0 (plain frame), eth0 (VXLAN-encapsulated), eth0, vxlan0, br0,
+# veth, pod NIC; everything else keeps the plain routed node link.
 # pod-c's h2c server is nghttpx (HTTP/2 over cleartext: prior knowledge and the HTTP/1.1 Upgrade) in front of its
 # HTTP/1.1 server, so its answers are those of lab/http_server.py.
+# Captures: all 16 NICs (pods' eth0, node veths, bridges, eth0, node1 eth1, vxlan0 of both nodes, ext eth0) with
+# nanosecond timestamps.
 # Nothing is connected to the machine's real interfaces. Needs root, iproute2, iptables, tcpdump, python3, curl,
 # redis-server, redis-cli, dnsmasq, nghttp and nghttpx (Debian: nghttp2-client, nghttp2-proxy).
 set -euo pipefail
@@ -117,6 +126,29 @@ n "$N1" ip -6 route add fd00:198:18:2::/64 via fd00:198:18::2
 n "$N2" ip route add 198.18.1.0/24 via 198.18.0.1
 n "$N2" ip -6 route add fd00:198:18:1::/64 via fd00:198:18::1
 
+# VXLAN node link over the node link above (underlay 198.18.0.1 <-> 198.18.0.2), carrying node2's second pod
+# network 198.18.4.0/24, fd00:198:18:4::/64 (secondary addresses of pod-c and pod-d)
+for node in "$N1" "$N2"; do
+  if [ "$node" = "$N1" ]; then local4=198.18.0.1 remote4=198.18.0.2 o=1; else local4=198.18.0.2 remote4=198.18.0.1 o=2; fi
+  n "$node" ip link add vxlan0 type vxlan id 42 local "$local4" remote "$remote4" dstport 4789 dev eth0
+  n "$node" ip addr add "198.18.5.$o/30" dev vxlan0
+  n "$node" ip addr add "fd00:198:18:5::$o/64" dev vxlan0 nodad
+  n "$node" ip link set vxlan0 up
+done
+n "$N2" ip addr add 198.18.4.1/24 dev br0
+n "$N2" ip addr add fd00:198:18:4::1/64 dev br0 nodad
+n "$C" ip addr add 198.18.4.10/24 dev eth0
+n "$C" ip addr add fd00:198:18:4::10/64 dev eth0 nodad
+n "$D" ip addr add 198.18.4.11/24 dev eth0
+n "$D" ip addr add fd00:198:18:4::11/64 dev eth0 nodad
+n "$N1" ip route add 198.18.4.0/24 via 198.18.5.2 dev vxlan0
+n "$N1" ip -6 route add fd00:198:18:4::/64 via fd00:198:18:5::2 dev vxlan0
+# answers from the VXLAN pod network go back the way their requests came (not over the plain node link)
+n "$N2" ip rule add from 198.18.4.0/24 lookup 42 pref 100
+n "$N2" ip -6 rule add from fd00:198:18:4::/64 lookup 42 pref 100
+n "$N2" ip route add 198.18.1.0/24 via 198.18.5.1 dev vxlan0 table 42
+n "$N2" ip -6 route add fd00:198:18:1::/64 via fd00:198:18:5::1 dev vxlan0 table 42
+
 # external host behind SNAT
 ip link add eth1 netns "$N1" type veth peer name eth0 netns "$X"
 n "$N1" ip addr add 198.19.0.1/24 dev eth1
@@ -128,11 +160,12 @@ n "$N1" iptables -t nat -A POSTROUTING -o eth1 -j MASQUERADE
 # servers
 n "$C" python3 "$here/http_server.py" :: 8080 >"$logs/http-c.log" 2>&1 & pids+=($!)
 n "$X" python3 "$here/http_server.py" 198.19.0.10 8080 >"$logs/http-ext.log" 2>&1 & pids+=($!)
-n "$D" redis-server --bind 198.18.2.11 --port 6379 --save '' --appendonly no --protected-mode no \
+n "$D" redis-server --bind 198.18.2.11 198.18.4.11 --port 6379 --save '' --appendonly no --protected-mode no \
   --dir "$logs" --logfile "$logs/redis.log" >/dev/null 2>&1 & pids+=($!)
-n "$D" dnsmasq --keep-in-foreground --no-resolv --no-hosts --bind-interfaces --listen-address=198.18.2.11 \
+n "$D" dnsmasq --keep-in-foreground --no-resolv --no-hosts --bind-interfaces --listen-address=198.18.2.11,198.18.4.11 \
   --port=53 --no-dhcp-interface=eth0 --pid-file="$logs/dnsmasq.pid" --user=root --log-facility="$logs/dnsmasq.log" \
   --address=/web.lab/198.18.2.10 --host-record=redis.lab,198.18.2.11,fd00:198:18:2::11 \
+  --host-record=web-vxlan.lab,198.18.4.10,fd00:198:18:4::10 \
   --txt-record=lab,"netsieve lab" >/dev/null 2>&1 & pids+=($!)
 # h2c (prior knowledge and HTTP/1.1 Upgrade) on :80, IPv4 and IPv6, proxied to the HTTP/1.1 server on the pod's lo
 n "$C" nghttpx --conf=/dev/null --frontend='*,80;no-tls' --backend='127.0.0.1,8080' --workers=1 --single-process \
@@ -144,6 +177,10 @@ ready 50 n "$A" curl -s -m 1 -o /dev/null http://198.19.0.10:8080/
 ready 50 n "$A" curl -sf -m 1 --http2-prior-knowledge -o /dev/null http://198.18.2.10/
 ready 50 n "$A" redis-cli -h 198.18.2.11 ping
 ready 50 n "$A" python3 "$here/dns_query.py" 198.18.2.11 web.lab
+ready 50 n "$B" curl -s -m 1 -o /dev/null http://198.18.4.10:8080/                  # over VXLAN
+ready 50 n "$B" curl -s -m 1 -g -o /dev/null "http://[fd00:198:18:4::10]:8080/"
+ready 50 n "$A" python3 "$here/dns_query.py" 198.18.4.11 web-vxlan.lab
+ready 50 n "$B" redis-cli -h 198.18.4.11 ping
 sleep 0.5 # let the readiness connections finish closing before the capture starts
 fi
 
@@ -161,12 +198,12 @@ nics=(
   "$A eth0 pod-a-eth0" "$B eth0 pod-b-eth0" "$C eth0 pod-c-eth0" "$D eth0 pod-d-eth0"
   "$N1 veth-a node1-veth-a" "$N1 veth-b node1-veth-b" "$N1 br0 node1-br0" "$N1 eth0 node1-eth0"
   "$N1 eth1 node1-eth1" "$N2 veth-c node2-veth-c" "$N2 veth-d node2-veth-d" "$N2 br0 node2-br0"
-  "$N2 eth0 node2-eth0" "$X eth0 ext-eth0"
+  "$N2 eth0 node2-eth0" "$X eth0 ext-eth0" "$N1 vxlan0 node1-vxlan0" "$N2 vxlan0 node2-vxlan0"
 )
 cap_pids=()
 for entry in "${nics[@]}"; do
   read -r ns ifc stem <<<"$entry"
-  n "$ns" tcpdump -i "$ifc" -n -U --immediate-mode -w "$out/$stem.pcap" 2>"$tmp/$stem.err" &
+  n "$ns" tcpdump -i "$ifc" -n -U --immediate-mode --time-stamp-precision=nano -w "$out/$stem.pcap" 2>"$tmp/$stem.err" &
   cap_pids+=($!); pids+=($!)
 done
 for entry in "${nics[@]}"; do
@@ -192,6 +229,11 @@ n "$B" timeout 5 nghttp -n -u -t 4 "$h2c/?h2=upgrade" "$h2c/h2-upgrade-missing" 
 n "$A" curl -s -m 5 --http2 -o /dev/null -o /dev/null "$h2c/?h2=curl-upgrade" "$h2c/h2-curl-missing"  # the same
 # (one request: curl 7.88 sends no second request on a reused prior-knowledge connection)
 n "$B" curl -s -m 5 -g --http2-prior-knowledge -o /dev/null "http://[fd00:198:18:2::10]/?h2=curl-prior6"  # IPv6
+# over the VXLAN node link (node2's second pod network): HTTP/1.1 over IPv4 and IPv6, DNS, Redis
+n "$B" curl -s -m 5 -o /dev/null "http://198.18.4.10:8080/?via=vxlan"
+n "$B" curl -s -m 5 -g -o /dev/null "http://[fd00:198:18:4::10]:8080/?via=vxlan6"
+n "$A" python3 "$here/dns_query.py" 198.18.4.11 web-vxlan.lab A
+n "$B" redis-cli -h 198.18.4.11 ping >/dev/null
 n "$B" redis-cli -h 198.18.2.11 set lab:key netsieve >/dev/null
 n "$B" redis-cli -h 198.18.2.11 get lab:key >/dev/null
 printf '*1\r\n$4\r\nPING\r\n*3\r\n$3\r\nSET\r\n$7\r\nlab:cnt\r\n$1\r\n0\r\n*2\r\n$4\r\nINCR\r\n$7\r\nlab:cnt\r\n*2\r\n$3\r\nGET\r\n$7\r\nlab:cnt\r\n' \
@@ -221,8 +263,10 @@ listening() {
   }
   row pod-a-eth0.pcap node1 eth0 virtual pod-a client 198.18.1.10,fd00:198:18:1::10 "$A" eth0 pod-a
   row pod-b-eth0.pcap node1 eth0 virtual pod-b client 198.18.1.11,fd00:198:18:1::11 "$B" eth0 pod-b
-  row pod-c-eth0.pcap node2 eth0 virtual pod-c web 198.18.2.10,fd00:198:18:2::10 "$C" eth0 pod-c
-  row pod-d-eth0.pcap node2 eth0 virtual pod-d redis 198.18.2.11,fd00:198:18:2::11 "$D" eth0 pod-d
+  row pod-c-eth0.pcap node2 eth0 virtual pod-c web 198.18.2.10,fd00:198:18:2::10,198.18.4.10,fd00:198:18:4::10 \
+    "$C" eth0 pod-c
+  row pod-d-eth0.pcap node2 eth0 virtual pod-d redis 198.18.2.11,fd00:198:18:2::11,198.18.4.11,fd00:198:18:4::11 \
+    "$D" eth0 pod-d
   row node1-veth-a.pcap node1 veth-a virtual "" "" "" "$N1" veth-a node1
   row node1-veth-b.pcap node1 veth-b virtual "" "" "" "$N1" veth-b node1
   row node1-br0.pcap node1 br0 bridge "" "" 198.18.1.1,fd00:198:18:1::1 "$N1" br0 node1
@@ -230,9 +274,11 @@ listening() {
   row node1-eth1.pcap node1 eth1 physical "" "" 198.19.0.1 "$N1" eth1 node1
   row node2-veth-c.pcap node2 veth-c virtual "" "" "" "$N2" veth-c node2
   row node2-veth-d.pcap node2 veth-d virtual "" "" "" "$N2" veth-d node2
-  row node2-br0.pcap node2 br0 bridge "" "" 198.18.2.1,fd00:198:18:2::1 "$N2" br0 node2
+  row node2-br0.pcap node2 br0 bridge "" "" 198.18.2.1,fd00:198:18:2::1,198.18.4.1,fd00:198:18:4::1 "$N2" br0 node2
   row node2-eth0.pcap node2 eth0 physical "" "" 198.18.0.2,fd00:198:18::2 "$N2" eth0 node2
   row ext-eth0.pcap ext eth0 physical "" "" 198.19.0.10 "$X" eth0 ext
+  row node1-vxlan0.pcap node1 vxlan0 virtual "" "" 198.18.5.1,fd00:198:18:5::1 "$N1" vxlan0 node1
+  row node2-vxlan0.pcap node2 vxlan0 virtual "" "" 198.18.5.2,fd00:198:18:5::2 "$N2" vxlan0 node2
 } >"$out/captures.tsv"
 
 cat >"$out/lab.env" <<EOF
@@ -240,6 +286,7 @@ cat >"$out/lab.env" <<EOF
 POD_A=198.18.1.10
 POD_A6=fd00:198:18:1::10
 POD_B=198.18.1.11
+POD_B6=fd00:198:18:1::11
 POD_C=198.18.2.10
 POD_C6=fd00:198:18:2::10
 POD_D=198.18.2.11
@@ -253,6 +300,13 @@ REFUSED_PORT=8081
 TIMEOUT_PORT=9999
 REDIS_PORT=6379
 DNS_PORT=53
+POD_C_VXLAN=198.18.4.10
+POD_C6_VXLAN=fd00:198:18:4::10
+POD_D_VXLAN=198.18.4.11
+NODE1_VXLAN=198.18.5.1
+NODE2_VXLAN=198.18.5.2
+VXLAN_VNI=42
+VXLAN_PORT=4789
 EOF
 failed=0
 echo "netsieve-lab: recorded ${#nics[@]} NICs into $out"

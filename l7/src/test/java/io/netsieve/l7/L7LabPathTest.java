@@ -18,7 +18,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 /**
  * Every HTTP/1.x and HTTP/2 (h2c) request, Redis command and DNS query the lab's clients send (lab/netsieve-lab.sh,
  * its "clients" section, and lab/http_server.py for the answers, also behind the h2c proxy) is found, with the right
- * method/path/status, command or name/type/rcode, on every capture point of its path through the two-node lab.
+ * method/path/status, command or name/type/rcode, on every capture point of its path through the two-node lab
+ * (over the VXLAN node link too: on vxlan0 and, encapsulated, on the nodes' eth0).
  */
 class L7LabPathTest {
     private static final List<String> A_TO_C = List.of("pod-a-eth0", "node1-veth-a", "node1-br0", "node1-eth0",
@@ -33,10 +34,21 @@ class L7LabPathTest {
     private static final List<String> A_TO_EXT = List.of("pod-a-eth0", "node1-veth-a", "node1-br0", "node1-eth1",
             "ext-eth0");
 
+    /** Over the VXLAN node link (node2's second pod network): vxlan0 of both nodes, encapsulated on the eth0s. */
+    private static final List<String> B_TO_C_VXLAN = List.of("pod-b-eth0", "node1-veth-b", "node1-br0",
+            "node1-vxlan0", "node1-eth0", "node2-eth0", "node2-vxlan0", "node2-br0", "node2-veth-c", "pod-c-eth0");
+    private static final List<String> A_TO_D_VXLAN = List.of("pod-a-eth0", "node1-veth-a", "node1-br0",
+            "node1-vxlan0", "node1-eth0", "node2-eth0", "node2-vxlan0", "node2-br0", "node2-veth-d", "pod-d-eth0");
+    private static final List<String> B_TO_D_VXLAN = List.of("pod-b-eth0", "node1-veth-b", "node1-br0",
+            "node1-vxlan0", "node1-eth0", "node2-eth0", "node2-vxlan0", "node2-br0", "node2-veth-d", "pod-d-eth0");
+
     private static final String WEB = "198.18.2.10";
     private static final String WEB6 = "fd00:198:18:2::10";
     private static final String EXT = "198.19.0.10";
     private static final String DNS = "198.18.2.11";
+    private static final String WEB_VXLAN = "198.18.4.10";
+    private static final String WEB6_VXLAN = "fd00:198:18:4::10";
+    private static final String DNS_VXLAN = "198.18.4.11";
 
     private record Sent(String what, List<String> path) {
     }
@@ -76,6 +88,11 @@ class L7LabPathTest {
         s.add(new Sent(dns("lab", 16, "0"), B_TO_D));
         // dnsmasq has no upstream: an error rcode (which one is dnsmasq's choice)
         s.add(new Sent(dns("nowhere.invalid", 1, "error"), B_TO_D));
+        // over the VXLAN node link
+        s.add(new Sent(http(WEB_VXLAN, "GET", "/?via=vxlan", 200), B_TO_C_VXLAN));
+        s.add(new Sent(http(WEB6_VXLAN, "GET", "/?via=vxlan6", 200), B_TO_C_VXLAN));
+        s.add(new Sent("dns " + DNS_VXLAN + " web-vxlan.lab type 1 rcode 0", A_TO_D_VXLAN));
+        s.add(new Sent("redis " + DNS_VXLAN + " PING", B_TO_D_VXLAN));
         return s;
     }
 

@@ -24,7 +24,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * The library's own live capture on all 14 NICs of the lab at once (each in its namespace), running while the
+ * The library's own live capture on all 16 NICs of the lab at once (each in its namespace), running while the
  * lab's tcpdumps record the same traffic: on every NIC, tcpdump's packets appear in ours, byte for byte, in order.
  */
 class LabLiveCaptureTest {
@@ -38,7 +38,8 @@ class LabLiveCaptureTest {
             String[][] nics = {
                     {"pod-a", "eth0"}, {"pod-b", "eth0"}, {"pod-c", "eth0"}, {"pod-d", "eth0"},
                     {"node1", "veth-a"}, {"node1", "veth-b"}, {"node1", "br0"}, {"node1", "eth0"}, {"node1", "eth1"},
-                    {"node2", "veth-c"}, {"node2", "veth-d"}, {"node2", "br0"}, {"node2", "eth0"}, {"ext", "eth0"}};
+                    {"node2", "veth-c"}, {"node2", "veth-d"}, {"node2", "br0"}, {"node2", "eth0"}, {"ext", "eth0"},
+                    {"node1", "vxlan0"}, {"node2", "vxlan0"}};
             List<LiveCaptureConfig> configs = new ArrayList<>();
             for (int i = 0; i < nics.length; i++) {
                 configs.add(LiveCaptureConfig.builder(nics[i][1]).netns(prefix + "-" + nics[i][0])

@@ -40,7 +40,7 @@ class LabRecordTest {
     @Test
     void manifestDescribesEveryNicAndEveryFileReads() throws Exception {
         CaptureSet set = CaptureManifest.read(lab.manifest());
-        assertEquals(14, set.size());
+        assertEquals(16, set.size()); // 14 NICs and the two nodes' vxlan0
         long pods = set.points().stream().filter(p -> !p.nic().podName().isEmpty()).count();
         assertEquals(4, pods);
         assertEquals(2, set.points().stream().filter(p -> p.nic().kind() == NicKind.BRIDGE).count());

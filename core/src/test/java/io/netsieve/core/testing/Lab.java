@@ -11,9 +11,10 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * The project's namespace lab ({@code lab/netsieve-lab.sh}) for integration tests: two nodes with bridges and pods,
- * a node link, an external host behind SNAT, HTTP/1.1, h2c (prior knowledge and Upgrade), Redis and DNS servers and
- * clients, a refused and a timed-out connection, every NIC captured at once. {@link #shared()} records it once per
- * test JVM; {@link #record(Path)} records a fresh one.
+ * a routed node link and a VXLAN link over it (vxlan0, VNI 42, carrying node2's second pod network), an external
+ * host behind SNAT, HTTP/1.1, h2c (prior knowledge and Upgrade), Redis and DNS servers and clients, a refused and a
+ * timed-out connection, every NIC (16, the vxlan0s included) captured at once with nanosecond timestamps.
+ * {@link #shared()} records it once per test JVM; {@link #record(Path)} records a fresh one.
  */
 public final class Lab {
     private static Lab shared;

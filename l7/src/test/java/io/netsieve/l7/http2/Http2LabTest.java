@@ -109,7 +109,7 @@ class Http2LabTest {
         try (Stream<Path> s = Files.list(lab.dir())) {
             files = s.filter(p -> p.toString().endsWith(".pcap")).sorted().toList();
         }
-        assertEquals(14, files.size(), "the lab's capture points");
+        assertEquals(16, files.size(), "the lab's capture points");
         Map<String, View> tshark = new HashMap<>();
         Map<String, View> ours = new HashMap<>();
         int connections = 0;
