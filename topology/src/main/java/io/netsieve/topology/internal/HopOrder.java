@@ -21,9 +21,13 @@ import java.util.Map;
 /**
  * Orders the observations of one exchange client to server and names their roles (reference §6). Hosts are placed
  * first: the client's host (the host of the NIC holding the client's address, as that NIC saw it), then any other
- * host by its earliest request time, then the server's host; within a host, capture points follow the request's
- * first byte (one clock per host), ties broken by the NIC's kind (pod side, bridge, uplink on the client's host;
- * the reverse on the server's). Then latencies between consecutive hops and address translations.
+ * host by its earliest request time, then the server's host; when only one end's NIC was captured, the first host
+ * (the other end missing: the last host) stands for the missing end's host. Within a host, capture points follow
+ * the request's first byte (one clock per host), ties broken by the NIC's kind (pod side, veth, bridge, overlay
+ * device such as vxlan0, uplink on the client's host; the reverse on the server's). Ties are real: the kernel stamps a
+ * received frame once, so a bridge or a VXLAN device that receives the frame its port or underlay NIC received
+ * (same namespace) can show exactly the same time. Then latencies between consecutive hops and address
+ * translations.
  */
 public final class HopOrder {
     private HopOrder() {
@@ -76,6 +80,16 @@ public final class HopOrder {
         if (serverHost != null && !serverHost.equals(clientHost)) {
             hosts.remove(serverHost);
             hosts.add(serverHost);
+        }
+        // One end's NIC not captured (that end is N/A) while the other's is, over several hosts: the request began
+        // on the first host (it is the client's) or ended on the last (the server's). Without this, leaving out a
+        // pod's NIC would turn its node's NICs into gateways and order their equal-time records the wrong way.
+        if (hosts.size() > 1) {
+            if (clientHost == null && serverHost != null && !hosts.get(0).equals(serverHost)) {
+                clientHost = hosts.get(0);
+            } else if (serverHost == null && clientHost != null) {
+                serverHost = hosts.get(hosts.size() - 1);
+            }
         }
         List<Hop> hops = new ArrayList<>();
         List<Observation> ordered = new ArrayList<>();
@@ -178,12 +192,19 @@ public final class HopOrder {
         }
     }
 
-    /** Client side order within a host: the pod's own NIC, host-side veth, bridge, uplink. */
+    /**
+     * Client side order within a host: the pod's own NIC, host-side veth (a virtual NIC without addresses: a bridge
+     * port), bridge, a virtual NIC with addresses of its own (a routed overlay device such as vxlan0: the request
+     * leaves through it after routing, before its encapsulated form leaves through the uplink), uplink.
+     */
     private static int kindRank(Nic nic) {
         if (!nic.podName().isEmpty()) {
             return 0;
         }
         NicKind k = nic.kind();
-        return k == NicKind.VIRTUAL ? 1 : k == NicKind.BRIDGE ? 2 : 3;
+        if (k == NicKind.VIRTUAL) {
+            return nic.localAddresses().isEmpty() ? 1 : 3;
+        }
+        return k == NicKind.BRIDGE ? 2 : 4;
     }
 }
