@@ -85,7 +85,12 @@ final class HttpTshark {
         return comma < 0 ? s : s.substring(0, comma);
     }
 
+    /**
+     * The packet's innermost address: tshark lists every IP layer's (a VXLAN frame has the underlay's first), and an
+     * IPv6 address over the lab's IPv4 underlay is the inner one.
+     */
     private static String ip(String v4, String v6) throws Exception {
-        return InetAddress.getByName(v4.isEmpty() ? v6 : v4).getHostAddress();
+        String all = v6.isEmpty() ? v4 : v6;
+        return InetAddress.getByName(all.substring(all.lastIndexOf(',') + 1)).getHostAddress();
     }
 }
