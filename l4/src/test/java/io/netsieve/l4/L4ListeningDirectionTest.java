@@ -3,6 +3,7 @@ package io.netsieve.l4;
 import io.netsieve.core.nic.ListeningSockets;
 import io.netsieve.core.nic.Nic;
 import io.netsieve.core.testing.Prerequisites;
+import io.netsieve.core.testing.Tshark;
 import org.junit.jupiter.api.Test;
 
 import java.net.InetAddress;
@@ -40,26 +41,37 @@ class L4ListeningDirectionTest {
         return b.build();
     }
 
-    // ipv4_tcp_http_xml.pcap: one data segment from 10.21.11.94:80 (MAC 00:50:56:9f:36:9f) to 10.114.101.120:5767,
-    // no handshake in the capture
+    // ipv4_tcp_http_xml.pcap: one data segment from the server's port 80 (MAC 00:50:56:9f:36:9f) to the client,
+    // no handshake in the capture; the addresses are the capture's own, read with tshark
     private static final String MID_STREAM = "ipv4_tcp_http_xml.pcap";
+
+    /** Source and destination address of a corpus capture's first packet, as tshark reads them. */
+    private static String[] firstPacket(String capture) throws Exception {
+        Prerequisites.requireCommand("tshark");
+        Tshark.Result r = Tshark.fields(Prerequisites.tcpdumpCorpus().resolve(capture), List.of("ip.src", "ip.dst"));
+        return r.rows().get(0);
+    }
+
+    private static String server() throws Exception {
+        return firstPacket(MID_STREAM)[0];
+    }
 
     @Test
     void midStreamTcpIsUnknownWithoutTheServerSocket() throws Exception {
-        L4Log log = trackOne(MID_STREAM, nic("10.21.11.94", null));
+        L4Log log = trackOne(MID_STREAM, nic(server(), null));
         assertEquals(Direction.UNKNOWN, log.direction());
         assertEquals(0, log.directionScore());
     }
 
     @Test
     void midStreamTcpToAListeningPortIsIncoming() throws Exception {
-        L4Log log = trackOne(MID_STREAM, nic("10.21.11.94", "00:50:56:9f:36:9f", "tcp/80"));
+        L4Log log = trackOne(MID_STREAM, nic(server(), "00:50:56:9f:36:9f", "tcp/80"));
         assertEquals(Direction.INCOMING, log.direction());
         assertEquals(255, log.directionScore());
         assertEquals("server", log.connSide());
-        assertEquals("10.21.11.94", log.srcIp());
+        assertEquals(server(), log.srcIp());
         assertEquals(80, log.srcPort());
-        assertEquals("10.114.101.120", log.clientIp());
+        assertEquals(firstPacket(MID_STREAM)[1], log.clientIp());
         assertEquals(5767, log.clientPort());
         assertEquals(80, log.serverPort());
         assertEquals(1, log.txPackets());
@@ -69,11 +81,11 @@ class L4ListeningDirectionTest {
     @Test
     void anAddressBoundSocketMatchesOnlyItsAddress() throws Exception {
         assertEquals(Direction.INCOMING,
-                trackOne(MID_STREAM, nic("10.21.11.94", null, "tcp/10.21.11.94:80")).direction());
+                trackOne(MID_STREAM, nic(server(), null, "tcp/" + server() + ":80")).direction());
         assertEquals(Direction.UNKNOWN,
-                trackOne(MID_STREAM, nic("10.21.11.94", null, "tcp/127.0.0.1:80")).direction());
+                trackOne(MID_STREAM, nic(server(), null, "tcp/127.0.0.1:80")).direction());
         assertEquals(Direction.UNKNOWN,
-                trackOne(MID_STREAM, nic("10.21.11.94", null, "udp/80")).direction(), "a UDP socket is no TCP server");
+                trackOne(MID_STREAM, nic(server(), null, "udp/80")).direction(), "a UDP socket is no TCP server");
     }
 
     @Test
@@ -85,18 +97,18 @@ class L4ListeningDirectionTest {
         assertEquals(Direction.UNKNOWN, trackOne(MID_STREAM, nic("198.18.0.1", null, "tcp/80")).direction());
     }
 
-    // dns_udp.pcap: 192.168.1.11:43966 -> 209.87.249.18:53 and the answer back
+    // dns_udp.pcap: a query from the client's port 43966 to a server's port 53 and the answer back
     @Test
     void udpToABoundServerSocketIsIncomingOnTheServer() throws Exception {
         L4Log server = trackOne("dns_udp.pcap", nic("209.87.249.18", "00:11:22:33:44:66", "udp/53"));
         assertEquals(Direction.INCOMING, server.direction());
         assertEquals(255, server.directionScore());
-        assertEquals("192.168.1.11", server.clientIp());
+        assertEquals(firstPacket("dns_udp.pcap")[0], server.clientIp());
         assertEquals(53, server.serverPort());
         assertEquals(1, server.txPackets());
         assertEquals(1, server.rxPackets());
 
-        L4Log before = trackOne("dns_udp.pcap", nic("192.168.1.11", null));
+        L4Log before = trackOne("dns_udp.pcap", nic(firstPacket("dns_udp.pcap")[0], null));
         assertEquals(Direction.UNKNOWN, before.direction(), "UDP without a server socket: no rule applies");
     }
 }
