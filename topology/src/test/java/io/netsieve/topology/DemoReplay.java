@@ -18,6 +18,8 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
 /** Test helper: every packet of a capture point's file into an L4 tracker, then a flush. */
 public final class DemoReplay {
     private DemoReplay() {
@@ -40,6 +42,35 @@ public final class DemoReplay {
             replay(point, l4);
         }
         return out;
+    }
+
+    /**
+     * Every record through a fresh correlator, flushed; checks that each record ends joined (none open, none late,
+     * no listener failure).
+     */
+    public static List<ExchangePath> correlate(List<Observed> records) {
+        List<ExchangePath> paths = new ArrayList<>();
+        ExchangeCorrelator c = ExchangeCorrelator.builder().listener(paths::add).build();
+        for (Observed o : records) {
+            c.offer(o.log(), o.nic());
+        }
+        c.flush();
+        CorrelatorStats s = c.stats();
+        assertEquals(s.offered(), s.joined() + s.late() + s.open(), s.toString());
+        assertEquals(0, s.open());
+        assertEquals(0, s.late());
+        assertEquals(0, s.listenerFailures());
+        return paths;
+    }
+
+    /** A capture point's name as the lab's topology names it: pod/nic for pods, host/nic otherwise. */
+    public static String name(Nic nic) {
+        return (nic.podName().isEmpty() ? nic.host() : nic.podName()) + "/" + nic.nicName();
+    }
+
+    /** The names of a path's hops, in order. */
+    public static List<String> names(ExchangePath p) {
+        return p.hops().stream().map(h -> name(h.nic())).toList();
     }
 
     public static void replay(CapturePoint point, L4Tracker l4) throws IOException {

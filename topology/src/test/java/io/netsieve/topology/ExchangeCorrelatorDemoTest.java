@@ -44,26 +44,15 @@ class ExchangeCorrelatorDemoTest {
     }
 
     private static List<ExchangePath> correlate(List<Observed> records) {
-        List<ExchangePath> paths = new ArrayList<>();
-        ExchangeCorrelator c = ExchangeCorrelator.builder().listener(paths::add).build();
-        for (Observed o : records) {
-            c.offer(o.log(), o.nic());
-        }
-        c.flush();
-        CorrelatorStats s = c.stats();
-        assertEquals(s.offered(), s.joined() + s.late() + s.open(), s.toString());
-        assertEquals(0, s.open());
-        assertEquals(0, s.listenerFailures());
-        return paths;
+        return DemoReplay.correlate(records);
     }
 
-    /** A capture point's name as the lab's topology names it: pod/nic for pods, host/nic otherwise. */
     private static String name(Nic nic) {
-        return (nic.podName().isEmpty() ? nic.host() : nic.podName()) + "/" + nic.nicName();
+        return DemoReplay.name(nic);
     }
 
     private static List<String> names(ExchangePath p) {
-        return p.hops().stream().map(h -> name(h.nic())).toList();
+        return DemoReplay.names(p);
     }
 
     private static String describe(ExchangePath p) {

@@ -126,28 +126,16 @@ class ExchangeCorrelatorLabTest {
 
     // ---- running the correlator ----------------------------------------------------------------------------------
 
-    private static List<ExchangePath> correlate(List<Observed> in) {
-        List<ExchangePath> paths = new ArrayList<>();
-        ExchangeCorrelator c = ExchangeCorrelator.builder().listener(paths::add).build();
-        for (Observed o : in) {
-            c.offer(o.log(), o.nic());
-        }
-        c.flush();
-        CorrelatorStats s = c.stats();
-        assertEquals(s.offered(), s.joined() + s.late() + s.open(), s.toString());
-        assertEquals(0, s.open());
-        assertEquals(0, s.late());
-        assertEquals(0, s.listenerFailures());
-        return paths;
+    private static List<ExchangePath> correlate(List<Observed> records) {
+        return DemoReplay.correlate(records);
     }
 
-    /** A capture point's name as the lab's topology names it: pod/nic for pods, host/nic otherwise. */
     private static String name(Nic nic) {
-        return (nic.podName().isEmpty() ? nic.host() : nic.podName()) + "/" + nic.nicName();
+        return DemoReplay.name(nic);
     }
 
     private static List<String> names(ExchangePath p) {
-        return p.hops().stream().map(h -> name(h.nic())).toList();
+        return DemoReplay.names(p);
     }
 
     private static List<String> roles(ExchangePath p) {
