@@ -10,6 +10,7 @@ import io.netsieve.topology.internal.FindingIndex;
 import io.netsieve.topology.internal.FindingWindow;
 
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.Map;
 import java.util.Objects;
 import java.util.TreeMap;
@@ -28,7 +29,10 @@ import java.util.TreeMap;
  * capture points) over tumbling event-time windows; a window closes when the watermark — the latest event time seen
  * minus the allowed lateness, or what {@link #advance} says — passes its end, and {@link #flush} closes all. Then its
  * findings go to the {@link FindingListener}, their evidence in the record model's troubleshooting order: symptom,
- * L4, L7, topology, correlation, related logs ({@link EvidenceLayer}).
+ * L4, L7, topology, correlation, related logs ({@link EvidenceLayer}). A problem that lasts several windows gives
+ * one finding per window; consecutive windows' findings of the same kind and subject form a series that shares
+ * {@link Finding#sinceNanos()} and counts {@link Finding#occurrence()} up, so a consumer can show one ongoing
+ * problem instead of a repeat per window.
  *
  * <p>Bounded state: per window at most {@code maxSubjects} subjects per kind and {@code maxRefsPerStep} records per
  * subject and evidence step; {@code maxConnections} connections in the index that links a connection's L4 and L7
@@ -45,6 +49,12 @@ public final class FindingsAnalyzer {
     private final FindingIndex index;
     private final FindingHopHistory hopHistory;
     private final TreeMap<Long, FindingWindow> windows = new TreeMap<>();
+    /**
+     * The findings of the last closed window by problem ({@link Finding#problemKey()}): a finding of the next
+     * window on the same problem continues its series. Holds one window's findings at most.
+     */
+    private Map<String, Finding> previous = new HashMap<>();
+    private long previousEnd = Long.MIN_VALUE;
     private long watermark = Long.MIN_VALUE;
     private long maxSeen = Long.MIN_VALUE;
 
@@ -193,7 +203,12 @@ public final class FindingsAnalyzer {
 
     private void close(FindingWindow w) {
         windowsClosed++;
-        for (Finding f : w.close(index)) {
+        Map<String, Finding> current = new HashMap<>();
+        boolean adjacent = previousEnd == w.start();
+        for (Finding found : w.close(index)) {
+            Finding before = adjacent ? previous.get(found.problemKey()) : null;
+            Finding f = before == null ? found : found.continuing(before.sinceNanos(), before.occurrence() + 1);
+            current.put(f.problemKey(), f);
             findings++;
             try {
                 listener.onFinding(f);
@@ -203,6 +218,8 @@ public final class FindingsAnalyzer {
         }
         droppedSubjects += w.droppedSubjects();
         omittedRefs += w.omittedRefs();
+        previous = current;
+        previousEnd = w.end();
     }
 
     /** Builder; every setter validates its argument and may be called at most once. */

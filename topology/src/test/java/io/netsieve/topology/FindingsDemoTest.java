@@ -60,7 +60,11 @@ class FindingsDemoTest {
     }
 
     static Run run(Consumer<FindingsAnalyzer.Builder> config) throws Exception {
-        CaptureSet set = CaptureManifest.read(DemoReplay.DEMO);
+        return run(CaptureManifest.read(DemoReplay.DEMO), config);
+    }
+
+    /** Replays every capture point of {@code set} through L4, L7, a correlator and an analyzer built with config. */
+    static Run run(CaptureSet set, Consumer<FindingsAnalyzer.Builder> config) throws Exception {
         List<Finding> out = new ArrayList<>();
         Map<EvidenceRef, L4Log> l4Records = new HashMap<>();
         Map<EvidenceRef, L7Log> l7Records = new HashMap<>();

@@ -44,6 +44,20 @@ public final class Lab {
     }
 
     /**
+     * Records another lab script of {@code lab/} (one with a {@code record OUTDIR} mode that writes
+     * {@code lab.env}, such as {@code trouble-lab.sh}) into {@code dir}; skips (or, in CI, fails) unless root and
+     * {@code tools} are present.
+     */
+    public static Lab recordScript(String script, Path dir, String... tools) throws IOException, InterruptedException {
+        Prerequisites.require("root".equals(System.getProperty("user.name")), "the lab needs root (network namespaces)");
+        for (String tool : tools) {
+            Prerequisites.requireCommand(tool);
+        }
+        run(script, List.of("record", dir.toString()));
+        return load(dir);
+    }
+
+    /**
      * Builds the lab and starts its servers, leaving it running (for live capture): returns the namespace prefix.
      * Always pair with {@link #down(Path)}.
      */
@@ -65,20 +79,24 @@ public final class Lab {
     }
 
     private static void run(String... args) throws IOException, InterruptedException {
+        run("netsieve-lab.sh", List.of(args));
+    }
+
+    private static void run(String script, List<String> args) throws IOException, InterruptedException {
         java.util.List<String> command = new java.util.ArrayList<>();
-        command.add(script().toString());
-        command.addAll(List.of(args));
+        command.add(script(script).toString());
+        command.addAll(args);
         // Output to a file, not a pipe: servers left running by 'up' would hold a pipe open forever.
         Path log = Files.createTempFile("netsieve-lab-", ".log");
         Process p = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
         if (!p.waitFor(120, TimeUnit.SECONDS)) {
             p.destroyForcibly();
-            throw new IOException("lab/netsieve-lab.sh " + args[0] + " did not finish within 120 s");
+            throw new IOException("lab/" + script + " " + args.get(0) + " did not finish within 120 s");
         }
         String output = Files.readString(log);
         Files.deleteIfExists(log);
         if (p.exitValue() != 0) {
-            throw new IOException("lab/netsieve-lab.sh " + String.join(" ", args) + " failed (exit "
+            throw new IOException("lab/" + script + " " + String.join(" ", args) + " failed (exit "
                     + p.exitValue() + "):\n" + output);
         }
     }
@@ -102,20 +120,20 @@ public final class Lab {
         }
     }
 
-    private static Path script() throws IOException {
+    private static Path script(String name) throws IOException {
         for (Path d = Prerequisites.repositoryRoot(); d != null; d = d.getParent()) {
-            Path candidate = d.resolve("lab/netsieve-lab.sh");
+            Path candidate = d.resolve("lab").resolve(name);
             if (Files.isExecutable(candidate)) {
                 return candidate;
             }
         }
         for (Path d = Path.of("").toAbsolutePath(); d != null; d = d.getParent()) {
-            Path candidate = d.resolve("lab/netsieve-lab.sh");
+            Path candidate = d.resolve("lab").resolve(name);
             if (Files.isExecutable(candidate)) {
                 return candidate;
             }
         }
-        throw new IOException("lab/netsieve-lab.sh not found above " + Prerequisites.repositoryRoot());
+        throw new IOException("lab/" + name + " not found above " + Prerequisites.repositoryRoot());
     }
 
     /** The folder holding the captures. */

@@ -1,0 +1,188 @@
+#!/usr/bin/env bash
+# netsieve trouble lab: a client and a server namespace whose traffic goes wrong in the ways the findings analyzer
+# looks for, made by the real stacks and servers (nothing is written by hand):
+#
+#   lab/trouble-lab.sh record OUTDIR    build it, run the traffic, write OUTDIR/*.pcap + captures.tsv + lab.env,
+#                                       tear it down (usually 10-15 s; a watchdog ends it after 90 s)
+#   lab/trouble-lab.sh down [PREFIX]    tear down (default: every nstrbl-* namespace)
+#
+# Topology (IPv4 from 198.18.0.0/15 only; nothing is connected to the machine's real interfaces):
+#
+#   client eth0 ══════════ eth0 server
+#   198.18.40.10             198.18.40.20   HTTP :8080 (lab/http_server.py + /blob and /reset), the same on :8081
+#
+# What goes wrong, and how:
+#   reset mid-stream   GET /reset on :8080: the server sends the response head and part of the body, then closes
+#                      with SO_LINGER 0 (the kernel sends an RST); done twice
+#   loss               downloads from :8081; the server's OUTPUT drops 5 % of what :8081 sends (iptables statistic),
+#                      so the server's capture shows the retransmissions and the client's the gaps
+#   zero window        a client with a 4 KB receive buffer asks :8080 for 1 MB and reads nothing for 1.5 s
+#   DNS timeout        3 DNS queries to 198.18.40.20:53, whose INPUT drops UDP port 53
+#
+# Captures (tcpdump -w, nanosecond timestamps): client-eth0.pcap and server-eth0.pcap, with captures.tsv (the
+# manifest: each NIC's addresses, MAC and listening sockets) and lab.env. Needs root, iproute2, iptables (with the
+# statistic match), tcpdump, python3, curl.
+set -euo pipefail
+
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+LAB_NAME=trouble-lab LAB_NS=nstrbl- LAB_USAGE=6,8 # messages, namespace prefix, usage lines of this header
+# shellcheck source=lab-lib.sh
+. "$here/lab-lib.sh"
+
+[ $# -ge 1 ] || usage
+mode="$1"
+case "$mode" in
+  down) lab_down "${2:-nstrbl-}"; exit 0 ;;
+  record) [ $# -ge 2 ] || usage ;;
+  *) usage ;;
+esac
+
+lab_require ip iptables tcpdump python3 curl ss
+
+out="$2"
+mkdir -p "$out"; out="$(cd "$out" && pwd)"
+P="nstrbl-$(printf '%04x' $((RANDOM % 65536)))"
+C="$P-client"; S="$P-server"
+tmp="$(mktemp -d /tmp/netsieve-trouble-lab.XXXXXX)"
+
+cleanup() {
+  lab_stop
+  lab_down "$P-"
+  rm -rf "$tmp"
+}
+lab_traps cleanup
+
+for ns in "$C" "$S"; do
+  ip netns add "$ns"
+  n "$ns" ip link set lo up
+done
+ip link add eth0 netns "$C" type veth peer name eth0 netns "$S"
+n "$C" ip addr add 198.18.40.10/24 dev eth0
+n "$S" ip addr add 198.18.40.20/24 dev eth0
+for ns in "$C" "$S"; do
+  # one MSS per packet: real MTU-sized segments instead of 64 KB GSO super-packets
+  n "$ns" ip link set eth0 gso_max_segs 1 gso_max_size 1500 2>/dev/null || n "$ns" ip link set eth0 gso_max_segs 1
+  n "$ns" ip link set eth0 up
+done
+
+# the lab's HTTP server, plus /blob?bytes=N (N bytes) and /reset (head and part of the body, then an RST)
+cat >"$tmp/server.py" <<'EOF'
+import runpy
+import socket
+import struct
+import sys
+from urllib.parse import parse_qs, urlparse
+
+lab = runpy.run_path(sys.argv[1])
+Base = lab["Handler"]
+BLOCK = bytes(range(256)) * 256
+
+
+class Handler(Base):
+    def do_GET(self):
+        url = urlparse(self.path)
+        if url.path == "/blob":
+            n = min(16 << 20, int(parse_qs(url.query).get("bytes", ["1000"])[0]))
+            self.send_response(200)
+            self.send_header("Content-Type", "application/octet-stream")
+            self.send_header("Content-Length", str(n))
+            self.end_headers()
+            while n > 0:
+                chunk = BLOCK[:min(n, len(BLOCK))]
+                self.wfile.write(chunk)
+                n -= len(chunk)
+        elif url.path == "/reset":
+            self.send_response(200)
+            self.send_header("Content-Type", "application/octet-stream")
+            self.send_header("Content-Length", "100000")
+            self.end_headers()
+            self.wfile.write(BLOCK[:3000])
+            self.wfile.flush()
+            # SO_LINGER on, 0 s: close() discards what is unsent and sends an RST
+            self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            self.connection.close()
+            self.close_connection = True
+        else:
+            super().do_GET()
+
+    do_HEAD = do_GET
+
+
+server = lab["DualStackServer"]((sys.argv[2], int(sys.argv[3])), Handler)
+server.serve_forever()
+EOF
+for port in 8080 8081; do
+  n "$S" python3 "$tmp/server.py" "$here/http_server.py" 198.18.40.20 "$port" >"$tmp/server-$port.log" 2>&1 &
+  pids+=($!)
+done
+ready 50 n "$C" curl -s -m 1 -o /dev/null http://198.18.40.20:8080/
+ready 50 n "$C" curl -s -m 1 -o /dev/null http://198.18.40.20:8081/
+sleep 0.3 # let the readiness connections finish closing before the captures start
+
+n "$S" iptables -A OUTPUT -p tcp --sport 8081 -m statistic --mode random --probability 0.05 -j DROP
+n "$S" iptables -A INPUT -p udp --dport 53 -j DROP
+
+cap_pids=()
+for entry in "$C client-eth0" "$S server-eth0"; do
+  read -r ns stem <<<"$entry"
+  ip netns exec "$ns" tcpdump -i eth0 -n --immediate-mode -s 2048 -B 65536 --time-stamp-precision=nano \
+    -w "$out/$stem.pcap" 'ip' 2>"$tmp/$stem.err" &
+  cap_pids+=($!); pids+=($!)
+done
+for stem in client-eth0 server-eth0; do ready 100 grep -q "listening on" "$tmp/$stem.err"; done
+sleep 0.3
+
+web=http://198.18.40.20
+# two resets mid-stream (curl reports the reset: exit status 56)
+for i in 1 2; do n "$C" curl -s -m 5 -o /dev/null "$web:8080/reset?n=$i" || true; done
+# loss: three downloads of 2 MB from :8081, every one bounded by --max-time
+for i in 1 2 3; do n "$C" curl -sS -m 15 -o /dev/null "$web:8081/blob?bytes=2000000&n=$i" || true; done
+# zero window: a client with a small receive buffer that reads nothing for 1.5 s
+n "$C" timeout 20 python3 - <<'EOF'
+import socket
+import time
+
+s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+s.settimeout(10)
+s.connect(("198.18.40.20", 8080))
+s.sendall(b"GET /blob?bytes=1000000 HTTP/1.1\r\nHost: 198.18.40.20:8080\r\nConnection: close\r\n\r\n")
+time.sleep(1.5)
+got = 0
+while True:
+    data = s.recv(65536)
+    if not data:
+        break
+    got += len(data)
+s.close()
+print("zero-window client read %d bytes" % got)
+EOF
+# DNS timeouts: three queries nobody answers (the query script gives up after 3 s each)
+for name in web.lab redis.lab lab; do
+  n "$C" timeout 5 python3 "$here/dns_query.py" 198.18.40.20 "$name" A >/dev/null 2>&1 || true
+done
+sleep 0.5
+
+lab_stop_captures "${cap_pids[@]}"
+dropped="$(n "$S" iptables -L OUTPUT -v -x -n | awk '/DROP/ {d += $1} END {print d + 0}')"
+
+mac() { n "$1" ip -o link show dev eth0 | grep -o 'link/ether [0-9a-f:]*' | cut -d' ' -f2; }
+listening() {
+  { n "$1" ss -Hltn | awk '{print "tcp/" $4}'; n "$1" ss -Hlun | awk '{print "udp/" $4}'; } \
+    | sed -E 's/%[^:]*:/:/; s#/\*:#/#' | sort -u | paste -sd, -
+}
+{
+  printf 'file\thost\tnic_name\tnic_kind\tpod_name\tk8s_namespace\tk8s_container_name\tip\tnic_mac\tnetns\tlistening\n'
+  printf 'client-eth0.pcap\tclient\teth0\tphysical\t\t\t\t198.18.40.10\t%s\tclient\t%s\n' "$(mac "$C")" "$(listening "$C")"
+  printf 'server-eth0.pcap\tserver\teth0\tphysical\t\t\t\t198.18.40.20\t%s\tserver\t%s\n' "$(mac "$S")" "$(listening "$S")"
+} >"$out/captures.tsv"
+
+cat >"$out/lab.env" <<EOF
+# addresses of the trouble lab that recorded these captures (see lab/trouble-lab.sh)
+CLIENT=198.18.40.10
+SERVER=198.18.40.20
+HTTP_PORT=8080
+LOSS_PORT=8081
+DROPPED_PACKETS=${dropped:-0}
+EOF
+echo "trouble-lab: recorded client-eth0.pcap and server-eth0.pcap into $out (the server dropped ${dropped:-0} packets)"
