@@ -26,8 +26,9 @@ import java.time.Duration;
  *                             point of an exchange (default 500 ms)
  * @param slowHopMinSamples    {@link FindingKind#SLOW_HOP}: earlier latencies of the same edge and direction
  *                             needed before one is judged (default 20)
- * @param slowHopFactor        a hop latency is an outlier when it is above every earlier one of the history's p99
- *                             and above its median by more than this many median absolute deviations (default 10)
+ * @param slowHopFactor        a hop latency is an outlier when it is above the history's median by more than this
+ *                             many median absolute deviations (default 10) and, from 100 earlier latencies on,
+ *                             above their p99
  * @param slowHopMinExcess     … and by at least this much (default 1 ms: a veth's 20 µs against 2 µs is no finding)
  * @param slowHopHistory       latencies kept per edge and direction, the latest (default 256)
  * @param http5xxRate          {@link FindingKind#HTTP_5XX}: share of a server's HTTP exchanges (default 0: any 5xx)

@@ -46,7 +46,7 @@ class FindingsDemoTest {
 
     /** What a replay of the demo set gave: the findings and every record, by reference. */
     record Run(List<Finding> findings, FindingStats stats, Map<EvidenceRef, L4Log> l4, Map<EvidenceRef, L7Log> l7,
-               Map<String, ExchangePath> paths) {
+               Map<EvidenceRef.Path, ExchangePath> paths) {
         List<Finding> of(FindingKind kind) {
             return findings.stream().filter(f -> f.kind() == kind).toList();
         }
@@ -68,12 +68,12 @@ class FindingsDemoTest {
         List<Finding> out = new ArrayList<>();
         Map<EvidenceRef, L4Log> l4Records = new HashMap<>();
         Map<EvidenceRef, L7Log> l7Records = new HashMap<>();
-        Map<String, ExchangePath> paths = new HashMap<>();
+        Map<EvidenceRef.Path, ExchangePath> paths = new HashMap<>(); // by reference: a key alone may repeat
         FindingsAnalyzer.Builder b = FindingsAnalyzer.builder().listener(out::add);
         config.accept(b);
         FindingsAnalyzer analyzer = b.build();
         ExchangeCorrelator c = ExchangeCorrelator.builder().listener(p -> {
-            paths.put(p.key(), p);
+            paths.put(EvidenceRef.Path.of(p), p);
             analyzer.onPath(p);
         }).build();
         for (CapturePoint point : set.points()) {
@@ -219,7 +219,7 @@ class FindingsDemoTest {
             assertEquals(List.of(hops.get(0)), names(f.step(EvidenceLayer.SYMPTOM).refs()));
             // the path, and the exchange on every capture point of it
             EvidenceRef.Path path = (EvidenceRef.Path) f.step(EvidenceLayer.TOPOLOGY).refs().get(0);
-            ExchangePath p = run.paths().get(path.key());
+            ExchangePath p = run.paths().get(path);
             assertEquals(c[1], p.hops().get(0).log().http().path());
             assertEquals(hops, names(f.step(EvidenceLayer.CORRELATION).refs()));
             // the connection's L4 record at the server
@@ -248,7 +248,7 @@ class FindingsDemoTest {
         // lab.env: POD_A 198.18.1.10 leaves as NODE1_SNAT 198.19.0.1
         assertTrue(nat.summary().startsWith("SNAT 198.18.1.10 -> 198.19.0.1"), nat.summary());
         EvidenceRef.Path path = (EvidenceRef.Path) nat.step(EvidenceLayer.TOPOLOGY).refs().get(0);
-        assertEquals("/external", run.paths().get(path.key()).hops().get(0).log().http().path());
+        assertEquals("/external", run.paths().get(path).hops().get(0).log().http().path());
         List<EvidenceRef> sides = nat.step(EvidenceLayer.L7).refs();
         assertEquals(List.of("node1/br0", "node1/eth1"), names(sides));
         assertEquals("198.18.1.10", run.l7().get(sides.get(0)).clientIp());

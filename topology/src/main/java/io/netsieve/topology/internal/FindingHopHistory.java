@@ -7,12 +7,17 @@ import java.util.Map;
 /**
  * The slow-hop rule: per edge between two capture points and direction (request, response), the latest
  * {@code size} latencies; a new latency is an outlier when there are at least {@code minSamples} earlier ones and
- * it exceeds their p99 (nearest rank) and their median by more than {@code factor} median absolute deviations and by
- * at least {@code minExcessNanos}. A median/MAD rule, so a constant clock offset between two hosts (a cross-host
+ * it exceeds their median by more than {@code factor} median absolute deviations and by at least
+ * {@code minExcessNanos}, and — once there are {@value #P99_SAMPLES} earlier ones, enough for a p99 that is not
+ * simply their maximum — their p99 (nearest rank). Outliers join the history like any latency: a burst of slow
+ * exchanges is flagged one by one (a handful does not move the median), a lasting change becomes the new normal
+ * once it is half the history. A median/MAD rule, so a constant clock offset between two hosts (a cross-host
  * edge's latencies all shifted, even negative) changes nothing. Bounded: at most {@code maxEdges} histories; the
  * latencies of further edges are not judged (counted).
  */
 public final class FindingHopHistory {
+    /** Earlier latencies from which their p99 must be exceeded too (below, the p99 is their maximum). */
+    static final int P99_SAMPLES = 100;
 
     /**
      * The verdict on one latency.
@@ -88,7 +93,10 @@ public final class FindingHopHistory {
             Arrays.sort(dev);
             long mad = dev[(dev.length - 1) / 2];
             long p99 = s[Math.max(0, (int) Math.ceil(0.99 * s.length) - 1)];
-            long threshold = Math.max(p99, median + Math.max(minExcessNanos, (long) Math.ceil(factor * mad)));
+            long threshold = median + Math.max(minExcessNanos, (long) Math.ceil(factor * mad));
+            if (s.length >= P99_SAMPLES) {
+                threshold = Math.max(threshold, p99);
+            }
             v = new Verdict(latencyNanos > threshold, s.length, median, mad, p99, threshold);
         }
         r.add(latencyNanos);
