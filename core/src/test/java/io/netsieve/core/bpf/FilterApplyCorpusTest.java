@@ -64,11 +64,7 @@ class FilterApplyCorpusTest {
                 FilterCompiler.Builder b = FilterCompiler.builder().linkType(linkType).snaplen(snaplen)
                         .optimize(optimize).resolver(resolver).savefile(false);
                 if (!netmask.isEmpty()) {
-                    int m = 0;
-                    for (String p : netmask.split("\\.")) {
-                        m = (m << 8) | Integer.parseInt(p);
-                    }
-                    b.netmask(m);
+                    b.netmask(LibpcapCorpus.netmask(netmask));
                 }
                 BpfProgram program;
                 try {
