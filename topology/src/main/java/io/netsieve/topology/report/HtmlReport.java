@@ -34,8 +34,10 @@ import java.util.Objects;
  * No external scripts, fonts or styles: the page's script draws diagrams from data embedded in the page, a page of
  * packets at a time, so large captures stay usable.
  *
- * <p>Bounds: at most {@link Builder#maxConnections} connections get a diagram (the rest are counted in the page's
- * summary) and at most {@link Builder#maxPacketsPerConnection} packets of each are kept.
+ * <p>Bounds, applied as records are added so that the builder's memory is bounded too: the L4 records of at most
+ * {@link Builder#maxConnections} connections are kept (they get a diagram; the rest are counted in the page's
+ * summary and dropped), at most {@link Builder#maxPacketsPerConnection} packets of each are drawn, and at most
+ * {@link Builder#maxExchanges} L7 records and as many paths are kept (the rest counted).
  */
 public final class HtmlReport {
     private final String html;
@@ -62,6 +64,14 @@ public final class HtmlReport {
         private String title;
         private int maxConnections;
         private int maxPackets;
+        private int maxExchanges;
+        private boolean adding;
+        /** Connections kept (their L4 records), by inner_traceid. */
+        private final java.util.Set<String> kept = new java.util.HashSet<>();
+        private long omittedConnections;
+        private long omittedL4;
+        private long omittedL7;
+        private long omittedPaths;
         private final List<L4Log> l4 = new ArrayList<>();
         private final List<L7Log> l7 = new ArrayList<>();
         private final List<ExchangePath> paths = new ArrayList<>();
@@ -80,11 +90,12 @@ public final class HtmlReport {
             return this;
         }
 
-        /** Connections drawn at most (default 5 000). */
+        /** Connections kept and drawn at most (default 5 000); set before the first record is added. */
         public Builder maxConnections(int connections) {
             if (maxConnections != 0) {
                 throw new IllegalStateException("maxConnections was already set");
             }
+            beforeRecords("maxConnections");
             if (connections < 1) {
                 throw new IllegalArgumentException("maxConnections must be positive: " + connections);
             }
@@ -92,7 +103,7 @@ public final class HtmlReport {
             return this;
         }
 
-        /** Packets kept per connection at most (default 5 000). */
+        /** Packets drawn per connection at most (default 5 000). */
         public Builder maxPacketsPerConnection(int packets) {
             if (maxPackets != 0) {
                 throw new IllegalStateException("maxPacketsPerConnection was already set");
@@ -104,21 +115,72 @@ public final class HtmlReport {
             return this;
         }
 
+        /** L7 records kept at most, and paths kept at most (default 100 000 each); set before the first record. */
+        public Builder maxExchanges(int exchanges) {
+            if (maxExchanges != 0) {
+                throw new IllegalStateException("maxExchanges was already set");
+            }
+            beforeRecords("maxExchanges");
+            if (exchanges < 1) {
+                throw new IllegalArgumentException("maxExchanges must be positive: " + exchanges);
+            }
+            maxExchanges = exchanges;
+            return this;
+        }
+
+        private void beforeRecords(String name) {
+            if (adding) {
+                throw new IllegalStateException(name + " must be set before the first record is added");
+            }
+        }
+
+        private int connectionBound() {
+            return maxConnections > 0 ? maxConnections : 5_000;
+        }
+
+        private int exchangeBound() {
+            return maxExchanges > 0 ? maxExchanges : 100_000;
+        }
+
+        /** Adds an L4 record; kept when its connection is one of the first {@code maxConnections}, else counted. */
         public Builder addL4(L4Log log, Nic nic) {
+            adding = true;
+            if (!kept.contains(log.innerTraceId())) {
+                if (kept.size() >= connectionBound()) {
+                    omittedL4++;
+                    if (log.chunkId() == 0) {
+                        omittedConnections++;
+                    }
+                    return this;
+                }
+                kept.add(log.innerTraceId());
+            }
             l4.add(log);
             nics.put(log, nic);
             logs.addL4(log, nic);
             return this;
         }
 
+        /** Adds an L7 record; kept while fewer than {@code maxExchanges} are, else counted. */
         public Builder addL7(L7Log log, Nic nic) {
+            adding = true;
+            if (l7.size() >= exchangeBound()) {
+                omittedL7++;
+                return this;
+            }
             l7.add(log);
             nics.put(log, nic);
             logs.addL7(log, nic);
             return this;
         }
 
+        /** Adds a path; kept while fewer than {@code maxExchanges} are, else counted. */
         public Builder addPath(ExchangePath path) {
+            adding = true;
+            if (paths.size() >= exchangeBound()) {
+                omittedPaths++;
+                return this;
+            }
             paths.add(path);
             logs.addPath(path);
             return this;
@@ -130,7 +192,7 @@ public final class HtmlReport {
         }
 
         public HtmlReport build() {
-            int maxConn = maxConnections > 0 ? maxConnections : 5_000;
+            int maxConn = connectionBound();
             int maxPkts = maxPackets > 0 ? maxPackets : 5_000;
             long t0 = Long.MAX_VALUE;
             for (L4Log c : l4) {
@@ -179,10 +241,13 @@ public final class HtmlReport {
             j.close(']');
             j.key("summary").open('{')
                     .key("capture_points").value(new java.util.HashSet<>(nics.values()).size())
-                    .key("connections").value(byConnection.size())
+                    .key("connections").value(byConnection.size() + omittedConnections)
                     .key("connections_drawn").value(drawn)
-                    .key("exchanges").value(l7.size())
-                    .key("paths").value(paths.size())
+                    .key("exchanges").value(l7.size() + omittedL7)
+                    .key("exchanges_shown").value(l7.size())
+                    .key("paths").value(paths.size() + omittedPaths)
+                    .key("paths_shown").value(paths.size())
+                    .key("l4_records_omitted").value(omittedL4)
                     .key("findings").value(findings.size())
                     .close('}');
             j.close('}');

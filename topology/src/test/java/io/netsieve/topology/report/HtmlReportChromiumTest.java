@@ -34,8 +34,14 @@ class HtmlReportChromiumTest {
     private static final Path DEMO = Path.of("../examples/src/main/resources/demo/captures.tsv");
 
     static HtmlReport demoReport() throws Exception {
+        return demoReport(b -> { });
+    }
+
+    /** The demo set's records, paths and one finding in a report built by a builder {@code config} set up. */
+    static HtmlReport demoReport(java.util.function.Consumer<HtmlReport.Builder> config) throws Exception {
         CaptureSet set = CaptureManifest.read(DEMO);
         HtmlReport.Builder report = HtmlReport.builder().title("netsieve demo lab");
+        config.accept(report);
         ExchangeCorrelator c = ExchangeCorrelator.builder().listener(report::addPath).build();
         for (CapturePoint point : set.points()) {
             L7Tracker l7 = L7Tracker.builder().listener(log -> {
