@@ -1,7 +1,10 @@
 /** netsieve topology: cross-capture-point correlation of L7 exchanges (its API packages are exported as they land). */
 module io.netsieve.topology {
     requires transitive io.netsieve.l7;
+    requires com.fasterxml.jackson.databind;
+    requires java.net.http;
 
     exports io.netsieve.topology;
     exports io.netsieve.topology.report;
+    exports io.netsieve.topology.sink;
 }

@@ -5,12 +5,12 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import io.netsieve.core.bpf.FilterCompileException;
 import io.netsieve.core.bpf.FilterCompiler;
 import io.netsieve.core.nic.CaptureManifest;
-import io.netsieve.core.packet.LinkType;
 import io.netsieve.core.nic.CapturePoint;
 import io.netsieve.core.nic.CaptureSet;
+import io.netsieve.core.packet.LinkType;
+import io.netsieve.topology.EvidenceStep;
 import io.netsieve.topology.ExchangeCorrelator;
 import io.netsieve.topology.ExchangePath;
-import io.netsieve.topology.EvidenceStep;
 import io.netsieve.topology.Finding;
 import io.netsieve.topology.FindingKind;
 import io.netsieve.topology.FindingsAnalyzer;
@@ -18,33 +18,47 @@ import io.netsieve.topology.Topology;
 import io.netsieve.topology.TopologyExport;
 import io.netsieve.topology.report.HtmlReport;
 import io.netsieve.topology.report.ReportFinding;
+import io.netsieve.topology.sink.JsonLinesSink;
+import io.netsieve.topology.sink.LineProtocolSender;
+import io.netsieve.topology.sink.LineProtocolSink;
+import io.netsieve.topology.sink.RecordType;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
-import picocli.CommandLine.Spec;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
 
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.EnumMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.Callable;
 
 /**
  * {@code netsieve analyze (--manifest FILE | FILE...) --out DIR}: reads a capture set and writes what the library
- * can tell about it. For now: a per-capture-point decode summary ({@code summary.json}), the L4 records
- * ({@code l4.jsonl}, one {@code bpf_net_l4_log} per line), the L7 records ({@code l7.jsonl}, one
- * {@code bpf_net_l7_log} per exchange per capture point), the exchanges followed across capture points
- * ({@code paths.jsonl}, one per exchange: its hops in order, hop latencies, NAT), the request topology of the
- * whole set ({@code topology.json}, {@code .dot}, {@code .mmd}), the troubleshooting findings ({@code findings.jsonl},
- * one per line, each with the records that show it; {@link FindingsAnalyzer} at its defaults) and a table on stdout
- * that ends with the findings' counts.
+ * can tell about it: a per-capture-point decode summary ({@code summary.json}), the L4 records ({@code l4.jsonl},
+ * one {@code bpf_net_l4_log} per line), the L7 records ({@code l7.jsonl}, one {@code bpf_net_l7_log} per exchange
+ * per capture point), the exchanges followed across capture points ({@code paths.jsonl}, one per exchange: its hops
+ * in order, hop latencies, NAT), the request topology of the whole set ({@code topology.json}, {@code .dot},
+ * {@code .mmd}), the troubleshooting findings ({@code findings.jsonl}, one per line, each with the records that show
+ * it; {@link FindingsAnalyzer} at its defaults), and a summary table on stdout. The record files are written by the
+ * library's sinks ({@link JsonLinesSink}, {@link LineProtocolSink}); {@code --lp-url} also posts every record as
+ * line protocol ({@link LineProtocolSender}). A progress bar is drawn on stderr when it is a terminal.
+ *
+ * <p>Errors go to stderr with exit code 2: a capture file that cannot be read, a manifest that cannot be read or a
+ * line of it that is wrong or names a missing file (with the line number), a bad filter (with its column).
+ * A capture file damaged part-way is read up to the damage and makes the exit code 1.
  */
 @Command(name = "analyze", mixinStandardHelpOptions = true,
         description = "Analyse a capture set (a manifest or plain capture files) and write the results to a folder.")
@@ -77,6 +91,14 @@ final class AnalyzeCommand implements Callable<Integer> {
             + "exchanges with their paths, per connection a packet diagram)")
     boolean report;
 
+    @Option(names = "--lp-url", paramLabel = "URL",
+            description = "also post every record (L4, L7, paths, findings) as line protocol to this DataKit or "
+                    + "InfluxDB write URL, in batches with retries")
+    URI lpUrl;
+
+    @Option(names = "--lp-gzip", description = "gzip the bodies posted to --lp-url")
+    boolean lpGzip;
+
     @Override
     public Integer call() throws IOException {
         if ((manifest == null) == files.isEmpty()) {
@@ -86,43 +108,72 @@ final class AnalyzeCommand implements Callable<Integer> {
             throw new ParameterException(spec.commandLine(), "--format must be jsonl or lp, not '" + format + "'");
         }
         boolean lp = format.equals("lp");
+        LineProtocolSender.Builder senderBuilder = null;
+        if (lpUrl != null) {
+            try {
+                senderBuilder = LineProtocolSender.builder().url(lpUrl).gzip(lpGzip);
+            } catch (IllegalArgumentException e) {
+                throw new ParameterException(spec.commandLine(), "--lp-url: " + e.getMessage());
+            }
+        }
+        PrintWriter err = spec.commandLine().getErr();
         if (filter != null) {
             try {
                 FilterCompiler.builder().linkType(LinkType.ETHERNET).build().compile(filter);
             } catch (FilterCompileException e) {
-                PrintWriter err = spec.commandLine().getErr();
-                err.println(e.getMessage());
-                err.flush();
-                return 2;
+                return error(err, e.getMessage());
             }
         }
-        CaptureSet set = manifest != null ? CaptureManifest.read(manifest) : CaptureSet.ofFiles(files);
+        CaptureSet set;
+        try {
+            set = manifest != null ? CaptureManifest.read(manifest) : CaptureSet.ofFiles(files);
+        } catch (NoSuchFileException e) {
+            return error(err, "netsieve analyze: cannot read the manifest " + manifest + ": no such file");
+        } catch (IOException e) {
+            return error(err, "netsieve analyze: " + e.getMessage()); // names the manifest and the line
+        }
+        String missing = missingFile(set);
+        if (missing != null) {
+            return error(err, missing);
+        }
         HtmlReport.Builder html = report ? HtmlReport.builder().title("netsieve: " + (manifest != null
                 ? manifest.getFileName().toString() : files.size() + " capture files")) : null;
         Files.createDirectories(out);
         List<CapturePointSummary> summaries = new ArrayList<>();
+        Map<String, Long> exchangesByProtocol = new TreeMap<>();
+        Map<FindingKind, Long> findingCounts = new EnumMap<>(FindingKind.class);
+        List<ExchangePath> allPaths = new ArrayList<>();
         long l4Records;
         long l7Records;
         long pathRecords;
         long findingRecords;
-        Map<FindingKind, Long> findingCounts;
-        List<ExchangePath> allPaths = new ArrayList<>();
-        String l4File = lp ? "l4.lp" : "l4.jsonl";
-        String l7File = lp ? "l7.lp" : "l7.jsonl";
-        try (L4JsonLines l4 = new L4JsonLines(out.resolve(l4File), lp);
-             PathJsonLines paths = new PathJsonLines(out.resolve("paths.jsonl"));
-             FindingJsonLines findingLines = new FindingJsonLines(out.resolve("findings.jsonl"))) {
+        LineProtocolSender.Stats posted = null;
+        LineProtocolSender sender = senderBuilder == null ? null : senderBuilder.build();
+        try (sender;
+             JsonLinesSink json = lp ? JsonLinesSink.builder().directory(out)
+                     .records(RecordType.PATH, RecordType.FINDING).build()
+                     : JsonLinesSink.builder().directory(out).build();
+             LineProtocolSink lpFiles = lp ? LineProtocolSink.builder().directory(out)
+                     .records(RecordType.L4, RecordType.L7).build() : null;
+             LineProtocolSink post = sender == null ? null : LineProtocolSink.builder().sender(sender).build()) {
             // capture points are read one after another, each from its start: the join and the findings' windows
             // wait for the end of input
             FindingsAnalyzer findings = FindingsAnalyzer.builder().listener(f -> {
-                        findingLines.onFinding(f);
+                        json.onFinding(f);
+                        if (post != null) {
+                            post.onFinding(f);
+                        }
+                        findingCounts.merge(f.kind(), 1L, Long::sum);
                         if (html != null) {
                             html.addFinding(reportFinding(f));
                         }
                     })
                     .allowedLateness(Duration.ofDays(36_500)).build();
             ExchangeCorrelator correlator = ExchangeCorrelator.builder().listener(path -> {
-                        paths.onPath(path);
+                        json.onPath(path);
+                        if (post != null) {
+                            post.onPath(path);
+                        }
                         findings.onPath(path);
                         allPaths.add(path);
                         if (html != null) {
@@ -130,30 +181,56 @@ final class AnalyzeCommand implements Callable<Integer> {
                         }
                     })
                     .allowedLateness(Duration.ofDays(36_500)).build();
-            try (L7JsonLines l7 = new L7JsonLines(out.resolve(l7File), lp, (log, nic) -> {
-                correlator.offer(log, nic);
-                findings.onL7(log, nic);
-                if (html != null) {
-                    html.addL7(log, nic);
+            Progress progress = Progress.onTerminal(err, totalBytes(set), set.size());
+            long doneBefore = 0;
+            for (CapturePoint point : set.points()) {
+                if (progress != null) {
+                    progress.start(point.id(), point.nic().label(), doneBefore);
                 }
-            })) {
-                for (CapturePoint point : set.points()) {
-                    summaries.add(CapturePointSummary.scan(point, log -> {
-                        l4.onL4Log(log);
-                        findings.onL4(log, log.nic());
-                        if (html != null) {
-                            html.addL4(log, log.nic());
-                        }
-                    }, l7, filter));
-                }
-                l4Records = l4.written();
-                l7Records = l7.written();
+                summaries.add(CapturePointSummary.scan(point, (log, nic) -> {
+                    if (lpFiles != null) {
+                        lpFiles.onL4Log(log, nic);
+                    } else {
+                        json.onL4Log(log, nic);
+                    }
+                    if (post != null) {
+                        post.onL4Log(log, nic);
+                    }
+                    findings.onL4(log, nic);
+                    if (html != null) {
+                        html.addL4(log, nic);
+                    }
+                }, (log, nic) -> {
+                    if (lpFiles != null) {
+                        lpFiles.onL7Log(log, nic);
+                    } else {
+                        json.onL7Log(log, nic);
+                    }
+                    if (post != null) {
+                        post.onL7Log(log, nic);
+                    }
+                    exchangesByProtocol.merge(log.l7Proto(), 1L, Long::sum);
+                    correlator.offer(log, nic);
+                    findings.onL7(log, nic);
+                    if (html != null) {
+                        html.addL7(log, nic);
+                    }
+                }, filter, progress == null ? bytes -> { } : progress::read));
+                doneBefore += size(point.file());
+            }
+            if (progress != null) {
+                progress.finish();
             }
             correlator.flush();
             findings.flush();
-            pathRecords = paths.written();
-            findingRecords = findingLines.written();
-            findingCounts = findingLines.counts();
+            l4Records = lp ? lpFiles.written(RecordType.L4) : json.written(RecordType.L4);
+            l7Records = lp ? lpFiles.written(RecordType.L7) : json.written(RecordType.L7);
+            pathRecords = json.written(RecordType.PATH);
+            findingRecords = json.written(RecordType.FINDING);
+        } finally {
+            if (sender != null) {
+                posted = sender.stats(); // closed by now: every line sent or counted as dropped
+            }
         }
         writeJson(summaries);
         Topology topology = Topology.aggregate(allPaths, Long.MIN_VALUE, Long.MAX_VALUE);
@@ -163,8 +240,11 @@ final class AnalyzeCommand implements Callable<Integer> {
         if (html != null) {
             html.build().write(out.resolve("report.html"));
         }
+        String l4File = lp ? "l4.lp" : "l4.jsonl";
+        String l7File = lp ? "l7.lp" : "l7.jsonl";
         PrintWriter stdout = spec.commandLine().getOut();
         SummaryTable.print(stdout, summaries);
+        SummaryTable.printTotals(stdout, summaries, exchangesByProtocol, pathRecords);
         SummaryTable.printFindings(stdout, findingCounts);
         stdout.println("wrote " + out.resolve("summary.json") + ", " + out.resolve(l4File) + " ("
                 + l4Records + " L4 records), " + out.resolve(l7File) + " (" + l7Records + " L7 records) and "
@@ -172,9 +252,67 @@ final class AnalyzeCommand implements Callable<Integer> {
                 + out.resolve("topology.json") + " (" + topology.nodes().size() + " nodes, " + topology.edges().size()
                 + " edges; also .dot and .mmd), " + out.resolve("findings.jsonl") + " (" + findingRecords
                 + " findings)" + (html != null ? ", " + out.resolve("report.html") : ""));
+        if (posted != null) {
+            SummaryTable.printPosted(stdout, lpUrl, posted);
+        }
         stdout.flush();
-        boolean failed = summaries.stream().anyMatch(s -> s.error() != null);
+        boolean failed = summaries.stream().anyMatch(s -> s.error() != null)
+                || posted != null && posted.dropped() > 0;
         return failed ? 1 : 0;
+    }
+
+    private static int error(PrintWriter err, String message) {
+        err.println(message);
+        err.flush();
+        return 2;
+    }
+
+    /**
+     * The error of the first capture point whose file cannot be read (for a manifest, with the manifest's line), or
+     * null when all can.
+     */
+    private String missingFile(CaptureSet set) throws IOException {
+        List<Integer> lines = manifest == null ? null : dataLines(manifest);
+        for (CapturePoint p : set.points()) {
+            if (!Files.isRegularFile(p.file()) || !Files.isReadable(p.file())) {
+                String why = Files.exists(p.file()) ? "not a readable file" : "no such file";
+                return lines == null ? "netsieve analyze: cannot read the capture file " + p.file() + ": " + why
+                        : "netsieve analyze: " + manifest + " line " + lines.get(p.id()) + ": cannot read the capture "
+                        + "file " + p.file() + ": " + why;
+            }
+        }
+        return null;
+    }
+
+    /** The line numbers (1-based) of a manifest's capture points, in order: its lines after the header. */
+    static List<Integer> dataLines(Path manifest) throws IOException {
+        List<Integer> numbers = new ArrayList<>();
+        boolean header = true;
+        List<String> lines = Files.readAllLines(manifest, StandardCharsets.UTF_8);
+        for (int i = 0; i < lines.size(); i++) {
+            String line = lines.get(i);
+            if (line.isBlank() || line.startsWith("#")) {
+                continue;
+            }
+            if (header) {
+                header = false;
+            } else {
+                numbers.add(i + 1);
+            }
+        }
+        return numbers;
+    }
+
+    private static long totalBytes(CaptureSet set) {
+        return set.points().stream().mapToLong(p -> size(p.file())).sum();
+    }
+
+    private static long size(Path file) {
+        try {
+            return Files.size(file);
+        } catch (IOException e) {
+            return 0;
+        }
     }
 
     /** A finding as the report lists it: each evidence step one line, {@code layer: description (n records)}. */

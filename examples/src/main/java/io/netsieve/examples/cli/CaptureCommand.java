@@ -10,6 +10,10 @@ import io.netsieve.topology.NetSieve;
 import io.netsieve.topology.RunSummary;
 import io.netsieve.topology.Topology;
 import io.netsieve.topology.TopologyExport;
+import io.netsieve.topology.sink.JsonLinesSink;
+import io.netsieve.topology.sink.LineProtocolSender;
+import io.netsieve.topology.sink.LineProtocolSink;
+import io.netsieve.topology.sink.RecordType;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -19,6 +23,7 @@ import picocli.CommandLine.Spec;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.net.InetAddress;
+import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -61,6 +66,11 @@ final class CaptureCommand implements Callable<Integer> {
     @Option(names = "--out", paramLabel = "DIR", required = true, description = "output folder (created if needed)")
     Path out;
 
+    @Option(names = "--lp-url", paramLabel = "URL",
+            description = "also post the records (L4, L7, paths) as line protocol to this DataKit or InfluxDB write "
+                    + "URL, in batches with retries")
+    URI lpUrl;
+
     @Override
     public Integer call() throws Exception {
         Duration limit;
@@ -87,14 +97,30 @@ final class CaptureCommand implements Callable<Integer> {
         Files.createDirectories(out);
         List<ExchangePath> paths = Collections.synchronizedList(new ArrayList<>());
         PrintWriter err = spec.commandLine().getErr();
-        try (L4JsonLines l4 = new L4JsonLines(out.resolve("l4.jsonl"));
-             L7JsonLines l7 = new L7JsonLines(out.resolve("l7.jsonl"), null);
-             PathJsonLines pathLines = new PathJsonLines(out.resolve("paths.jsonl"))) {
+        LineProtocolSender sender = lpUrl == null ? null : LineProtocolSender.builder().url(lpUrl).build();
+        try (sender;
+             JsonLinesSink sink = JsonLinesSink.builder().directory(out)
+                     .records(RecordType.L4, RecordType.L7, RecordType.PATH).build();
+             LineProtocolSink post = sender == null ? null : LineProtocolSink.builder().sender(sender)
+                     .records(RecordType.L4, RecordType.L7, RecordType.PATH).build()) {
             NetSieve.Builder b = NetSieve.builder().live(live)
-                    .onL4Log((log, nic) -> l4.onL4Log(log))
-                    .onL7Log((log, nic) -> l7.forNic(nic).onLog(log))
+                    .onL4Log((log, nic) -> {
+                        sink.onL4Log(log, nic);
+                        if (post != null) {
+                            post.onL4Log(log, nic);
+                        }
+                    })
+                    .onL7Log((log, nic) -> {
+                        sink.onL7Log(log, nic);
+                        if (post != null) {
+                            post.onL7Log(log, nic);
+                        }
+                    })
                     .onExchangePath(p -> {
-                        pathLines.onPath(p);
+                        sink.onPath(p);
+                        if (post != null) {
+                            post.onPath(p);
+                        }
                         paths.add(p);
                     });
             if (filter != null) {
@@ -146,8 +172,14 @@ final class CaptureCommand implements Callable<Integer> {
                         s.l4Records(), s.l7Records());
                 i++;
             }
-            stdout.println("wrote " + out.resolve("l4.jsonl") + " (" + l4.written() + "), " + out.resolve("l7.jsonl")
-                    + " (" + l7.written() + "), " + out.resolve("paths.jsonl") + " (" + pathLines.written() + ")");
+            stdout.println("wrote " + out.resolve("l4.jsonl") + " (" + sink.written(RecordType.L4) + "), "
+                    + out.resolve("l7.jsonl") + " (" + sink.written(RecordType.L7) + "), " + out.resolve("paths.jsonl")
+                    + " (" + sink.written(RecordType.PATH) + ")");
+            if (post != null) {
+                post.close();
+                sender.close();
+                SummaryTable.printPosted(stdout, lpUrl, sender.stats());
+            }
             stdout.flush();
             stopped.countDown();
             return summary.complete() ? 0 : 1;

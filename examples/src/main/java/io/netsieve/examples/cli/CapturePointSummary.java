@@ -15,9 +15,10 @@ import io.netsieve.core.packet.LinkType;
 import io.netsieve.core.packet.MalformedReason;
 import io.netsieve.core.packet.PacketDecoder;
 import io.netsieve.core.packet.PacketView;
-import io.netsieve.l4.L4LogListener;
 import io.netsieve.l4.L4Stats;
 import io.netsieve.l4.L4Tracker;
+import io.netsieve.topology.L4LogCallback;
+import io.netsieve.topology.L7LogCallback;
 
 import java.io.IOException;
 import java.time.Instant;
@@ -25,6 +26,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeSet;
+import java.util.function.LongConsumer;
 
 /**
  * What one capture point's file holds: counts, time span, link types, every packet decoded (outcomes, malformed
@@ -53,31 +55,22 @@ final class CapturePointSummary {
 
     /**
      * Reads the capture point's file to its end (or to the damage that stops it), decoding every packet and
-     * rebuilding its connections; the L4 records go to {@code l4Logs}.
+     * rebuilding its connections: the L4 records go to {@code l4Logs}, the L7 exchanges (parsed when {@code l7Logs}
+     * is not null) to {@code l7Logs}, each with the capture point's NIC. With a pcap-filter {@code filter} (compiled
+     * per link type, run by the JIT) the packets it refuses are counted as filtered and go no further. Every 4096
+     * packets and at the end {@code progress} hears the bytes read from the file so far (record headers included).
      */
-    static CapturePointSummary scan(CapturePoint point, L4LogListener l4Logs) {
-        return scan(point, l4Logs, null);
-    }
-
-    /** As {@link #scan(CapturePoint, L4LogListener)}, also parsing L7 exchanges into {@code l7Logs} when not null. */
-    static CapturePointSummary scan(CapturePoint point, L4LogListener l4Logs, L7JsonLines l7Logs) {
-        return scan(point, l4Logs, l7Logs, null);
-    }
-
-    /**
-     * As above; with a pcap-filter {@code filter} (compiled per link type, run by the JIT) the packets it refuses
-     * are counted as filtered and go no further.
-     */
-    static CapturePointSummary scan(CapturePoint point, L4LogListener l4Logs, L7JsonLines l7Logs, String filter) {
+    static CapturePointSummary scan(CapturePoint point, L4LogCallback l4Logs, L7LogCallback l7Logs, String filter,
+                                    LongConsumer progress) {
         CapturePointSummary s = new CapturePointSummary(point);
         PacketView view = new PacketView();
         PacketDecoder decoder = new PacketDecoder();
         DecodedPacket decoded = new DecodedPacket();
         Nic nic = point.nic();
-        L4Tracker.Builder builder = L4Tracker.builder().nics(id -> nic).listener(l4Logs);
+        L4Tracker.Builder builder = L4Tracker.builder().nics(id -> nic).listener(log -> l4Logs.onL4Log(log, nic));
         io.netsieve.l7.L7Tracker l7 = null;
         if (l7Logs != null) {
-            l7 = io.netsieve.l7.L7Tracker.builder().listener(l7Logs.forNic(nic)).build();
+            l7 = io.netsieve.l7.L7Tracker.builder().listener(log -> l7Logs.onL7Log(log, nic)).build();
             builder.streams(l7.streams()).datagrams(l7.datagrams());
         }
         L4Tracker tracker = builder.build();
@@ -85,8 +78,13 @@ final class CapturePointSummary {
             s.format = reader.format();
             int lastLinkType = -1;
             BpfFilter bpf = null;
+            long read = reader.format().equals("pcap") ? 24 : 0;
             while (reader.next(view)) {
                 s.packets++;
+                read += view.captureLength() + 16;
+                if ((s.packets & 4095) == 0) {
+                    progress.accept(read);
+                }
                 if (view.linkType() != lastLinkType && filter != null) {
                     try {
                         bpf = BpfJit.compile(FilterCompiler.builder().linkType(view.linkType()).build()
@@ -121,6 +119,7 @@ final class CapturePointSummary {
         } catch (IOException e) {
             s.error = e.getMessage();
         }
+        progress.accept(Long.MAX_VALUE);
         tracker.flush();
         s.l4 = tracker.stats();
         s.l7 = l7 == null ? null : l7.stats();
@@ -129,6 +128,8 @@ final class CapturePointSummary {
 
     CapturePoint point() { return point; }
     long packets() { return packets; }
+    /** Packets the filter refused. */
+    long filtered() { return filtered; }
     long wireBytes() { return wireBytes; }
     String error() { return error; }
     String linkTypes() { return String.join(",", linkTypes); }

@@ -4,13 +4,18 @@ import io.netsieve.core.packet.DecodeOutcome;
 import io.netsieve.core.packet.DecodeStats;
 import io.netsieve.core.packet.Layer;
 import io.netsieve.topology.FindingKind;
+import io.netsieve.topology.sink.LineProtocolSender;
 
 import java.io.PrintWriter;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
 
-/** The plain-text summary table printed at the end of {@code analyze}. */
+/**
+ * The plain-text summary printed at the end of {@code analyze}: a table with one row per capture point (packets,
+ * bytes, time span, TCP and UDP packets, malformed packets, flows, whether the file was read to its end) and a total
+ * row, then the totals by outcome and protocol ({@link #printTotals}), the findings by kind and what was posted.
+ */
 final class SummaryTable {
     private SummaryTable() {
     }
@@ -36,6 +41,46 @@ final class SummaryTable {
         }
         out.printf(format, "", "total (" + summaries.size() + " capture points)", "", "", packets, bytes, "",
                 total.count(Layer.TCP), total.count(Layer.UDP), total.count(DecodeOutcome.MALFORMED), flows, "");
+    }
+
+    /**
+     * The lines under the table: every packet by its outcome (decoded, truncated, malformed, unsupported link type,
+     * refused by the filter), the flows (and how many of them timed out or were evicted), the exchanges by protocol
+     * on the capture points and the number followed across capture points.
+     */
+    static void printTotals(PrintWriter out, List<CapturePointSummary> summaries, Map<String, Long> exchanges,
+                            long paths) {
+        DecodeStats total = new DecodeStats();
+        long packets = 0;
+        long filtered = 0;
+        long flows = 0;
+        long expired = 0;
+        long evicted = 0;
+        for (CapturePointSummary s : summaries) {
+            total.add(s.decode());
+            packets += s.packets();
+            filtered += s.filtered();
+            flows += s.l4().flowsCreated();
+            expired += s.l4().flowsExpired();
+            evicted += s.l4().flowsEvicted();
+        }
+        out.println("packets: " + packets + " (decoded " + total.count(DecodeOutcome.DECODED) + ", truncated "
+                + total.count(DecodeOutcome.TRUNCATED) + ", malformed " + total.count(DecodeOutcome.MALFORMED)
+                + ", unsupported link type " + total.count(DecodeOutcome.UNSUPPORTED_LINK_TYPE) + ", filtered "
+                + filtered + ")");
+        out.println("flows: " + flows + " (timed out " + expired + ", evicted " + evicted + ")");
+        long all = exchanges.values().stream().mapToLong(Long::longValue).sum();
+        out.println("exchanges: " + all + (all == 0 ? "" : " (" + exchanges.entrySet().stream()
+                .map(e -> e.getKey() + " " + e.getValue()).collect(Collectors.joining(", ")) + ")")
+                + " on the capture points, " + paths + " followed across capture points");
+    }
+
+    /** What {@code --lp-url} posted: lines sent, dropped (and why), requests and retries. */
+    static void printPosted(PrintWriter out, java.net.URI url, LineProtocolSender.Stats s) {
+        out.println("posted " + s.sent() + " of " + s.offered() + " lines to " + url + " in " + s.batches()
+                + " batches (" + s.requests() + " requests, " + s.retries() + " retries); dropped " + s.dropped()
+                + (s.dropped() == 0 ? "" : " (queue full " + s.droppedQueueFull() + ", gave up " + s.droppedGaveUp()
+                + ", rejected " + s.droppedRejected() + ", at close " + s.droppedAtClose() + ")"));
     }
 
     /** The findings' line under the table: their number, and per kind (in {@link FindingKind} order). */

@@ -1,6 +1,7 @@
 package io.netsieve.examples.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.netsieve.topology.sink.LineProtocol;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 

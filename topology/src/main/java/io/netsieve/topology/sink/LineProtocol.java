@@ -1,4 +1,4 @@
-package io.netsieve.examples.cli;
+package io.netsieve.topology.sink;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -13,14 +13,15 @@ import java.util.Set;
  * tags, everything else fields: integers with the {@code i} suffix, floats plain, booleans {@code true}/{@code false},
  * strings quoted; lists and maps (the packet series, headers, DNS answers) as a JSON string field. Null values and
  * empty tags are left out, as the protocol requires. Escaping: commas, spaces and {@code =} in tag keys and values
- * and field keys, commas and spaces in the measurement, {@code "} and {@code \} in string fields.
+ * and field keys, commas and spaces in the measurement, {@code "} and {@code \} in string fields; a line break anywhere
+ * becomes a space (a line is one line). Stateless and thread-safe.
  */
-final class LineProtocol {
+public final class LineProtocol {
     /** The tags of reference §2 (shared by L4 and L7 records). */
-    static final Set<String> TAGS = Set.of("host", "nic_name", "nic_mac", "netns", "virtual_nic", "host_network",
-            "k8s_namespace", "k8s_pod_name", "k8s_container_name", "src_ip", "src_port", "dst_ip", "dst_port",
-            "l4_proto", "l7_proto", "direction", "conn_side", "client_ip", "client_port", "server_ip", "server_port",
-            "inner_traceid", "nic_traceid", "vni_id", "vxlan_packet");
+    public static final Set<String> TAGS = Set.of("host", "nic_name", "nic_mac", "netns", "virtual_nic",
+            "host_network", "k8s_namespace", "k8s_pod_name", "k8s_container_name", "src_ip", "src_port", "dst_ip",
+            "dst_port", "l4_proto", "l7_proto", "direction", "conn_side", "client_ip", "client_port", "server_ip",
+            "server_port", "inner_traceid", "nic_traceid", "vni_id", "vxlan_packet");
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -28,15 +29,20 @@ final class LineProtocol {
     }
 
     /**
-     * One line (without the newline): {@code record} is a JSON-lines map of a record (its {@code source} is the
-     * measurement, {@code time} the timestamp in ns).
+     * One line (without the newline) of a record map as {@link RecordFields} makes it: its {@code source} is the
+     * measurement, {@code time} the timestamp in ns, the keys of {@link #TAGS} tags.
      */
-    static String line(Map<String, Object> record) {
+    public static String line(Map<String, Object> record) {
+        return line(record, TAGS);
+    }
+
+    /** As {@link #line(Map)} with the keys of {@code tags} as the tags. */
+    public static String line(Map<String, Object> record, Set<String> tags) {
         StringBuilder b = new StringBuilder(512);
         escape(b, String.valueOf(record.get("source")), false);
         for (Map.Entry<String, Object> e : record.entrySet()) {
             Object v = e.getValue();
-            if (!TAGS.contains(e.getKey()) || v == null || v.toString().isEmpty()) {
+            if (!tags.contains(e.getKey()) || v == null || v.toString().isEmpty()) {
                 continue;
             }
             b.append(',');
@@ -48,7 +54,7 @@ final class LineProtocol {
         for (Map.Entry<String, Object> e : record.entrySet()) {
             String k = e.getKey();
             Object v = e.getValue();
-            if (TAGS.contains(k) || k.equals("source") || k.equals("time") || v == null) {
+            if (tags.contains(k) || k.equals("source") || k.equals("time") || v == null) {
                 continue;
             }
             b.append(first ? ' ' : ',');
@@ -89,19 +95,19 @@ final class LineProtocol {
             if (c == '"' || c == '\\') {
                 b.append('\\');
             }
-            b.append(c == '\n' ? ' ' : c);
+            b.append(c == '\n' || c == '\r' ? ' ' : c);
         }
         b.append('"');
     }
 
-    /** Escapes commas and spaces (and {@code =} for keys and tag values); newlines become spaces. */
+    /** Escapes commas and spaces (and {@code =} for keys and tag values); line breaks become spaces. */
     private static void escape(StringBuilder b, String s, boolean equalsToo) {
         for (int i = 0; i < s.length(); i++) {
             char c = s.charAt(i);
             if (c == ',' || c == ' ' || (equalsToo && c == '=')) {
                 b.append('\\');
             }
-            b.append(c == '\n' ? ' ' : c);
+            b.append(c == '\n' || c == '\r' ? ' ' : c);
         }
     }
 }

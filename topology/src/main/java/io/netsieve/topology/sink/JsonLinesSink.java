@@ -1,0 +1,149 @@
+package io.netsieve.topology.sink;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.netsieve.core.nic.Nic;
+import io.netsieve.l4.L4Log;
+import io.netsieve.l7.L7Log;
+import io.netsieve.topology.ExchangePath;
+import io.netsieve.topology.ExchangePathListener;
+import io.netsieve.topology.Finding;
+import io.netsieve.topology.FindingListener;
+import io.netsieve.topology.L4LogCallback;
+import io.netsieve.topology.L7LogCallback;
+import io.netsieve.topology.sink.internal.RecordFiles;
+import io.netsieve.topology.sink.internal.Types;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.EnumSet;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+
+/**
+ * Writes records as JSON Lines, one file per record type in one folder: {@code l4.jsonl} (one
+ * {@code bpf_net_l4_log} per line), {@code l7.jsonl} ({@code bpf_net_l7_log}), {@code paths.jsonl} (one exchange
+ * across capture points) and {@code findings.jsonl}, with the field names of {@link RecordFields}. Wire it to a
+ * pipeline through its callbacks:
+ *
+ * <pre>{@code
+ * try (JsonLinesSink sink = JsonLinesSink.builder().directory(Path.of("out")).build()) {
+ *     NetSieve.builder().captureSet(set)
+ *             .onL4Log(sink::onL4Log).onL7Log(sink::onL7Log)
+ *             .onExchangePath(sink::onPath).onFinding(sink::onFinding)
+ *             .build().run();
+ * }
+ * }</pre>
+ *
+ * <p>Threading: every method may be called from any thread; lines are written one at a time (a line is never
+ * interleaved with another). Failures: a write that fails (disk full, closed file) is counted in
+ * {@link #failures()} and the callback returns normally, so the pipeline goes on; {@link #close()} throws the first
+ * such error. Records offered after {@code close()} are ignored. Output is buffered; {@link #flush()} pushes it to
+ * the files.
+ */
+public final class JsonLinesSink implements L4LogCallback, L7LogCallback, ExchangePathListener, FindingListener,
+        AutoCloseable {
+    private final RecordFiles files;
+    private final ObjectMapper mapper = new ObjectMapper();
+
+    private JsonLinesSink(RecordFiles files) {
+        this.files = files;
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    @Override
+    public void onL4Log(L4Log log, Nic nic) {
+        if (files.has(RecordType.L4)) {
+            write(RecordType.L4, RecordFields.l4(log, nic));
+        }
+    }
+
+    @Override
+    public void onL7Log(L7Log log, Nic nic) {
+        if (files.has(RecordType.L7)) {
+            write(RecordType.L7, RecordFields.l7(log, nic));
+        }
+    }
+
+    @Override
+    public void onPath(ExchangePath path) {
+        if (files.has(RecordType.PATH)) {
+            write(RecordType.PATH, RecordFields.path(path));
+        }
+    }
+
+    @Override
+    public void onFinding(Finding finding) {
+        if (files.has(RecordType.FINDING)) {
+            write(RecordType.FINDING, RecordFields.finding(finding));
+        }
+    }
+
+    private void write(RecordType type, Map<String, Object> record) {
+        String line;
+        try {
+            line = mapper.writeValueAsString(record);
+        } catch (JsonProcessingException e) {
+            files.failed(e);
+            return;
+        }
+        files.write(type, line);
+    }
+
+    /** Lines written to {@code type}'s file so far. */
+    public long written(RecordType type) {
+        return files.written(type);
+    }
+
+    /** Writes that failed (the record is not in the file). */
+    public long failures() {
+        return files.failures();
+    }
+
+    /** Pushes buffered lines to the files. */
+    public void flush() throws IOException {
+        files.flush();
+    }
+
+    /** Flushes and closes the files; throws the first write error of the sink's life, if there was one. */
+    @Override
+    public void close() throws IOException {
+        files.close();
+    }
+
+    /** Builder; each setter validates its argument and may be called once. */
+    public static final class Builder {
+        private Path directory;
+        private Set<RecordType> types;
+
+        private Builder() {
+        }
+
+        /** The folder of the files (required; created if needed; existing files of the written types are replaced). */
+        public Builder directory(Path directory) {
+            Types.once(this.directory != null, "directory");
+            this.directory = Objects.requireNonNull(directory, "directory");
+            return this;
+        }
+
+        /** Only these record types get a file (default: all four); records of the others are ignored. */
+        public Builder records(RecordType first, RecordType... more) {
+            Types.once(types != null, "records");
+            types = Types.of(first, more);
+            return this;
+        }
+
+        /** Creates the files. */
+        public JsonLinesSink build() throws IOException {
+            if (directory == null) {
+                throw new IllegalStateException("directory(...) is required");
+            }
+            return new JsonLinesSink(new RecordFiles(directory, types != null ? types
+                    : EnumSet.allOf(RecordType.class), "jsonl"));
+        }
+    }
+}

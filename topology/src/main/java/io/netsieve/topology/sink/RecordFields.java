@@ -1,0 +1,349 @@
+package io.netsieve.topology.sink;
+
+import io.netsieve.core.nic.Nic;
+import io.netsieve.l4.L4Log;
+import io.netsieve.l4.PacketSeries;
+import io.netsieve.l4.TcpAnalysisFlag;
+import io.netsieve.l7.DnsAnswer;
+import io.netsieve.l7.DnsInfo;
+import io.netsieve.l7.HttpInfo;
+import io.netsieve.l7.L7Log;
+import io.netsieve.topology.AddressTranslation;
+import io.netsieve.topology.EvidenceRef;
+import io.netsieve.topology.EvidenceStep;
+import io.netsieve.topology.ExchangePath;
+import io.netsieve.topology.Finding;
+import io.netsieve.topology.Hop;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+
+/**
+ * netsieve's records as ordered maps with the field names of the record model (snake_case, reference §2-§4), the
+ * form both sinks write ({@link JsonLinesSink} as JSON objects, {@link LineProtocolSink} as tags and fields) and the
+ * one to use for a sink of your own. Absent values are {@code null} (JSON {@code null}, left out of line protocol);
+ * costs and latencies are in ms, times in ns since the epoch. Each call returns a new mutable map.
+ */
+public final class RecordFields {
+    private RecordFields() {
+    }
+
+    /**
+     * A {@code bpf_net_l4_log} record ({@code source} {@code bpf_net_l4_log}, {@code time}, the capture point's
+     * tags, endpoints, direction, the connection's ids, the chunk's counts and TCP costs, Zeek's state and history,
+     * and the packet series as a list of maps).
+     */
+    public static Map<String, Object> l4(L4Log log, Nic nic) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("source", "bpf_net_l4_log");
+        m.put("time", log.timeNanos());
+        nicTags(m, nic);
+        m.put("src_ip", log.srcIp());
+        m.put("src_port", log.srcPort());
+        m.put("dst_ip", log.dstIp());
+        m.put("dst_port", log.dstPort());
+        m.put("direction", log.direction().label());
+        m.put("conn_side", log.connSide());
+        m.put("direction_score", log.directionScore());
+        connection(m, log.l4Proto(), log.l7Proto(), log.clientIp(), log.clientPort(), log.serverIp(),
+                log.serverPort(), log.innerTraceId());
+        m.put("nic_traceid", log.nicTraceId());
+        m.put("community_id", log.communityId());
+        m.put("vxlan_packet", log.vxlanPacket());
+        m.put("vni_id", log.vni() >= 0 ? log.vni() : null);
+        m.put("vlan_id", log.vlanId() >= 0 ? log.vlanId() : null);
+        m.put("chunk_id", log.chunkId());
+        m.put("last_chunk", log.lastChunk());
+        m.put("evicted", log.evicted());
+        m.put("tx_seq_min", log.txSeqMin());
+        m.put("tx_seq_max", log.txSeqMax());
+        m.put("rx_seq_min", log.rxSeqMin());
+        m.put("rx_seq_max", log.rxSeqMax());
+        m.put("tx_seq_pos", log.txSeqPos());
+        m.put("rx_seq_pos", log.rxSeqPos());
+        counts(m, log.txPackets(), log.rxPackets(), log.txBytes(), log.rxBytes(), log.txRetrans(), log.rxRetrans());
+        m.put("tcp_syn_retrans", log.tcpSynRetrans());
+        m.put("chunk_syn", log.chunkSyn());
+        m.put("tcp_3whs_cost", log.tcp3whsCost() >= 0 ? log.tcp3whsCost() : null);
+        m.put("chunk_fin", log.chunkFin());
+        m.put("tcp_4whs_cost", log.tcp4whsCost() >= 0 ? log.tcp4whsCost() : null);
+        m.put("tcp_rtt", log.tcpRtt() >= 0 ? log.tcpRtt() : null);
+        m.put("conn_state", log.connState());
+        m.put("history", log.history());
+        m.put("icmp_errors", log.icmpErrors());
+        m.put("icmp_last_error", log.icmpLastError());
+        PacketSeries s = log.packets();
+        List<Map<String, Object>> packets = new ArrayList<>(s.size());
+        for (int i = 0; i < s.size(); i++) {
+            Map<String, Object> p = new LinkedHashMap<>();
+            p.put("txrx", s.isTx(i) ? "tx" : "rx");
+            p.put("src_mac", s.srcMacId(i));
+            p.put("dst_mac", s.dstMacId(i));
+            p.put("flags", PacketSeries.flagText(s.flags(i)));
+            p.put("seq", s.seq(i));
+            p.put("ack_seq", s.ack(i));
+            p.put("payload_size", s.payloadSize(i));
+            p.put("win", s.window(i));
+            p.put("ts", s.tsOffset(i));
+            if (s.analysis(i) != 0) {
+                p.put("analysis", TcpAnalysisFlag.text(s.analysis(i)));
+            }
+            if (s.ackRttNanos(i) >= 0) {
+                p.put("ack_rtt", s.ackRttNanos(i) / 1e6);
+            }
+            packets.add(p);
+        }
+        m.put("packets", packets);
+        return m;
+    }
+
+    /**
+     * A {@code bpf_net_l7_log} record (one exchange on one capture point): the reference's §2 and §4 fields; DNS and
+     * Redis fields named in the same style ({@code dns_*}, {@code redis_command}, {@code redis_args},
+     * {@code redis_reply_type}, {@code redis_error}); a protocol's other attributes at the top level.
+     */
+    public static Map<String, Object> l7(L7Log log, Nic nic) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("source", "bpf_net_l7_log");
+        m.put("time", log.timestampNanos());
+        nicTags(m, nic);
+        connection(m, log.l4Proto(), log.l7Proto(), log.clientIp(), log.clientPort(), log.serverIp(),
+                log.serverPort(), log.innerTraceId());
+        m.put("l7_traceid", log.l7TraceId());
+        m.put("req_seq", log.reqSeq() >= 0 ? log.reqSeq() : null);
+        m.put("resp_seq", log.respSeq() >= 0 ? log.respSeq() : null);
+        m.put("tx_seq", log.txSeq() >= 0 ? log.txSeq() : null);
+        m.put("rx_seq", log.rxSeq() >= 0 ? log.rxSeq() : null);
+        counts(m, log.txPackets(), log.rxPackets(), log.txBytes(), log.rxBytes(), log.txRetrans(), log.rxRetrans());
+        m.put("chunk_id_min", log.chunkIdMin() >= 0 ? log.chunkIdMin() : null);
+        m.put("chunk_id_max", log.chunkIdMax() >= 0 ? log.chunkIdMax() : null);
+        m.put("status", log.status().name().toLowerCase(Locale.ROOT));
+        m.put("req_bytes", log.reqBytes());
+        m.put("resp_bytes", log.respBytes());
+        m.put("cost_req_sent", log.costReqSentNanos() >= 0 ? log.costReqSentMs() : null);
+        m.put("cost_resp_wait", log.costRespWaitNanos() >= 0 ? log.costRespWaitMs() : null);
+        m.put("cost_cnt_dl", log.costCntDlNanos() >= 0 ? log.costCntDlMs() : null);
+        m.put("latency", log.latencyNanos() >= 0 ? log.latencyMs() : null);
+        HttpInfo h = log.http();
+        if (h != null) {
+            m.put("http_method", h.method());
+            m.put("http_path", h.path());
+            m.put("http_query", h.query());
+            m.put("http_version", h.version());
+            m.put("http_host", h.host());
+            m.put("http_status_code", h.statusCode());
+            m.put("http_reason", h.reason());
+            m.put("http_content_type", h.contentType());
+            m.put("http_user_agent", h.userAgent());
+            m.put("http_req_header_bytes", h.reqHeaderBytes());
+            m.put("http_req_body_bytes", h.reqBodyBytes());
+            m.put("http_resp_header_bytes", h.respHeaderBytes());
+            m.put("http_resp_body_bytes", h.respBodyBytes());
+            m.put("http_informational", h.informational());
+            m.put("http_smuggling", h.smuggling());
+            m.put("trace_id", h.traceId());
+            m.put("parent_id", h.parentId());
+            m.put("x_request_id", h.requestId());
+            m.put("http_headers", h.headers() == null ? null : new TreeMap<>(h.headers())); // one order every run
+        }
+        DnsInfo d = log.dns();
+        if (d != null) {
+            m.put("dns_id", d.id());
+            m.put("dns_query_name", d.queryName());
+            m.put("dns_query_type", d.queryType());
+            m.put("dns_query_class", d.queryClass());
+            m.put("dns_flags", d.flags());
+            m.put("dns_rcode", d.rcode() >= 0 ? d.rcode() : null);
+            m.put("dns_extended_rcode", d.extendedRcode() >= 0 ? d.extendedRcode() : null);
+            List<Map<String, Object>> answers = new ArrayList<>();
+            for (DnsAnswer a : d.answers()) {
+                Map<String, Object> am = new LinkedHashMap<>();
+                am.put("name", a.name());
+                am.put("type", a.type());
+                am.put("ttl", a.ttl());
+                am.put("data", a.data());
+                answers.add(am);
+            }
+            m.put("dns_answers", answers);
+            m.put("dns_malformed", d.malformed());
+        }
+        // protocols without a typed part (Redis, user protocols) name their fields in the same style: top level
+        for (Map.Entry<String, String> a : new TreeMap<>(log.attributes()).entrySet()) {
+            m.putIfAbsent(a.getKey(), a.getValue());
+        }
+        return m;
+    }
+
+    /**
+     * One correlated exchange: its key ({@code l7_traceid} of the first hop), the join keys used, what it was
+     * (protocols, method and path, status at the server-most hop), the hops client to server (capture point, role,
+     * times of the request's and response's first bytes, endpoints seen there), the hop latencies (ms) and the
+     * address translations between hops.
+     */
+    public static Map<String, Object> path(ExchangePath p) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        List<Hop> hops = p.hops();
+        L7Log last = hops.get(hops.size() - 1).log();
+        m.put("l7_traceid", hops.get(0).log().l7TraceId());
+        Set<String> joinedBy = new LinkedHashSet<>();
+        for (Hop h : hops) {
+            if (h.joinedBy() != null) {
+                joinedBy.add(h.joinedBy().name().toLowerCase(Locale.ROOT));
+            }
+        }
+        m.put("joined_by", List.copyOf(joinedBy));
+        m.put("l4_proto", last.l4Proto());
+        m.put("l7_proto", last.l7Proto());
+        HttpInfo h = last.http();
+        if (h != null) {
+            m.put("http_method", h.method());
+            m.put("http_path", h.path());
+            m.put("http_status_code", h.statusCode());
+        }
+        if (last.dns() != null) {
+            m.put("dns_query_name", last.dns().queryName());
+            m.put("dns_rcode", last.dns().rcode() >= 0 ? last.dns().rcode() : null);
+        }
+        m.put("client_observed", p.clientObserved());
+        m.put("server_observed", p.serverObserved());
+        List<Map<String, Object>> hopList = new ArrayList<>();
+        for (Hop hop : hops) {
+            Map<String, Object> hm = new LinkedHashMap<>();
+            nicTags(hm, hop.nic());
+            hm.put("role", hop.role().label());
+            hm.put("req_time", hop.requestNanos() >= 0 ? hop.requestNanos() : null);
+            hm.put("resp_time", hop.responseNanos() >= 0 ? hop.responseNanos() : null);
+            hm.put("client", hop.client());
+            hm.put("server", hop.server());
+            hm.put("inner_traceid", hop.log().innerTraceId());
+            hm.put("joined_by", hop.joinedBy() == null ? null : hop.joinedBy().name().toLowerCase(Locale.ROOT));
+            hopList.add(hm);
+        }
+        m.put("hops", hopList);
+        List<Map<String, Object>> latencies = new ArrayList<>();
+        for (int i = 0; i < p.requestLatencyNanos().size(); i++) {
+            Map<String, Object> lm = new LinkedHashMap<>();
+            lm.put("from_hop", i);
+            lm.put("to_hop", i + 1);
+            long req = p.requestLatencyNanos().get(i);
+            long resp = p.responseLatencyNanos().get(i);
+            lm.put("request_ms", req >= 0 ? req / 1e6 : null);
+            lm.put("response_ms", resp >= 0 ? resp / 1e6 : null);
+            latencies.add(lm);
+        }
+        m.put("hop_latencies", latencies);
+        List<Map<String, Object>> nat = new ArrayList<>();
+        for (AddressTranslation t : p.translations()) {
+            Map<String, Object> tm = new LinkedHashMap<>();
+            tm.put("after_hop", t.afterHop());
+            tm.put("snat", t.snat());
+            tm.put("dnat", t.dnat());
+            tm.put("client_before", t.clientBefore());
+            tm.put("client_after", t.clientAfter());
+            tm.put("server_before", t.serverBefore());
+            tm.put("server_after", t.serverAfter());
+            nat.add(tm);
+        }
+        m.put("nat", nat);
+        return m;
+    }
+
+    /**
+     * One finding: kind, severity, summary, subject, time range, count, and its evidence in the troubleshooting order
+     * (symptom, l4, l7, topology, correlation, related), each step with its references: L4 records by capture point
+     * + {@code inner_traceid} + {@code chunk_id}, L7 records by capture point + {@code inner_traceid} +
+     * {@code l7_traceid}, paths by their key, the first hop's {@code l7_traceid} (as in {@link #path}) and its time.
+     */
+    public static Map<String, Object> finding(Finding f) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("kind", f.kind().label());
+        m.put("severity", f.severity().label());
+        m.put("summary", f.summary());
+        Map<String, Object> subject = new LinkedHashMap<>();
+        subject.put("type", f.subject().type().label());
+        subject.put("value", f.subject().value());
+        m.put("subject", subject);
+        m.put("start_time", f.startNanos());
+        m.put("end_time", f.endNanos());
+        m.put("count", f.count());
+        List<Map<String, Object>> evidence = new ArrayList<>();
+        for (EvidenceStep s : f.evidence()) {
+            Map<String, Object> sm = new LinkedHashMap<>();
+            sm.put("layer", s.layer().label());
+            sm.put("description", s.description());
+            List<Map<String, Object>> refs = new ArrayList<>();
+            for (EvidenceRef r : s.refs()) {
+                refs.add(ref(r));
+            }
+            sm.put("refs", refs);
+            sm.put("omitted", s.omitted());
+            evidence.add(sm);
+        }
+        m.put("evidence", evidence);
+        return m;
+    }
+
+    private static Map<String, Object> ref(EvidenceRef r) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        EvidenceRef.CapturePoint p = r.capturePoint();
+        m.put("record", r instanceof EvidenceRef.L4 ? "bpf_net_l4_log" : r instanceof EvidenceRef.L7
+                ? "bpf_net_l7_log" : "path");
+        m.put("host", p.host());
+        m.put("netns", p.netns());
+        m.put("k8s_pod_name", p.podName());
+        m.put("nic_name", p.nicName());
+        if (r instanceof EvidenceRef.L4 l4) {
+            m.put("inner_traceid", l4.innerTraceId());
+            m.put("chunk_id", l4.chunkId());
+        } else if (r instanceof EvidenceRef.L7 l7) {
+            m.put("inner_traceid", l7.innerTraceId());
+            m.put("l7_traceid", l7.l7TraceId());
+        } else if (r instanceof EvidenceRef.Path path) {
+            m.put("path_key", path.key());
+            m.put("l7_traceid", path.l7TraceId());
+            m.put("time", path.timeNanos());
+        }
+        return m;
+    }
+
+    /** The capture-point tags every record carries, L4 and L7 alike (reference §2). */
+    private static void nicTags(Map<String, Object> m, Nic nic) {
+        m.put("host", nic.host());
+        m.put("nic_name", nic.nicName());
+        m.put("nic_mac", nic.macString());
+        m.put("netns", nic.netns());
+        m.put("virtual_nic", nic.isVirtual());
+        m.put("k8s_namespace", nic.k8sNamespace());
+        m.put("k8s_pod_name", nic.podName());
+        m.put("k8s_container_name", nic.k8sContainerName());
+    }
+
+    /** The connection, named the same way in L4 and L7 records. */
+    private static void connection(Map<String, Object> m, String l4Proto, String l7Proto, String clientIp,
+                                   int clientPort, String serverIp, int serverPort, String innerTraceId) {
+        m.put("l4_proto", l4Proto);
+        m.put("l7_proto", l7Proto);
+        m.put("client_ip", clientIp);
+        m.put("client_port", clientPort);
+        m.put("server_ip", serverIp);
+        m.put("server_port", serverPort);
+        m.put("inner_traceid", innerTraceId);
+    }
+
+    /** Per-direction counts from the capture point's view. */
+    private static void counts(Map<String, Object> m, long txPackets, long rxPackets, long txBytes, long rxBytes,
+                               long txRetrans, long rxRetrans) {
+        m.put("tx_packets", txPackets);
+        m.put("rx_packets", rxPackets);
+        m.put("tx_bytes", txBytes);
+        m.put("rx_bytes", rxBytes);
+        m.put("tx_retrans", txRetrans);
+        m.put("rx_retrans", rxRetrans);
+    }
+}
