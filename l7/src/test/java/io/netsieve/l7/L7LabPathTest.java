@@ -110,7 +110,7 @@ class L7LabPathTest {
 
     private static String normal(String address) {
         try {
-            return InetAddress.getByName(address).getHostAddress();
+            return io.netsieve.core.packet.IpAddressText.of(InetAddress.getByName(address));
         } catch (java.net.UnknownHostException e) {
             throw new IllegalArgumentException(address, e);
         }

@@ -103,7 +103,7 @@ public final class CaptureManifest {
                 Path file = p.file().toAbsolutePath();
                 String fileCell = file.startsWith(base) ? base.relativize(file).toString() : file.toString();
                 List<String> ips = new ArrayList<>();
-                for (InetAddress a : n.localAddresses()) ips.add(a.getHostAddress());
+                for (InetAddress a : n.localAddresses()) ips.add(io.netsieve.core.packet.IpAddressText.of(a));
                 List<String> listening = new ArrayList<>();
                 if (n.listeningSockets() instanceof ListeningSockets.Snapshot snapshot) {
                     for (ListeningSockets.Endpoint e : snapshot.endpoints()) listening.add(e.toString());

@@ -153,7 +153,7 @@ public interface ListeningSockets {
             if (isWildcard() && (address == null || address.getAddress().length == 4)) {
                 return proto + (address == null ? "" : "0.0.0.0:") + port;
             }
-            String a = address.getHostAddress();
+            String a = io.netsieve.core.packet.IpAddressText.of(address);
             return proto + (a.indexOf(':') >= 0 ? "[" + a + "]" : a) + ":" + port;
         }
     }

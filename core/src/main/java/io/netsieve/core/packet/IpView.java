@@ -149,15 +149,6 @@ public final class IpView {
             int a = (int) low;
             return (a >>> 24) + "." + ((a >>> 16) & 0xFF) + "." + ((a >>> 8) & 0xFF) + "." + (a & 0xFF);
         }
-        byte[] bytes = new byte[16];
-        for (int i = 0; i < 8; i++) {
-            bytes[i] = (byte) (high >>> (56 - 8 * i));
-            bytes[8 + i] = (byte) (low >>> (56 - 8 * i));
-        }
-        try {
-            return java.net.InetAddress.getByAddress(bytes).getHostAddress();
-        } catch (java.net.UnknownHostException e) {
-            throw new AssertionError(e);
-        }
+        return IpAddressText.ipv6(high, low);
     }
 }

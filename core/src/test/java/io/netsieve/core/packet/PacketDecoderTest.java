@@ -147,7 +147,7 @@ class PacketDecoderTest {
         assertEquals(DecodeOutcome.DECODED, d.outcome());
         IpView ip = d.ip();
         assertEquals(6, ip.version());
-        assertEquals("2001:2:0:0:0:0:0:1", ip.srcAddress());
+        assertEquals("2001:2::1", ip.srcAddress());
         assertEquals(0x12345, ip.flowLabel());
         assertEquals(3, ip.extensionCount());
         assertEquals(0, ip.extensionType(0));

@@ -156,7 +156,7 @@ final class CapturePointSummary {
         m.put("pod_name", nic.podName());
         m.put("k8s_namespace", nic.k8sNamespace());
         m.put("k8s_container_name", nic.k8sContainerName());
-        m.put("ip", nic.localAddresses().stream().map(a -> a.getHostAddress()).toList());
+        m.put("ip", nic.localAddresses().stream().map(io.netsieve.core.packet.IpAddressText::of).toList());
         m.put("format", format);
         m.put("link_types", List.copyOf(linkTypes));
         m.put("packets", packets);

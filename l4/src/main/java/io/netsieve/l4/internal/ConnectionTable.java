@@ -21,7 +21,6 @@ import io.netsieve.l4.flow.FlowKey;
 import io.netsieve.l4.flow.FlowTable;
 
 import java.net.InetAddress;
-import java.net.UnknownHostException;
 import java.security.SecureRandom;
 import java.util.HashMap;
 import java.util.List;
@@ -592,19 +591,6 @@ public final class ConnectionTable {
         return rowPool != null ? rowPool.discarded() : 0;
     }
 
-    private static byte[] bytes(long high, long low, int version) {
-        if (version == 4) {
-            int v = (int) low;
-            return new byte[] {(byte) (v >>> 24), (byte) (v >>> 16), (byte) (v >>> 8), (byte) v};
-        }
-        byte[] out = new byte[16];
-        for (int i = 0; i < 8; i++) {
-            out[i] = (byte) (high >>> (56 - 8 * i));
-            out[8 + i] = (byte) (low >>> (56 - 8 * i));
-        }
-        return out;
-    }
-
     private static String address(long high, long low) {
         if (high == 0 && (low >>> 32) == 0xFFFFL) {
             // dotted quad written straight into the string's bytes (no builder)
@@ -625,10 +611,6 @@ public final class ConnectionTable {
             }
             return new String(out, 0, n, java.nio.charset.StandardCharsets.ISO_8859_1);
         }
-        try {
-            return InetAddress.getByAddress(bytes(high, low, 6)).getHostAddress();
-        } catch (UnknownHostException e) {
-            throw new AssertionError(e);
-        }
+        return io.netsieve.core.packet.IpAddressText.ipv6(high, low);
     }
 }

@@ -91,6 +91,6 @@ final class HttpTshark {
      */
     private static String ip(String v4, String v6) throws Exception {
         String all = v6.isEmpty() ? v4 : v6;
-        return InetAddress.getByName(all.substring(all.lastIndexOf(',') + 1)).getHostAddress();
+        return io.netsieve.core.packet.IpAddressText.of(InetAddress.getByName(all.substring(all.lastIndexOf(',') + 1)));
     }
 }

@@ -83,7 +83,7 @@ class Http2LabTest {
 
     private static String normal(String address) {
         try {
-            return InetAddress.getByName(address).getHostAddress();
+            return io.netsieve.core.packet.IpAddressText.of(InetAddress.getByName(address));
         } catch (java.net.UnknownHostException e) {
             throw new IllegalArgumentException(address, e);
         }

@@ -2,8 +2,6 @@ package io.netsieve.l7.internal.dns;
 
 import io.netsieve.l7.DnsAnswer;
 
-import java.net.InetAddress;
-import java.net.UnknownHostException;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
@@ -139,11 +137,7 @@ final class DnsReader {
                 }
                 byte[] a = new byte[len];
                 System.arraycopy(b, at, a, 0, len);
-                try {
-                    return InetAddress.getByAddress(a).getHostAddress();
-                } catch (UnknownHostException e) {
-                    return null; // unreachable: the length is checked
-                }
+                return io.netsieve.core.packet.IpAddressText.of(a);
             }
             case 2, 5, 12 -> {
                 int save = pos;
