@@ -1,5 +1,6 @@
 # shellcheck shell=bash
-# What the namespace labs share (sourced by lab/netsieve-lab.sh and lab/loss-lab.sh; not run on its own).
+# What the namespace labs share (sourced by lab/netsieve-lab.sh, lab/loss-lab.sh and lab/trouble-lab.sh; not run on
+# its own).
 # The sourcing script sets LAB_NAME (the prefix of its messages), LAB_NS (the prefix every namespace it creates
 # starts with, e.g. "nslab-") and LAB_USAGE (the lines of its header comment that are its usage, e.g. "2,7") before
 # it sources this file. Nothing here touches the machine's real interfaces.
@@ -62,4 +63,44 @@ lab_stop() {
 lab_stop_captures() {
   for pid in "$@"; do kill -TERM "$pid" 2>/dev/null || true; done
   for pid in "$@"; do wait "$pid" 2>/dev/null || true; done
+}
+
+# lab_begin: the run's namespace prefix P (LAB_NS and 4 random hex digits) and scratch folder tmp; at exit (also after
+# INT/TERM or the watchdog) the background processes end, the namespaces under P go, and tmp is removed.
+lab_begin() {
+  P="${LAB_NS}$(printf '%04x' $((RANDOM % 65536)))"
+  tmp="$(mktemp -d "/tmp/netsieve-$LAB_NAME.XXXXXX")"
+  lab_traps lab_cleanup
+}
+lab_cleanup() {
+  lab_stop
+  lab_down "$P-"
+  rm -rf "$tmp"
+}
+
+# lab_routed CLIENT_NET SERVER_NET SERVER_HOST: namespaces $P-client, $P-router, $P-server (their names in C, R, S):
+#   client eth0 198.18.CLIENT_NET.10/24 == c0 198.18.CLIENT_NET.1  router  s0 198.18.SERVER_NET.1 == eth0 server
+#   198.18.SERVER_NET.SERVER_HOST/24; the router forwards, client and server route through it.
+lab_routed() {
+  C="$P-client"; R="$P-router"; S="$P-server"
+  for ns in "$C" "$R" "$S"; do
+    ip netns add "$ns"
+    n "$ns" ip link set lo up
+  done
+  n "$R" sysctl -q -w net.ipv4.ip_forward=1
+  ip link add eth0 netns "$C" type veth peer name c0 netns "$R"
+  ip link add eth0 netns "$S" type veth peer name s0 netns "$R"
+  n "$C" ip addr add "198.18.$1.10/24" dev eth0
+  n "$R" ip addr add "198.18.$1.1/24" dev c0
+  n "$R" ip addr add "198.18.$2.1/24" dev s0
+  n "$S" ip addr add "198.18.$2.$3/24" dev eth0
+  for link in "$C eth0" "$R c0" "$R s0" "$S eth0"; do
+    read -r ns ifc <<<"$link"
+    # one MSS per packet (no ethtool needed): the stacks send, and the router drops, real MTU-sized segments
+    # instead of 64 KB GSO super-packets
+    n "$ns" ip link set "$ifc" gso_max_segs 1 gso_max_size 1500 2>/dev/null || n "$ns" ip link set "$ifc" gso_max_segs 1
+    n "$ns" ip link set "$ifc" up
+  done
+  n "$C" ip route add default via "198.18.$1.1"
+  n "$S" ip route add default via "198.18.$2.1"
 }

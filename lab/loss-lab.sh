@@ -41,38 +41,8 @@ lab_require ip iptables tcpdump python3 curl
 
 out="$2"
 mkdir -p "$out"; out="$(cd "$out" && pwd)"
-P="nsloss-$(printf '%04x' $((RANDOM % 65536)))"
-C="$P-client"; R="$P-router"; S="$P-server"
-tmp="$(mktemp -d /tmp/netsieve-loss-lab.XXXXXX)"
-
-cleanup() {
-  lab_stop
-  lab_down "$P-"
-  rm -rf "$tmp"
-}
-lab_traps cleanup
-
-for ns in "$C" "$R" "$S"; do
-  ip netns add "$ns"
-  n "$ns" ip link set lo up
-done
-n "$R" sysctl -q -w net.ipv4.ip_forward=1
-
-ip link add eth0 netns "$C" type veth peer name c0 netns "$R"
-ip link add eth0 netns "$S" type veth peer name s0 netns "$R"
-n "$C" ip addr add 198.18.30.10/24 dev eth0
-n "$R" ip addr add 198.18.30.1/24 dev c0
-n "$R" ip addr add 198.18.31.1/24 dev s0
-n "$S" ip addr add 198.18.31.10/24 dev eth0
-for link in "$C eth0" "$R c0" "$R s0" "$S eth0"; do
-  read -r ns ifc <<<"$link"
-  # one MSS per packet (no ethtool needed): the stacks send, and the router drops, real MTU-sized segments
-  # instead of 64 KB GSO super-packets
-  n "$ns" ip link set "$ifc" gso_max_segs 1 gso_max_size 1500 2>/dev/null || n "$ns" ip link set "$ifc" gso_max_segs 1
-  n "$ns" ip link set "$ifc" up
-done
-n "$C" ip route add default via 198.18.30.1
-n "$S" ip route add default via 198.18.31.1
+lab_begin
+lab_routed 30 31 10
 
 # server: GET /blob?bytes=N sends N bytes, POST * reads the body and answers with its length
 cat >"$tmp/server.py" <<'EOF'

@@ -1,19 +1,11 @@
 package io.netsieve.examples;
 
-import io.netsieve.core.io.CaptureFileReader;
-import io.netsieve.core.io.CaptureFiles;
-import io.netsieve.core.nic.CaptureSet;
 import io.netsieve.core.nic.Nic;
-import io.netsieve.core.packet.DecodeOutcome;
-import io.netsieve.core.packet.DecodedPacket;
-import io.netsieve.core.packet.PacketDecoder;
-import io.netsieve.core.packet.PacketView;
 import io.netsieve.l4.L4Log;
 import io.netsieve.l4.L4Tracker;
 
 import java.io.IOException;
 import java.nio.file.Path;
-import java.util.List;
 
 /**
  * L4 logs alone ({@code netsieve-l4}): decode a capture and rebuild its TCP connections and UDP flows into
@@ -33,23 +25,10 @@ public final class L4LogsExample {
             System.err.println("usage: L4LogsExample FILE");
             System.exit(2);
         }
-        // what the capture point is (name, addresses, MAC: they decide tx/rx and direction); a plain file gets an
-        // unnamed NIC, a manifest (CaptureManifest) gives the real metadata
-        Nic nic = CaptureSet.ofFiles(List.of(Path.of(args[0]))).get(0).nic();
+        Nic nic = CaptureReplay.nicOf(Path.of(args[0]));
         // the listener runs on this thread, when a chunk of a connection closes (256 packets, 30 s, idle, end)
         L4Tracker tracker = L4Tracker.builder().nics(id -> nic).listener(L4LogsExample::print).build();
-        PacketDecoder decoder = new PacketDecoder();
-        DecodedPacket decoded = new DecodedPacket();
-        PacketView view = new PacketView();
-        try (CaptureFileReader reader = CaptureFiles.open(Path.of(args[0]), 0)) {
-            while (reader.next(view)) {
-                DecodeOutcome outcome = decoder.decode(view, decoded);
-                if (outcome == DecodeOutcome.DECODED || outcome == DecodeOutcome.TRUNCATED) {
-                    tracker.onPacket(decoded);
-                }
-            }
-        }
-        tracker.flush(); // end of the capture: every open connection's last chunk
+        CaptureReplay.replay(Path.of(args[0]), tracker);
         System.out.println(tracker.stats());
     }
 

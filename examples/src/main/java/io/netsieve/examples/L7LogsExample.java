@@ -1,13 +1,6 @@
 package io.netsieve.examples;
 
-import io.netsieve.core.io.CaptureFileReader;
-import io.netsieve.core.io.CaptureFiles;
-import io.netsieve.core.nic.CaptureSet;
 import io.netsieve.core.nic.Nic;
-import io.netsieve.core.packet.DecodeOutcome;
-import io.netsieve.core.packet.DecodedPacket;
-import io.netsieve.core.packet.PacketDecoder;
-import io.netsieve.core.packet.PacketView;
 import io.netsieve.l4.L4Tracker;
 import io.netsieve.l7.DnsInfo;
 import io.netsieve.l7.HttpInfo;
@@ -16,7 +9,6 @@ import io.netsieve.l7.L7Tracker;
 
 import java.io.IOException;
 import java.nio.file.Path;
-import java.util.List;
 
 /**
  * Application requests ({@code netsieve-l7}): the L4 tracker reassembles each TCP stream and hands its bytes (and
@@ -37,23 +29,12 @@ public final class L7LogsExample {
             System.err.println("usage: L7LogsExample FILE");
             System.exit(2);
         }
-        Nic nic = CaptureSet.ofFiles(List.of(Path.of(args[0]))).get(0).nic();
+        Nic nic = CaptureReplay.nicOf(Path.of(args[0])); // a plain file: an unnamed NIC
         L7Tracker l7 = L7Tracker.builder().listener(L7LogsExample::print).build();
         // L4 feeds L7: the stream and datagram hooks; L4 records are not wanted here
         L4Tracker l4 = L4Tracker.builder().nics(id -> nic).listener(log -> { })
                 .streams(l7.streams()).datagrams(l7.datagrams()).build();
-        PacketDecoder decoder = new PacketDecoder();
-        DecodedPacket decoded = new DecodedPacket();
-        PacketView view = new PacketView();
-        try (CaptureFileReader reader = CaptureFiles.open(Path.of(args[0]), 0)) {
-            while (reader.next(view)) {
-                DecodeOutcome outcome = decoder.decode(view, decoded);
-                if (outcome == DecodeOutcome.DECODED || outcome == DecodeOutcome.TRUNCATED) {
-                    l4.onPacket(decoded);
-                }
-            }
-        }
-        l4.flush(); // ends the streams: exchanges still waiting for an answer are written as unanswered
+        CaptureReplay.replay(Path.of(args[0]), l4);
     }
 
     private static void print(L7Log log) {
