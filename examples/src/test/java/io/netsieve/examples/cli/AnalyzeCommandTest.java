@@ -321,6 +321,9 @@ class AnalyzeCommandTest {
             JsonNode f = mapper.readTree(line);
             String key = f.get("kind").asText() + " " + f.get("subject").get("value").asText();
             assertTrue(findings.put(key, f) == null, "one finding per kind and subject: " + key);
+            // one window each on this short capture: every finding is the first of its series
+            assertEquals(1, f.get("occurrence").asInt(), line);
+            assertEquals(f.get("start_time").asLong(), f.get("since_time").asLong(), line);
             String previous = null;
             List<String> order = List.of("symptom", "l4", "l7", "topology", "correlation", "related");
             for (JsonNode step : f.get("evidence")) {

@@ -272,6 +272,9 @@ public final class RecordFields {
         m.put("start_time", f.startNanos());
         m.put("end_time", f.endNanos());
         m.put("count", f.count());
+        // a problem over several windows: one finding per window, the series sharing since_time
+        m.put("since_time", f.sinceNanos());
+        m.put("occurrence", f.occurrence());
         List<Map<String, Object>> evidence = new ArrayList<>();
         for (EvidenceStep s : f.evidence()) {
             Map<String, Object> sm = new LinkedHashMap<>();
