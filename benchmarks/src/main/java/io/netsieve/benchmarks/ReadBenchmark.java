@@ -2,9 +2,12 @@ package io.netsieve.benchmarks;
 
 import io.netsieve.core.io.CaptureFileReader;
 import io.netsieve.core.io.CaptureFiles;
+import io.netsieve.core.packet.DecodeOutcome;
 import io.netsieve.core.packet.DecodedPacket;
 import io.netsieve.core.packet.PacketDecoder;
 import io.netsieve.core.packet.PacketView;
+import io.netsieve.l4.L4Config;
+import io.netsieve.l4.L4Tracker;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -71,6 +74,30 @@ public class ReadBenchmark {
             }
         }
         return sum;
+    }
+
+    /**
+     * The L4 pipeline as it runs on a capture file: read, decode every layer, track (flow table, TCP state and
+     * analysis, packet series; records lent, as {@code L4Config.lendPacketSeries}), a fresh tracker per pass.
+     */
+    @Benchmark
+    public long netsieveReadDecodeTrack() throws Exception {
+        long[] records = new long[1];
+        L4Tracker tracker = L4Tracker.builder().config(L4Config.builder().lendPacketSeries(true).build())
+                .listener(log -> records[0] += log.packets().size()).build();
+        PacketView view = new PacketView();
+        PacketDecoder decoder = new PacketDecoder();
+        DecodedPacket decoded = new DecodedPacket();
+        try (CaptureFileReader reader = CaptureFiles.open(capture)) {
+            while (reader.next(view)) {
+                DecodeOutcome outcome = decoder.decode(view, decoded);
+                if (outcome == DecodeOutcome.DECODED || outcome == DecodeOutcome.TRUNCATED) {
+                    tracker.onPacket(decoded);
+                }
+            }
+        }
+        tracker.flush();
+        return records[0];
     }
 
     @Benchmark
