@@ -15,7 +15,8 @@ import java.util.Objects;
  * folded, {@code x} operands that are known constants turned into immediates), jump threading along edges
  * whose outcome an earlier test already decided, dead-statement elimination, merging of identical blocks and of
  * straight-line chains, and the indexed-load peephole that folds {@code ld #k; add x; tax; ld [x+j]} into
- * {@code ld [x+k+j]}.
+ * {@code ld [x+k+j]} (X a header length, loaded in the block or on every path to it). Blocks with
+ * statement-level jumps are kept as they are, the graph around them is optimised.
  *
  * <p>Like libpcap's optimiser it deletes packet loads whose value is unused, so on a packet too short for such a
  * load the optimised program may accept where the unoptimised one returned 0 (libpcap behaves the same way, and
@@ -52,9 +53,6 @@ public final class Optimizer {
      *                      the filter with 0 as in the unoptimised program; false removes them as libpcap does
      */
     public static Block optimize(Block root, boolean keepDeadLoads) {
-        if (hasLocalJumps(root)) {
-            return root; // statement-level jumps (VLAN metadata patch) are laid out by position: leave them
-        }
         Optimizer o = new Optimizer(root, keepDeadLoads);
         for (int round = 0; round < MAX_ROUNDS; round++) {
             boolean changed = o.valueNumbering();
@@ -75,15 +73,54 @@ public final class Optimizer {
         return o.root;
     }
 
-    private static boolean hasLocalJumps(Block root) {
-        for (Block b : topo(root)) {
-            for (Stmt s = b.stmts; s != null; s = s.next) {
-                if (Bpf.cls(s.code) == Bpf.JMP) {
-                    return true;
-                }
+    /**
+     * A block with statement-level jumps (the VLAN-tag metadata patch of {@code vlan N} with Linux extensions: load
+     * the tag from metadata or from the packet, then {@code ja} to the mask). Its {@code ja} counts statements, so
+     * no pass may drop, rewrite or move one of them; and a straight replay would mix the two paths. So such a block
+     * is opaque: kept as it is, read as using every register any of its statements reads, and leaving unknown
+     * values in every register it may set. The blocks around it are optimised as usual, as libpcap does (it skips
+     * the whole program only for the other generators of such jumps, which set {@code noOptimize}).
+     */
+    private static boolean opaque(Block b) {
+        for (Stmt s = b.stmts; s != null; s = s.next) {
+            if (Bpf.cls(s.code) == Bpf.JMP) {
+                return true;
             }
         }
         return false;
+    }
+
+    /** The state after opaque block {@code b}: what its statements may set is unknown (its loads may not run). */
+    private void stepOpaque(Block b, State st) {
+        for (Stmt s = b.stmts; s != null; s = s.next) {
+            int d = defs(s.code, s.k);
+            if ((d & A_BIT) != 0) {
+                st.a = fresh();
+            }
+            if ((d & X_BIT) != 0) {
+                st.x = fresh();
+            }
+            for (int k = 0; k < Bpf.MEMWORDS; k++) {
+                if ((d & (1 << k)) != 0) {
+                    st.store(k, fresh());
+                }
+            }
+        }
+    }
+
+    /**
+     * The registers live before opaque block {@code b}, given those live after it: its statements kill nothing
+     * (the jumps may skip any of them) and each reads what it reads, the statement-level tests A (or A and X).
+     */
+    private static int opaqueLiveIn(Block b, int live) {
+        for (Stmt s = b.stmts; s != null; s = s.next) {
+            if (Bpf.cls(s.code) == Bpf.JMP) {
+                live |= s.code == (Bpf.JMP | Bpf.JA) ? 0 : Bpf.src(s.code) == Bpf.X ? A_BIT | X_BIT : A_BIT;
+            } else {
+                live |= uses(s.code, s.k);
+            }
+        }
+        return live;
     }
 
     // ---------------------------------------------------------------- graph helpers
@@ -407,7 +444,12 @@ public final class Optimizer {
         int zero = constVn(0);
         s.a = zero;
         s.x = zero;
-        Arrays.fill(s.m, zero);
+        // the scratch words hold nothing known: a store of 0 at the start (the VLAN offsets of "vlan N" with Linux
+        // extensions, which a path may read without passing a later store) must stay, as the kernel's checker
+        // refuses a read of a word no path stored
+        for (int k = 0; k < Bpf.MEMWORDS; k++) {
+            s.m[k] = fresh();
+        }
         return s;
     }
 
@@ -663,6 +705,8 @@ public final class Optimizer {
     // ---------------------------------------------------------------- passes
 
     private Map<Block, State> exitStates;
+    /** X's value number on entry to each block, for the peephole (its X may come from a block before). */
+    private Map<Block, Integer> entryX;
     private Map<Block, List<State>> inStates;
     private Map<Block, List<Block>> preds;
 
@@ -671,6 +715,7 @@ public final class Optimizer {
         boolean changed = false;
         List<Block> order = topo(root);
         exitStates = new IdentityHashMap<>();
+        entryX = new IdentityHashMap<>();
         inStates = new IdentityHashMap<>();
         preds = new IdentityHashMap<>();
         for (Block b : order) {
@@ -683,18 +728,23 @@ public final class Optimizer {
                 continue; // no longer reachable: an earlier test in this pass was decided
             }
             State st = b == root ? entryState() : meet(ins);
-            // rewrite statements
-            StmtChain kept = new StmtChain();
-            for (Stmt s = b.stmts; s != null; s = s.next) {
-                Stmt r = step(s, st);
-                if (r != s) {
-                    changed = true;
+            entryX.put(b, st.x);
+            if (opaque(b)) {
+                stepOpaque(b, st);
+            } else {
+                // rewrite statements
+                StmtChain kept = new StmtChain();
+                for (Stmt s = b.stmts; s != null; s = s.next) {
+                    Stmt r = step(s, st);
+                    if (r != s) {
+                        changed = true;
+                    }
+                    if (r != null) {
+                        kept.add(r);
+                    }
                 }
-                if (r != null) {
-                    kept.add(r);
-                }
+                b.stmts = kept.finish();
             }
-            b.stmts = kept.finish();
             // an x operand known to be constant becomes an immediate
             if (isJump(b) && Bpf.src(b.code) == Bpf.X) {
                 Integer c = constant(st.x);
@@ -756,7 +806,7 @@ public final class Optimizer {
                 Block best = target;
                 int defined = 0;
                 int hops = 0;
-                while (cur != null && isJump(cur) && hops++ < MAX_HOPS) {
+                while (cur != null && isJump(cur) && !opaque(cur) && hops++ < MAX_HOPS) {
                     State sim = cur.stmts == null ? st : st.copy();
                     boolean skippable = true;
                     for (Stmt s = cur.stmts; s != null && skippable; s = s.next) {
@@ -905,7 +955,7 @@ public final class Optimizer {
 
     /** A test block whose statements only repeat loads or move values, comparing A with a constant. */
     private static boolean pureTest(Block b) {
-        if (!isJump(b) || Bpf.src(b.code) != Bpf.K || b.jt == b.jf) {
+        if (!isJump(b) || Bpf.src(b.code) != Bpf.K || b.jt == b.jf || opaque(b)) {
             return false;
         }
         for (Stmt s = b.stmts; s != null; s = s.next) {
@@ -1083,6 +1133,10 @@ public final class Optimizer {
         for (int i = order.size() - 1; i >= 0; i--) {
             Block b = order.get(i);
             int live = liveAtEnd(b, 0);
+            if (opaque(b)) {
+                liveIn.put(b, opaqueLiveIn(b, live));
+                continue;
+            }
             int n = statements(b);
             for (int j = n - 1; j >= 0; j--) {
                 live = liveBefore(scratch[j], live);
@@ -1098,6 +1152,10 @@ public final class Optimizer {
         for (int i = order.size() - 1; i >= 0; i--) {
             Block b = order.get(i);
             int live = liveAtEnd(b, 0);
+            if (opaque(b)) {
+                liveIn.put(b, opaqueLiveIn(b, live));
+                continue;
+            }
             List<Stmt> list = new ArrayList<>();
             for (Stmt s = b.stmts; s != null; s = s.next) {
                 list.add(s);
@@ -1134,13 +1192,15 @@ public final class Optimizer {
         boolean changed = false;
         for (Block b : topo(root)) {
             State st = exitStates.get(b);
-            if (st == null) {
+            if (st == null || opaque(b)) {
                 continue;
             }
-            // replay the block from an unknown entry state: only what the block itself establishes is used
+            // replay the block from an unknown entry state: only what the block itself establishes is used, and
+            // X's value on entry, which value numbering found on every path here (the header length that
+            // "ldxb 4*([14]&0xf)" loaded in an earlier block, whose repeat in this block it removed)
             State sim = new State();
             sim.a = fresh();
-            sim.x = fresh();
+            sim.x = entryX.getOrDefault(b, fresh());
             for (int r = 0; r < Bpf.MEMWORDS; r++) {
                 sim.store(r, fresh());
             }
@@ -1269,7 +1329,9 @@ public final class Optimizer {
         // 2. a decided block followed by a block only it reaches: merge them
         Map<Block, Integer> predCount = predecessorCounts();
         for (Block b : topo(root)) {
-            while (isJump(b) && b.jt == b.jf && b.jt != null && predCount.getOrDefault(b.jt, 0) == 1) {
+            // (an opaque block's statements stay in a block of their own, where its jumps were counted)
+            while (isJump(b) && b.jt == b.jf && b.jt != null && predCount.getOrDefault(b.jt, 0) == 1
+                    && !opaque(b) && !opaque(b.jt)) {
                 Block s = b.jt;
                 if (b.stmts == null) {
                     b.stmts = s.stmts;
@@ -1303,7 +1365,8 @@ public final class Optimizer {
             }
             key.append('|').append(b.code).append(',').append(b.k).append('|')
                     .append(System.identityHashCode(b.jt)).append('|').append(System.identityHashCode(b.jf));
-            Block c = canon.putIfAbsent(key.toString(), b);
+            // (two opaque blocks may look alike and still jump to different statements of their own)
+            Block c = opaque(b) ? null : canon.putIfAbsent(key.toString(), b);
             if (c != null && c != b && c.jt == b.jt && c.jf == b.jf) {
                 replace.put(b, c);
             }
