@@ -21,6 +21,7 @@ import io.netsieve.topology.report.ReportFinding;
 import io.netsieve.topology.sink.JsonLinesSink;
 import io.netsieve.topology.sink.LineProtocolSender;
 import io.netsieve.topology.sink.LineProtocolSink;
+import io.netsieve.topology.sink.RecordSink;
 import io.netsieve.topology.sink.RecordType;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -158,11 +159,10 @@ final class AnalyzeCommand implements Callable<Integer> {
              LineProtocolSink post = sender == null ? null : LineProtocolSink.builder().sender(sender).build()) {
             // capture points are read one after another, each from its start: the join and the findings' windows
             // wait for the end of input
+            // each record to the files and the endpoint; a sink ignores the record types it was not built for
+            RecordSink records = RecordSink.tee(json, lpFiles, post);
             FindingsAnalyzer findings = FindingsAnalyzer.builder().listener(f -> {
-                        json.onFinding(f);
-                        if (post != null) {
-                            post.onFinding(f);
-                        }
+                        records.onFinding(f);
                         findingCounts.merge(f.kind(), 1L, Long::sum);
                         if (html != null) {
                             html.addFinding(reportFinding(f));
@@ -170,10 +170,7 @@ final class AnalyzeCommand implements Callable<Integer> {
                     })
                     .allowedLateness(Duration.ofDays(36_500)).build();
             ExchangeCorrelator correlator = ExchangeCorrelator.builder().listener(path -> {
-                        json.onPath(path);
-                        if (post != null) {
-                            post.onPath(path);
-                        }
+                        records.onPath(path);
                         findings.onPath(path);
                         allPaths.add(path);
                         if (html != null) {
@@ -188,27 +185,13 @@ final class AnalyzeCommand implements Callable<Integer> {
                     progress.start(point.id(), point.nic().label(), doneBefore);
                 }
                 summaries.add(CapturePointSummary.scan(point, (log, nic) -> {
-                    if (lpFiles != null) {
-                        lpFiles.onL4Log(log, nic);
-                    } else {
-                        json.onL4Log(log, nic);
-                    }
-                    if (post != null) {
-                        post.onL4Log(log, nic);
-                    }
+                    records.onL4Log(log, nic);
                     findings.onL4(log, nic);
                     if (html != null) {
                         html.addL4(log, nic);
                     }
                 }, (log, nic) -> {
-                    if (lpFiles != null) {
-                        lpFiles.onL7Log(log, nic);
-                    } else {
-                        json.onL7Log(log, nic);
-                    }
-                    if (post != null) {
-                        post.onL7Log(log, nic);
-                    }
+                    records.onL7Log(log, nic);
                     exchangesByProtocol.merge(log.l7Proto(), 1L, Long::sum);
                     correlator.offer(log, nic);
                     findings.onL7(log, nic);

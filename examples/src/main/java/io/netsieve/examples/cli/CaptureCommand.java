@@ -13,6 +13,7 @@ import io.netsieve.topology.TopologyExport;
 import io.netsieve.topology.sink.JsonLinesSink;
 import io.netsieve.topology.sink.LineProtocolSender;
 import io.netsieve.topology.sink.LineProtocolSink;
+import io.netsieve.topology.sink.RecordSink;
 import io.netsieve.topology.sink.RecordType;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -97,30 +98,36 @@ final class CaptureCommand implements Callable<Integer> {
         Files.createDirectories(out);
         List<ExchangePath> paths = Collections.synchronizedList(new ArrayList<>());
         PrintWriter err = spec.commandLine().getErr();
-        LineProtocolSender sender = lpUrl == null ? null : LineProtocolSender.builder().url(lpUrl).build();
+        LineProtocolSender.Builder senderBuilder;
+        try {
+            senderBuilder = lpUrl == null ? null : LineProtocolSender.builder().url(lpUrl);
+        } catch (IllegalArgumentException e) {
+            throw new ParameterException(spec.commandLine(), "--lp-url: " + e.getMessage());
+        }
+        LineProtocolSender sender = senderBuilder == null ? null : senderBuilder.build();
+        // Ctrl-C: the shutdown hook wakes this thread and waits until it has stopped the run, flushed the open flows
+        // and pending exchanges into the sinks and closed the files
+        CountDownLatch interrupted = new CountDownLatch(1);
+        CountDownLatch finished = new CountDownLatch(1);
+        Thread hook = new Thread(() -> {
+            interrupted.countDown();
+            try {
+                finished.await(30, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }, "netsieve-capture-shutdown");
         try (sender;
              JsonLinesSink sink = JsonLinesSink.builder().directory(out)
                      .records(RecordType.L4, RecordType.L7, RecordType.PATH).build();
              LineProtocolSink post = sender == null ? null : LineProtocolSink.builder().sender(sender)
                      .records(RecordType.L4, RecordType.L7, RecordType.PATH).build()) {
+            RecordSink records = RecordSink.tee(sink, post);
             NetSieve.Builder b = NetSieve.builder().live(live)
-                    .onL4Log((log, nic) -> {
-                        sink.onL4Log(log, nic);
-                        if (post != null) {
-                            post.onL4Log(log, nic);
-                        }
-                    })
-                    .onL7Log((log, nic) -> {
-                        sink.onL7Log(log, nic);
-                        if (post != null) {
-                            post.onL7Log(log, nic);
-                        }
-                    })
+                    .onL4Log(records::onL4Log)
+                    .onL7Log(records::onL7Log)
                     .onExchangePath(p -> {
-                        sink.onPath(p);
-                        if (post != null) {
-                            post.onPath(p);
-                        }
+                        records.onPath(p);
                         paths.add(p);
                     });
             if (filter != null) {
@@ -137,27 +144,18 @@ final class CaptureCommand implements Callable<Integer> {
                 err.flush();
                 return 2;
             }
-            CountDownLatch stopped = new CountDownLatch(1);
-            Thread hook = new Thread(() -> {
-                run.stop();
-                try {
-                    stopped.await(30, TimeUnit.SECONDS);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                }
-            }, "netsieve-capture-shutdown");
             Runtime.getRuntime().addShutdownHook(hook);
             if (limit != null) {
-                Thread.sleep(limit.toMillis());
+                interrupted.await(limit.toMillis(), TimeUnit.MILLISECONDS);
             } else {
-                new CountDownLatch(1).await(); // until Ctrl-C: the hook stops the run
+                interrupted.await(); // until Ctrl-C
             }
             List<CaptureStats> captureStats = run.captureStats();
             RunSummary summary = run.stop();
             try {
                 Runtime.getRuntime().removeShutdownHook(hook);
             } catch (IllegalStateException shuttingDown) {
-                // the hook is running: it waits for us below
+                // the hook is running: it waits until the files are closed
             }
             Topology topology = Topology.aggregate(paths, Long.MIN_VALUE, Long.MAX_VALUE);
             Files.writeString(out.resolve("topology.json"), TopologyExport.json(topology) + "\n");
@@ -181,8 +179,9 @@ final class CaptureCommand implements Callable<Integer> {
                 SummaryTable.printPosted(stdout, lpUrl, sender.stats());
             }
             stdout.flush();
-            stopped.countDown();
             return summary.complete() ? 0 : 1;
+        } finally {
+            finished.countDown();
         }
     }
 

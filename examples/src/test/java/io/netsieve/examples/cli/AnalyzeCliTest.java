@@ -5,7 +5,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.sun.net.httpserver.HttpServer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -34,26 +33,17 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class AnalyzeCliTest {
     private static final Path DEMO = Path.of("src/main/resources/demo");
 
-    /** Exit code, stdout, stderr. */
-    private record Result(int code, String out, String err) {
-    }
-
-    private static Result run(String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        CommandLine cli = new CommandLine(new NetSieveCli());
-        cli.setOut(new PrintWriter(out, true));
-        cli.setErr(new PrintWriter(err, true));
-        int code = cli.execute(args);
-        return new Result(code, out.toString(), err.toString());
+    /** The command line in this JVM: exit code, stdout, stderr. */
+    private static FilterCommandTest.Result run(String... args) {
+        return FilterCommandTest.netsieve(args);
     }
 
     @Test
     void plainFilesGetADefaultNicNamedAfterTheFile(@TempDir Path tmp) throws IOException {
         Path out = tmp.resolve("out");
-        Result r = run("analyze", "--out", out.toString(), DEMO.resolve("pod-a-eth0.pcap").toString(),
+        FilterCommandTest.Result r = run("analyze", "--out", out.toString(), DEMO.resolve("pod-a-eth0.pcap").toString(),
                 DEMO.resolve("pod-c-eth0.pcap").toString());
-        assertEquals(0, r.code(), r.err());
+        assertEquals(0, r.exit(), r.err());
         ObjectMapper mapper = new ObjectMapper();
         List<String> names = new ArrayList<>();
         for (String line : Files.readAllLines(out.resolve("l7.jsonl"))) {
@@ -73,9 +63,9 @@ class AnalyzeCliTest {
     @Test
     void anUnknownFileIsAnErrorOnStderr(@TempDir Path tmp) {
         Path missing = tmp.resolve("no-such.pcap");
-        Result r = run("analyze", "--out", tmp.resolve("out").toString(), DEMO.resolve("pod-a-eth0.pcap").toString(),
+        FilterCommandTest.Result r = run("analyze", "--out", tmp.resolve("out").toString(), DEMO.resolve("pod-a-eth0.pcap").toString(),
                 missing.toString());
-        assertEquals(2, r.code());
+        assertEquals(2, r.exit());
         assertTrue(r.err().contains(missing.toString()) && r.err().contains("no such file"), r.err());
         assertFalse(Files.exists(tmp.resolve("out/l4.jsonl")), "nothing written");
     }
@@ -88,8 +78,8 @@ class AnalyzeCliTest {
         lines.add("x.pcap\tnode9\teth0\tvirtual\t\t\t\tnot-an-address\t\t"); // line 5
         Path manifest = tmp.resolve("captures.tsv");
         Files.write(manifest, lines, StandardCharsets.UTF_8);
-        Result r = run("analyze", "--manifest", manifest.toString(), "--out", tmp.resolve("out").toString());
-        assertEquals(2, r.code());
+        FilterCommandTest.Result r = run("analyze", "--manifest", manifest.toString(), "--out", tmp.resolve("out").toString());
+        assertEquals(2, r.exit());
         assertTrue(r.err().contains("line 5") && r.err().contains("not-an-address"), r.err());
     }
 
@@ -108,12 +98,12 @@ class AnalyzeCliTest {
         lines.set(3, String.join("\t", gone)); // line 4
         Path manifest = tmp.resolve("captures.tsv");
         Files.write(manifest, lines, StandardCharsets.UTF_8);
-        Result r = run("analyze", "--manifest", manifest.toString(), "--out", tmp.resolve("out").toString());
-        assertEquals(2, r.code());
+        FilterCommandTest.Result r = run("analyze", "--manifest", manifest.toString(), "--out", tmp.resolve("out").toString());
+        assertEquals(2, r.exit());
         assertTrue(r.err().contains("line 4") && r.err().contains("gone.pcap"), r.err());
-        Result noManifest = run("analyze", "--manifest", tmp.resolve("none.tsv").toString(), "--out",
+        FilterCommandTest.Result noManifest = run("analyze", "--manifest", tmp.resolve("none.tsv").toString(), "--out",
                 tmp.resolve("out").toString());
-        assertEquals(2, noManifest.code());
+        assertEquals(2, noManifest.exit());
         assertTrue(noManifest.err().contains("none.tsv"), noManifest.err());
     }
 
@@ -145,7 +135,7 @@ class AnalyzeCliTest {
             }
         });
         server.start();
-        Result r;
+        FilterCommandTest.Result r;
         try {
             String url = "http://127.0.0.1:" + server.getAddress().getPort() + "/v1/write/logging";
             r = run("analyze", "--manifest", DEMO.resolve("captures.tsv").toString(), "--out", out.toString(),
@@ -153,7 +143,7 @@ class AnalyzeCliTest {
         } finally {
             server.stop(0);
         }
-        assertEquals(0, r.code(), r.out() + r.err());
+        assertEquals(0, r.exit(), r.out() + r.err());
         List<String> l4 = new ArrayList<>();
         List<String> l7 = new ArrayList<>();
         int paths = 0;
@@ -179,7 +169,7 @@ class AnalyzeCliTest {
         assertTrue(r.out().contains("posted " + lines + " of " + lines + " lines to "), r.out());
         assertTrue(r.out().contains("2 retries); dropped 0"), r.out());
         assertEquals(2, run("analyze", "--manifest", DEMO.resolve("captures.tsv").toString(), "--out",
-                out.toString(), "--lp-url", "ftp://198.18.0.1/write").code(), "only http(s)");
+                out.toString(), "--lp-url", "ftp://198.18.0.1/write").exit(), "only http(s)");
     }
 
     /**
@@ -189,9 +179,9 @@ class AnalyzeCliTest {
     @Test
     void theSummaryCountsPacketsByOutcomeAndExchangesByProtocol(@TempDir Path tmp) throws IOException {
         Path out = tmp.resolve("out");
-        Result r = run("analyze", "--manifest", DEMO.resolve("captures.tsv").toString(), "--out", out.toString(),
+        FilterCommandTest.Result r = run("analyze", "--manifest", DEMO.resolve("captures.tsv").toString(), "--out", out.toString(),
                 "--filter", "not udp");
-        assertEquals(0, r.code(), r.err());
+        assertEquals(0, r.exit(), r.err());
         JsonNode totals = new ObjectMapper().readTree(out.resolve("summary.json").toFile()).get("totals");
         JsonNode decode = totals.get("decode");
         assertTrue(totals.get("filtered_packets").asLong() > 0);

@@ -6,20 +6,13 @@ import io.netsieve.core.nic.Nic;
 import io.netsieve.l4.L4Log;
 import io.netsieve.l7.L7Log;
 import io.netsieve.topology.ExchangePath;
-import io.netsieve.topology.ExchangePathListener;
 import io.netsieve.topology.Finding;
-import io.netsieve.topology.FindingListener;
-import io.netsieve.topology.L4LogCallback;
-import io.netsieve.topology.L7LogCallback;
+import io.netsieve.topology.sink.internal.FileOptions;
 import io.netsieve.topology.sink.internal.RecordFiles;
-import io.netsieve.topology.sink.internal.Types;
 
 import java.io.IOException;
 import java.nio.file.Path;
-import java.util.EnumSet;
 import java.util.Map;
-import java.util.Objects;
-import java.util.Set;
 
 /**
  * Writes records as JSON Lines, one file per record type in one folder: {@code l4.jsonl} (one
@@ -42,13 +35,11 @@ import java.util.Set;
  * such error. Records offered after {@code close()} are ignored. Output is buffered; {@link #flush()} pushes it to
  * the files.
  */
-public final class JsonLinesSink implements L4LogCallback, L7LogCallback, ExchangePathListener, FindingListener,
-        AutoCloseable {
-    private final RecordFiles files;
+public final class JsonLinesSink extends FileRecordSink {
     private final ObjectMapper mapper = new ObjectMapper();
 
     private JsonLinesSink(RecordFiles files) {
-        this.files = files;
+        super(files);
     }
 
     public static Builder builder() {
@@ -94,56 +85,31 @@ public final class JsonLinesSink implements L4LogCallback, L7LogCallback, Exchan
         files.write(type, line);
     }
 
-    /** Lines written to {@code type}'s file so far. */
-    public long written(RecordType type) {
-        return files.written(type);
-    }
-
-    /** Writes that failed (the record is not in the file). */
-    public long failures() {
-        return files.failures();
-    }
-
-    /** Pushes buffered lines to the files. */
-    public void flush() throws IOException {
-        files.flush();
-    }
-
-    /** Flushes and closes the files; throws the first write error of the sink's life, if there was one. */
-    @Override
-    public void close() throws IOException {
-        files.close();
-    }
-
     /** Builder; each setter validates its argument and may be called once. */
     public static final class Builder {
-        private Path directory;
-        private Set<RecordType> types;
+        private final FileOptions options = new FileOptions();
 
         private Builder() {
         }
 
         /** The folder of the files (required; created if needed; existing files of the written types are replaced). */
         public Builder directory(Path directory) {
-            Types.once(this.directory != null, "directory");
-            this.directory = Objects.requireNonNull(directory, "directory");
+            options.directory(directory);
             return this;
         }
 
         /** Only these record types get a file (default: all four); records of the others are ignored. */
         public Builder records(RecordType first, RecordType... more) {
-            Types.once(types != null, "records");
-            types = Types.of(first, more);
+            options.records(first, more);
             return this;
         }
 
         /** Creates the files. */
         public JsonLinesSink build() throws IOException {
-            if (directory == null) {
+            if (!options.hasDirectory()) {
                 throw new IllegalStateException("directory(...) is required");
             }
-            return new JsonLinesSink(new RecordFiles(directory, types != null ? types
-                    : EnumSet.allOf(RecordType.class), "jsonl"));
+            return new JsonLinesSink(options.open("jsonl"));
         }
     }
 }

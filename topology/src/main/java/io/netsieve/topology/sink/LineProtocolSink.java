@@ -4,17 +4,13 @@ import io.netsieve.core.nic.Nic;
 import io.netsieve.l4.L4Log;
 import io.netsieve.l7.L7Log;
 import io.netsieve.topology.ExchangePath;
-import io.netsieve.topology.ExchangePathListener;
 import io.netsieve.topology.Finding;
-import io.netsieve.topology.FindingListener;
-import io.netsieve.topology.L4LogCallback;
-import io.netsieve.topology.L7LogCallback;
+import io.netsieve.topology.sink.internal.FileOptions;
 import io.netsieve.topology.sink.internal.RecordFiles;
 import io.netsieve.topology.sink.internal.Types;
 
 import java.io.IOException;
 import java.nio.file.Path;
-import java.util.EnumSet;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
@@ -39,8 +35,7 @@ import java.util.Set;
  * such error. Lines the sender cannot take are counted by the sender ({@link LineProtocolSender#stats()}). The sink
  * does not close its sender: close the sink first, then the sender.
  */
-public final class LineProtocolSink implements L4LogCallback, L7LogCallback, ExchangePathListener, FindingListener,
-        AutoCloseable {
+public final class LineProtocolSink extends FileRecordSink {
     /** Measurement of the exchanges across capture points. */
     public static final String PATH_MEASUREMENT = "netsieve_exchange_path";
     /** Measurement of the findings. */
@@ -49,12 +44,11 @@ public final class LineProtocolSink implements L4LogCallback, L7LogCallback, Exc
     private static final Set<String> PATH_TAGS = Set.of("l4_proto", "l7_proto");
     private static final Set<String> FINDING_TAGS = Set.of("kind", "severity", "subject_type", "subject");
 
-    private final RecordFiles files;
     private final LineProtocolSender sender;
     private final Set<RecordType> types;
 
     private LineProtocolSink(RecordFiles files, LineProtocolSender sender, Set<RecordType> types) {
-        this.files = files;
+        super(files);
         this.sender = sender;
         this.types = types;
     }
@@ -112,52 +106,29 @@ public final class LineProtocolSink implements L4LogCallback, L7LogCallback, Exc
     }
 
     private void emit(RecordType type, String line) {
-        if (files != null) {
-            files.write(type, line);
-        }
+        files.write(type, line);
         if (sender != null) {
             sender.offer(line);
-        }
-    }
-
-    /** Lines written to {@code type}'s file so far (0 without a folder). */
-    public long written(RecordType type) {
-        return files == null ? 0 : files.written(type);
-    }
-
-    /** File writes that failed. */
-    public long failures() {
-        return files == null ? 0 : files.failures();
-    }
-
-    /** Pushes buffered lines to the files. */
-    public void flush() throws IOException {
-        if (files != null) {
-            files.flush();
         }
     }
 
     /** Flushes and closes the files (not the sender); throws the first write error of the sink's life, if any. */
     @Override
     public void close() throws IOException {
-        if (files != null) {
-            files.close();
-        }
+        super.close();
     }
 
     /** Builder; each setter validates its argument and may be called once. A folder, a sender or both is required. */
     public static final class Builder {
-        private Path directory;
+        private final FileOptions options = new FileOptions();
         private LineProtocolSender sender;
-        private Set<RecordType> types;
 
         private Builder() {
         }
 
         /** Write files here ({@code l4.lp}, …; created if needed; existing files of the written types replaced). */
         public Builder directory(Path directory) {
-            Types.once(this.directory != null, "directory");
-            this.directory = Objects.requireNonNull(directory, "directory");
+            options.directory(directory);
             return this;
         }
 
@@ -170,18 +141,16 @@ public final class LineProtocolSink implements L4LogCallback, L7LogCallback, Exc
 
         /** Only these record types are written and sent (default: all four). */
         public Builder records(RecordType first, RecordType... more) {
-            Types.once(types != null, "records");
-            types = Types.of(first, more);
+            options.records(first, more);
             return this;
         }
 
         /** Creates the files, if a folder was given. */
         public LineProtocolSink build() throws IOException {
-            if (directory == null && sender == null) {
+            if (!options.hasDirectory() && sender == null) {
                 throw new IllegalStateException("directory(...) or sender(...) is required");
             }
-            Set<RecordType> t = types != null ? types : EnumSet.allOf(RecordType.class);
-            return new LineProtocolSink(directory == null ? null : new RecordFiles(directory, t, "lp"), sender, t);
+            return new LineProtocolSink(options.open("lp"), sender, options.types());
         }
     }
 }

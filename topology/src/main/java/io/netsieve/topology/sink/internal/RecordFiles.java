@@ -23,6 +23,14 @@ public final class RecordFiles implements AutoCloseable {
     private IOException firstError;
     private boolean closed;
 
+    private RecordFiles() {
+    }
+
+    /** No file: every write is ignored. */
+    public static RecordFiles none() {
+        return new RecordFiles();
+    }
+
     /** Creates (or truncates) the files of {@code types} in {@code dir}, which is created if needed. */
     public RecordFiles(Path dir, Set<RecordType> types, String extension) throws IOException {
         Files.createDirectories(dir);
