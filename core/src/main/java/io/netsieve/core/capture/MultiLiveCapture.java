@@ -106,12 +106,41 @@ public final class MultiLiveCapture implements PacketSource {
         }
     }
 
+    /** What {@link #poll} found. */
+    public enum Poll {
+        /** A frame is in the view (valid until the next call). */
+        PACKET,
+        /** No frame arrived within the timeout; the capture goes on. */
+        IDLE,
+        /** The capture was closed (or every interface ended): no frame will come. */
+        END
+    }
+
+    /** Blocks until a frame arrives (true) or the capture ends (false). */
     @Override
     public boolean next(PacketView view) throws IOException {
+        while (true) {
+            Poll p = poll(view, 100_000_000L);
+            if (p != Poll.IDLE) {
+                return p == Poll.PACKET;
+            }
+        }
+    }
+
+    /**
+     * Like {@link #next} but waits at most about {@code timeoutNanos} for a frame: {@link Poll#IDLE} when none
+     * arrived by then, so that a consumer can let time move on quiet links (idle timeouts) without a packet.
+     * Allocates nothing.
+     */
+    public Poll poll(PacketView view, long timeoutNanos) throws IOException {
+        if (timeoutNanos < 0) {
+            throw new IllegalArgumentException("negative timeout: " + timeoutNanos);
+        }
         if (pending != null) {
             pending.release();
             pending = null;
         }
+        long deadline = System.nanoTime() + timeoutNanos;
         while (true) {
             int best = -1;
             long bestTs = Long.MAX_VALUE;
@@ -126,7 +155,7 @@ public final class MultiLiveCapture implements PacketSource {
                 PacketRing r = rings.get(best);
                 r.wrap(view, linkTypes[best], captures.get(best).config().capturePointId());
                 pending = r;
-                return true;
+                return Poll.PACKET;
             }
             synchronized (failures) {
                 if (!failures.isEmpty()) {
@@ -134,7 +163,11 @@ public final class MultiLiveCapture implements PacketSource {
                 }
             }
             if (closed || running.get() == 0) {
-                return false;
+                return Poll.END;
+            }
+            long left = deadline - System.nanoTime();
+            if (left <= 0) {
+                return Poll.IDLE;
             }
             waiter = Thread.currentThread();
             boolean empty = true;
@@ -142,7 +175,7 @@ public final class MultiLiveCapture implements PacketSource {
                 empty &= r.isEmpty();
             }
             if (empty && !closed && running.get() > 0) {
-                LockSupport.parkNanos(100_000_000L);
+                LockSupport.parkNanos(Math.min(left, 100_000_000L));
             }
             waiter = null;
         }

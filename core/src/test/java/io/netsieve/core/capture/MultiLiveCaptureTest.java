@@ -94,4 +94,39 @@ class MultiLiveCaptureTest {
             assertEquals(s.delivered() - 16, s.queueDropped(), s.toString());
         }
     }
+
+    @Test
+    void pollReturnsIdleOnAQuietLinkThenThePacketThenTheEnd() throws Exception {
+        try (Netns lab = Netns.create("poll")) {
+            String x = lab.add("x");
+            String y = lab.add("y");
+            String sfx = lab.prefix().substring(lab.prefix().length() - 4);
+            lab.veth(x, "px" + sfx, "198.18.251.13/30", y, "py" + sfx, "198.18.251.14/30");
+            MultiLiveCapture capture = MultiLiveCapture.open(List.of(
+                    LiveCaptureConfig.builder("py" + sfx).netns(y).capturePointId(7).build()));
+            PacketView view = new PacketView();
+            long t0 = System.nanoTime();
+            assertEquals(MultiLiveCapture.Poll.IDLE, capture.poll(view, 200_000_000L), "nothing sent yet");
+            long waited = System.nanoTime() - t0;
+            assertTrue(waited >= 190_000_000L && waited < 1_000_000_000L, "waited " + waited + " ns");
+            assertEquals(MultiLiveCapture.Poll.IDLE, capture.poll(view, 0), "a zero timeout does not block");
+            lab.exec(x, "ping", "-c", "1", "-W", "1", "198.18.251.14");
+            int echoRequests = 0;
+            MultiLiveCapture.Poll p;
+            PacketDecoder decoder = new PacketDecoder();
+            DecodedPacket d = new DecodedPacket();
+            while ((p = capture.poll(view, 300_000_000L)) == MultiLiveCapture.Poll.PACKET) {
+                assertEquals(7, view.capturePointId());
+                decoder.decode(view, d);
+                if (d.has(Layer.ICMP) && d.icmp().type() == 8) {
+                    echoRequests++;
+                }
+            }
+            assertEquals(MultiLiveCapture.Poll.IDLE, p, "quiet again after the ping");
+            assertEquals(1, echoRequests);
+            capture.close();
+            assertEquals(MultiLiveCapture.Poll.END, capture.poll(view, 1_000_000_000L));
+            assertFalse(capture.next(view));
+        }
+    }
 }
