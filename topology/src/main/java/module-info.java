@@ -3,6 +3,7 @@ module io.netsieve.topology {
     requires transitive io.netsieve.l7;
     requires com.fasterxml.jackson.databind;
     requires java.net.http;
+    requires org.slf4j;
 
     exports io.netsieve.topology;
     exports io.netsieve.topology.report;

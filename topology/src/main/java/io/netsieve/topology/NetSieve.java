@@ -3,12 +3,12 @@ package io.netsieve.topology;
 import io.netsieve.core.bpf.BpfFilter;
 import io.netsieve.core.bpf.BpfJit;
 import io.netsieve.core.bpf.FilterCompiler;
-import io.netsieve.core.io.CaptureFileReader;
-import io.netsieve.core.io.CaptureFiles;
 import io.netsieve.core.capture.CaptureStats;
 import io.netsieve.core.capture.LiveCaptureConfig;
 import io.netsieve.core.capture.LiveCaptureException;
 import io.netsieve.core.capture.MultiLiveCapture;
+import io.netsieve.core.io.CaptureFileReader;
+import io.netsieve.core.io.CaptureFiles;
 import io.netsieve.core.nic.CapturePoint;
 import io.netsieve.core.nic.CaptureSet;
 import io.netsieve.core.nic.Nic;
@@ -18,43 +18,106 @@ import io.netsieve.core.packet.LinkType;
 import io.netsieve.core.packet.PacketDecoder;
 import io.netsieve.core.packet.PacketView;
 import io.netsieve.l4.L4Config;
+import io.netsieve.l4.L4Log;
+import io.netsieve.l4.L4Stats;
 import io.netsieve.l4.L4Tracker;
+import io.netsieve.l4.stream.StreamInfo;
 import io.netsieve.l7.L7Config;
+import io.netsieve.l7.L7Log;
 import io.netsieve.l7.L7Registry;
+import io.netsieve.l7.L7Stats;
+import io.netsieve.l7.L7Status;
 import io.netsieve.l7.L7Tracker;
+import io.netsieve.l7.Transport;
+import io.netsieve.topology.internal.FailureLog;
+import io.netsieve.topology.internal.FlowTee;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
+import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
+import java.time.InstantSource;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicLongArray;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.function.IntFunction;
 
 /**
  * The whole pipeline in one object: capture points → filter (compiled to classic BPF, run by the JIT) → decode →
  * L4 flows → L7 exchanges → correlation across capture points → your callbacks. Build it once with
  * {@link #builder()} (each setter validates and may be called once); the result is immutable and thread-safe, and
- * {@link #run()} may be called any number of times, each run with fresh state.
+ * {@link #run()} / {@link #start()} may be called any number of times, each run with fresh state.
  *
  * <pre>{@code
  * RunSummary summary = NetSieve.builder()
  *         .captureSet(CaptureManifest.read(Path.of("captures.tsv")))
  *         .filter("tcp or udp port 53")
+ *         .threads(2)
  *         .onL7Log((log, nic) -> System.out.println(nic.label() + " " + log.l7Proto()))
  *         .onExchangePath(path -> System.out.println(path.hops().size() + " hops"))
  *         .build()
  *         .run();
  * }</pre>
  *
- * <p>Offline runs ({@link #run()}) read the capture points one after another on the calling thread; the correlator
- * waits for the end of input (unbounded lateness) and is flushed when the last capture point is done. Live runs
- * ({@link #start()}) capture on several interfaces at once (each possibly in its own network namespace; one capture
- * thread and one bounded ring per interface, new frames dropped and counted when a ring is full — see
- * {@code MultiLiveCapture}) into one pipeline thread; the correlator then allows 30 s of lateness.
+ * <h2>Threads</h2>
+ * A run uses at most {@link Builder#threads} pipeline threads (default 1, at most {@value #MAX_THREADS}). Each has its
+ * own decoder, L4 tracker and L7 tracker: flows are kept per capture point, so a capture point is always processed by
+ * one thread. Offline ({@link #run()}), the capture points are tasks taken in order by the threads (the calling thread
+ * is one of them), each read to its end with fresh state; the correlator waits for the end of input (unbounded
+ * lateness) and is flushed when every capture point is done, so the records, paths, findings and counters are the
+ * same with any thread count (only the order in which callbacks see records of different capture points changes).
+ * Live ({@link #start()}), the interfaces are sharded round-robin over {@code min(threads, interfaces)} pipeline
+ * threads ({@code netsieve-pipeline-N}); the correlator allows 30 s of lateness.
+ *
+ * <h2>Queues and drops (live)</h2>
+ * Each interface has a capture thread that copies frames into the interface's bounded queue (a ring of
+ * {@link Builder#liveQueue} bytes and frames; default {@value MultiLiveCapture#DEFAULT_RING_BYTES} bytes and
+ * {@value MultiLiveCapture#DEFAULT_RING_SLOTS} frames); its pipeline thread takes frames from the rings of its
+ * interfaces in timestamp order. <b>Drop policy:</b> a full ring drops the new frame (drop newest) and counts it for
+ * that capture point ({@link CapturePointMetrics#droppedByUs()}); the capture thread never blocks. The kernel's drops
+ * are reported too ({@link CapturePointMetrics#droppedByKernel()}); both go to {@link NetSieveListener#drop}.
+ *
+ * <h2>Time (live)</h2>
+ * Time moves with the packets' timestamps and, on quiet links, with the {@link Builder#clock} (default the system
+ * clock): a pipeline thread with nothing to do wakes about every {@value #SWEEP_MILLIS} ms and sweeps — L4 idle
+ * timeouts and chunk closing ({@code L4Tracker.advanceTime}), L7 response timeouts, the correlator's and the
+ * findings analyzer's watermarks (clock minus their allowed lateness) — so idle flows, unanswered requests, paths
+ * and findings are emitted without new packets.
+ *
+ * <h2>Callbacks and their threads</h2>
+ * {@code onL4Log}, {@code onL7Log}, {@link Builder#onPayload} and the listener's flow / exchange / parse-failure
+ * events run on the pipeline thread of the capture point (the final flush of a live run: on the thread calling
+ * {@link LiveRun#stop()}). The correlator and the findings analyzer are single-threaded: every pipeline thread feeds
+ * them under one lock (the run's serialising point), so {@code onExchangePath} and {@code onFinding} run on whichever
+ * thread holds it — a pipeline thread, or the thread that ends the run — never two at once. A callback that throws is
+ * caught, counted ({@link NetSieveMetrics#callbackFailures()}), logged through slf4j (logger
+ * {@code io.netsieve.topology.NetSieve}, WARN; the first 10 failures of a run with their stack traces, then at most one
+ * line per 10 s) and reported to {@link NetSieveListener#callbackFailed}; the pipeline goes on.
  */
 public final class NetSieve {
+    /** The most pipeline threads a run may use. */
+    public static final int MAX_THREADS = 64;
+    /** Wall-clock period of a live pipeline thread's idle sweep, in ms. */
+    public static final int SWEEP_MILLIS = 500;
+
+    private static final Logger LOG = LoggerFactory.getLogger(NetSieve.class);
+    private static final long SWEEP_NANOS = SWEEP_MILLIS * 1_000_000L;
+    private static final Duration OFFLINE_LATENESS = Duration.ofDays(36_500);
+    private static final Duration LIVE_LATENESS = Duration.ofSeconds(30);
+
     private final CaptureSet captureSet;
     private final List<LiveInterface> live;
     private final String filter;
@@ -62,10 +125,15 @@ public final class NetSieve {
     private final L7Registry l7Registry;
     private final L7Config l7Config;
     private final Duration correlationWindow;
+    private final int threads;
+    private final InstantSource clock;
+    private final int ringBytes;
+    private final int ringFrames;
     private final L4LogCallback onL4Log;
     private final L7LogCallback onL7Log;
     private final ExchangePathListener onPath;
     private final FindingListener onFinding;
+    private final PayloadHook onPayload;
     private final NetSieveListener listener;
 
     private NetSieve(Builder b) {
@@ -76,10 +144,15 @@ public final class NetSieve {
         this.l7Registry = b.l7Registry != null ? b.l7Registry : L7Registry.defaults();
         this.l7Config = b.l7Config != null ? b.l7Config : L7Config.defaults();
         this.correlationWindow = b.correlationWindow;
+        this.threads = b.threads > 0 ? b.threads : 1;
+        this.clock = b.clock != null ? b.clock : InstantSource.system();
+        this.ringBytes = b.ringBytes > 0 ? b.ringBytes : MultiLiveCapture.DEFAULT_RING_BYTES;
+        this.ringFrames = b.ringFrames > 0 ? b.ringFrames : MultiLiveCapture.DEFAULT_RING_SLOTS;
         this.onL4Log = b.onL4Log;
         this.onL7Log = b.onL7Log;
         this.onPath = b.onPath;
         this.onFinding = b.onFinding;
+        this.onPayload = b.onPayload;
         this.listener = b.listener != null ? b.listener : new NetSieveListener() { };
     }
 
@@ -87,58 +160,114 @@ public final class NetSieve {
         return new Builder();
     }
 
-    /** Reads every capture point to its end and returns what happened; records went to the callbacks. */
+    /**
+     * Reads every capture point to its end (on up to {@link Builder#threads} threads, the calling one included) and
+     * returns what happened; records went to the callbacks.
+     */
     public RunSummary run() {
         if (captureSet == null) {
             throw new IllegalStateException("a live NetSieve runs with start()");
         }
-        Run run = new Run(Duration.ofDays(36_500));
-        ExchangeCorrelator correlator = correlator(run, Duration.ofDays(36_500));
-        Map<CapturePoint, CapturePointStats> stats = new LinkedHashMap<>();
-        Map<CapturePoint, String> errors = new LinkedHashMap<>();
-        Map<Integer, BpfFilter> filters = new HashMap<>();
-        for (CapturePoint point : captureSet.points()) {
-            event(run, "capturePointStart", () -> listener.capturePointStart(point));
-            Pipeline pipeline = new Pipeline(run, correlator, filters, id -> point.nic(), true);
-            Exception failure = null;
-            try (CaptureFileReader reader = CaptureFiles.open(point.file(), point.id())) {
-                PacketView view = new PacketView();
-                while (reader.next(view)) {
-                    pipeline.onPacket(view);
+        List<CapturePoint> points = captureSet.points();
+        Run run = new Run(OFFLINE_LATENESS, points);
+        CapturePointStats[] stats = new CapturePointStats[points.size()];
+        String[] errors = new String[points.size()];
+        AtomicInteger next = new AtomicInteger();
+        AtomicReference<Throwable> crash = new AtomicReference<>();
+        Runnable worker = () -> {
+            Map<Integer, BpfFilter> filters = new HashMap<>(); // per thread: a compiled filter is not shared
+            try {
+                for (int i = next.getAndIncrement(); i < points.size(); i = next.getAndIncrement()) {
+                    readPoint(run, points.get(i), filters, stats, errors, i);
                 }
-            } catch (Exception e) {
-                failure = e;
-            } finally {
-                pipeline.flush();
+            } catch (Throwable t) {
+                crash.compareAndSet(null, t);
             }
-            CapturePointStats s = pipeline.counts(point.id()).stats();
-            stats.put(point, s);
-            if (failure == null) {
-                event(run, "capturePointEnd", () -> listener.capturePointEnd(point, s));
-            } else {
-                errors.put(point, String.valueOf(failure.getMessage()));
-                Exception cause = failure;
-                event(run, "capturePointFailed", () -> listener.capturePointFailed(point, s, cause));
+        };
+        int workers = Math.min(threads, points.size());
+        List<Thread> started = new ArrayList<>();
+        for (int w = 1; w < workers; w++) {
+            Thread t = new Thread(worker, "netsieve-pipeline-" + w);
+            t.setDaemon(true);
+            t.start();
+            started.add(t);
+        }
+        worker.run();
+        for (Thread t : started) {
+            try {
+                t.join();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted while the pipeline threads ran", e);
             }
         }
-        correlator.flush();
-        run.flushFindings();
-        return new RunSummary(stats, errors, correlator.stats(), run.callbackFailures);
+        if (crash.get() instanceof Error e) {
+            throw e;
+        } else if (crash.get() != null) {
+            throw new IllegalStateException("a pipeline thread failed", crash.get());
+        }
+        run.finish();
+        Map<CapturePoint, CapturePointStats> byPoint = new LinkedHashMap<>();
+        Map<CapturePoint, String> failed = new LinkedHashMap<>();
+        for (int i = 0; i < points.size(); i++) {
+            byPoint.put(points.get(i), stats[i]);
+            if (errors[i] != null) {
+                failed.put(points.get(i), errors[i]);
+            }
+        }
+        return new RunSummary(byPoint, failed, run.correlatorStats(), run.callbackFailures.get(),
+                run.metrics(null));
+    }
+
+    private void readPoint(Run run, CapturePoint point, Map<Integer, BpfFilter> filters, CapturePointStats[] stats,
+                           String[] errors, int index) {
+        event(run, "capturePointStart", () -> listener.capturePointStart(point));
+        Pipeline pipeline = new Pipeline(run, filters, id -> point.nic(), filter != null);
+        Exception failure = null;
+        try (CaptureFileReader reader = CaptureFiles.open(point.file(), point.id())) {
+            PacketView view = new PacketView();
+            long nextPublish = System.nanoTime() + SWEEP_NANOS;
+            int n = 0;
+            while (reader.next(view)) {
+                pipeline.onPacket(view);
+                if ((++n & 1023) == 0 && System.nanoTime() - nextPublish >= 0) {
+                    nextPublish = System.nanoTime() + SWEEP_NANOS;
+                    pipeline.publish();
+                }
+            }
+        } catch (Exception e) {
+            failure = e;
+        } finally {
+            pipeline.flush();
+        }
+        CapturePointStats s = run.counts(point.id()).stats();
+        stats[index] = s;
+        if (failure == null) {
+            event(run, "capturePointEnd", () -> listener.capturePointEnd(point, s));
+        } else {
+            errors[index] = String.valueOf(failure.getMessage());
+            Exception cause = failure;
+            event(run, "capturePointFailed", () -> listener.capturePointFailed(point, s, cause));
+        }
     }
 
     /**
      * Starts live capture on the configured interfaces (all or none: an interface that cannot be opened fails the
-     * start with the interface and the cause) and processes their packets on a pipeline thread until
-     * {@link LiveRun#stop()}, which flushes open flows and pending exchanges. The filter is installed in the kernel
-     * (compiled by netsieve's compiler for each interface's link type).
+     * start with the interface and the cause) and processes their packets on {@code min(threads, interfaces)}
+     * pipeline threads until {@link LiveRun#stop()}, which flushes open flows and pending exchanges. The filter is
+     * installed in the kernel (compiled by netsieve's compiler for each interface's link type).
      */
     public LiveRun start() throws LiveCaptureException {
         if (live == null) {
             throw new IllegalStateException("an offline NetSieve runs with run()");
         }
-        List<LiveCaptureConfig> configs = new ArrayList<>();
+        int shardCount = Math.min(threads, live.size());
         Map<Integer, Nic> nics = new HashMap<>();
         List<CapturePoint> points = new ArrayList<>();
+        List<List<LiveCaptureConfig>> configs = new ArrayList<>();
+        for (int s = 0; s < shardCount; s++) {
+            configs.add(new ArrayList<>());
+        }
         for (int i = 0; i < live.size(); i++) {
             LiveInterface li = live.get(i);
             LiveCaptureConfig.Builder cb = LiveCaptureConfig.builder(li.name()).capturePointId(i).immediateMode(true);
@@ -148,36 +277,31 @@ public final class NetSieve {
             if (filter != null) {
                 cb.filter(filter);
             }
-            configs.add(cb.build());
+            configs.get(i % shardCount).add(cb.build()); // interface i: shard i % n, position i / n
             nics.put(i, li.nic());
             points.add(new CapturePoint(i, null, li.nic()));
         }
-        MultiLiveCapture capture = MultiLiveCapture.open(configs);
-        Run run = new Run(Duration.ofSeconds(30));
-        ExchangeCorrelator correlator = correlator(run, Duration.ofSeconds(30));
-        // the kernel filtered already: no filter in the pipeline
-        Pipeline pipeline = new Pipeline(run, correlator, null, nics::get, false);
-        return new LiveRun(capture, pipeline, correlator, points, run);
-    }
-
-    private ExchangeCorrelator correlator(Run run, Duration lateness) {
-        ExchangeCorrelator.Builder cb = ExchangeCorrelator.builder().allowedLateness(lateness)
-                .listener(path -> {
-                    if (run.findings != null) {
-                        run.findings.onPath(path);
-                    }
-                    if (onPath != null) {
-                        try {
-                            onPath.onPath(path);
-                        } catch (RuntimeException e) {
-                            run.failed("onExchangePath", e);
-                        }
-                    }
-                });
-        if (correlationWindow != null) {
-            cb.window(correlationWindow);
+        List<MultiLiveCapture> captures = new ArrayList<>();
+        try {
+            for (List<LiveCaptureConfig> c : configs) {
+                captures.add(MultiLiveCapture.open(c, ringBytes, ringFrames));
+            }
+        } catch (LiveCaptureException | RuntimeException e) {
+            captures.forEach(MultiLiveCapture::close);
+            throw e;
         }
-        return cb.build();
+        Run run = new Run(LIVE_LATENESS, points);
+        Map<Integer, Nic> nicById = Map.copyOf(nics);
+        List<Shard> shards = new ArrayList<>();
+        for (int s = 0; s < shardCount; s++) {
+            List<CapturePoint> mine = new ArrayList<>();
+            for (int i = s; i < points.size(); i += shardCount) {
+                mine.add(points.get(i));
+            }
+            // the kernel filtered already: no filter in the pipeline
+            shards.add(new Shard(s, captures.get(s), new Pipeline(run, null, nicById::get, false), mine));
+        }
+        return new LiveRun(run, shards, points);
     }
 
     private void event(Run run, String name, Runnable call) {
@@ -188,63 +312,146 @@ public final class NetSieve {
         }
     }
 
-    /**
-     * A live run: packets of every interface are processed on its pipeline thread until {@link #stop()}.
-     * {@link #stop()} and {@link #captureStats()} may be called from any thread; record callbacks run on the
-     * pipeline thread until {@code stop()}, and on the thread calling {@code stop()} for the final flush.
-     */
-    public final class LiveRun implements AutoCloseable {
-        private final MultiLiveCapture capture;
-        private final Pipeline pipeline;
-        private final ExchangeCorrelator correlator;
-        private final List<CapturePoint> points;
-        private final Run run;
-        private final Thread thread;
-        private volatile Exception failure;
-        private RunSummary summary;
+    /** One live pipeline thread: its interfaces' capture (rings), its pipeline, what it reported of their drops. */
+    private final class Shard {
+        final int index;
+        final MultiLiveCapture capture;
+        final Pipeline pipeline;
+        final List<CapturePoint> points;
+        final long[] reportedKernel;
+        final long[] reportedUs;
+        volatile List<CaptureStats> lastStats;
+        volatile Exception failure;
+        Thread thread;
 
-        private LiveRun(MultiLiveCapture capture, Pipeline pipeline, ExchangeCorrelator correlator,
-                        List<CapturePoint> points, Run run) {
+        Shard(int index, MultiLiveCapture capture, Pipeline pipeline, List<CapturePoint> points) {
+            this.index = index;
             this.capture = capture;
             this.pipeline = pipeline;
-            this.correlator = correlator;
             this.points = points;
-            this.run = run;
-            for (CapturePoint p : points) {
-                event(run, "capturePointStart", () -> listener.capturePointStart(p));
+            this.reportedKernel = new long[points.size()];
+            this.reportedUs = new long[points.size()];
+            List<CaptureStats> zero = new ArrayList<>();
+            for (int i = 0; i < points.size(); i++) {
+                zero.add(new CaptureStats(0, 0, 0, 0, 0));
             }
-            this.thread = new Thread(this::loop, "netsieve-pipeline");
-            thread.setDaemon(true);
-            thread.start();
+            this.lastStats = List.copyOf(zero);
         }
 
-        private void loop() {
-            PacketView view = new PacketView();
+        /** The capture counters now (the last ones read if reading fails). */
+        List<CaptureStats> stats() {
             try {
-                while (capture.next(view)) {
-                    pipeline.onPacket(view);
+                lastStats = List.copyOf(capture.stats());
+            } catch (LiveCaptureException | RuntimeException e) {
+                // keep the last counters read
+            }
+            return lastStats;
+        }
+
+        void loop(Run run) {
+            PacketView view = new PacketView();
+            long nextSweep = System.nanoTime() + SWEEP_NANOS;
+            try {
+                while (true) {
+                    MultiLiveCapture.Poll p = capture.poll(view, SWEEP_NANOS);
+                    if (p == MultiLiveCapture.Poll.END) {
+                        return;
+                    }
+                    if (p == MultiLiveCapture.Poll.PACKET) {
+                        pipeline.onPacket(view);
+                    }
+                    long t = System.nanoTime();
+                    if (t - nextSweep >= 0) {
+                        nextSweep = t + SWEEP_NANOS;
+                        sweep(run);
+                    }
                 }
             } catch (Exception e) {
                 failure = e;
             }
         }
 
+        /** Moves time on without packets and reports drops (pipeline thread). */
+        void sweep(Run run) {
+            Instant now = clock.instant();
+            long nowNanos = now.getEpochSecond() * 1_000_000_000L + now.getNano();
+            pipeline.advanceTime(nowNanos);
+            reportDrops(run);
+            run.advance(nowNanos);
+        }
+
+        void reportDrops(Run run) {
+            List<CaptureStats> s = stats();
+            for (int i = 0; i < points.size(); i++) {
+                long k = s.get(i).kernelDropped() - reportedKernel[i];
+                long q = s.get(i).queueDropped() - reportedUs[i];
+                if (k > 0 || q > 0) {
+                    reportedKernel[i] += Math.max(k, 0);
+                    reportedUs[i] += Math.max(q, 0);
+                    CapturePoint p = points.get(i);
+                    long kk = Math.max(k, 0);
+                    long qq = Math.max(q, 0);
+                    event(run, "drop", () -> listener.drop(p, kk, qq));
+                }
+            }
+        }
+    }
+
+    /**
+     * A live run: packets of every interface are processed on its pipeline threads until {@link #stop()}.
+     * {@link #stop()}, {@link #progress()}, {@link #metrics()} and {@link #captureStats()} may be called from any
+     * thread; see {@link NetSieve} for the threads callbacks run on.
+     */
+    public final class LiveRun implements AutoCloseable {
+        private final Run run;
+        private final List<Shard> shards;
+        private final List<CapturePoint> points;
+        private RunSummary summary;
+
+        private LiveRun(Run run, List<Shard> shards, List<CapturePoint> points) {
+            this.run = run;
+            this.shards = shards;
+            this.points = points;
+            for (CapturePoint p : points) {
+                event(run, "capturePointStart", () -> listener.capturePointStart(p));
+            }
+            for (Shard s : shards) {
+                s.thread = new Thread(() -> s.loop(run), "netsieve-pipeline-" + s.index);
+                s.thread.setDaemon(true);
+                s.thread.start();
+            }
+        }
+
         /**
          * The pipeline's counters per capture point so far (packets by outcome, records written), read while the
-         * pipeline thread updates them: each value is one it had, the set is not one instant (exact after
+         * pipeline threads update them: each value is one it had, the set is not one instant (exact after
          * {@link #stop()}).
          */
         public Map<CapturePoint, CapturePointStats> progress() {
             Map<CapturePoint, CapturePointStats> out = new LinkedHashMap<>();
             for (CapturePoint p : points) {
-                out.put(p, pipeline.snapshot(p.id()));
+                out.put(p, run.counts(p.id()).stats());
             }
             return out;
         }
 
         /** The kernel's and netsieve's capture counters per interface (drops included), in the interfaces' order. */
         public List<CaptureStats> captureStats() throws LiveCaptureException {
-            return capture.stats();
+            int n = shards.size();
+            List<List<CaptureStats>> byShard = new ArrayList<>();
+            for (Shard s : shards) {
+                byShard.add(s.capture.stats());
+            }
+            List<CaptureStats> out = new ArrayList<>();
+            for (int i = 0; i < points.size(); i++) {
+                out.add(byShard.get(i % n).get(i / n));
+            }
+            return out;
+        }
+
+        /** A snapshot of the run's counters, safe to take from any thread while it runs (see {@link NetSieveMetrics}). */
+        public NetSieveMetrics metrics() {
+            return run.metrics(shards);
         }
 
         /** As {@link #stop()} (for try-with-resources). */
@@ -254,138 +461,227 @@ public final class NetSieve {
         }
 
         /**
-         * Stops capturing, processes what was captured, flushes open flows and pending exchanges, and returns the
-         * summary (the same on every call).
+         * Stops capturing, processes what was captured, flushes open flows and pending exchanges (their callbacks run
+         * on this thread), and returns the summary (the same on every call).
          */
         public synchronized RunSummary stop() {
             if (summary != null) {
                 return summary;
             }
-            capture.close();
-            try {
-                thread.join(30_000);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
+            for (Shard s : shards) {
+                s.capture.close();
             }
-            pipeline.flush();
-            correlator.flush();
-            run.flushFindings();
+            for (Shard s : shards) {
+                try {
+                    s.thread.join(30_000);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+            for (Shard s : shards) {
+                s.pipeline.flush();
+                s.reportDrops(run);
+            }
+            run.finish();
             Map<CapturePoint, CapturePointStats> stats = new LinkedHashMap<>();
             Map<CapturePoint, String> errors = new LinkedHashMap<>();
-            for (CapturePoint p : points) {
-                CapturePointStats s = pipeline.counts(p.id()).stats();
+            for (int i = 0; i < points.size(); i++) {
+                CapturePoint p = points.get(i);
+                Exception failure = shards.get(i % shards.size()).failure;
+                CapturePointStats s = run.counts(p.id()).stats();
                 stats.put(p, s);
                 if (failure != null) {
                     errors.put(p, String.valueOf(failure.getMessage()));
-                    Exception cause = failure;
-                    event(run, "capturePointFailed", () -> listener.capturePointFailed(p, s, cause));
+                    event(run, "capturePointFailed", () -> listener.capturePointFailed(p, s, failure));
                 } else {
                     event(run, "capturePointEnd", () -> listener.capturePointEnd(p, s));
                 }
             }
-            summary = new RunSummary(stats, errors, correlator.stats(), run.callbackFailures);
+            summary = new RunSummary(stats, errors, run.correlatorStats(), run.callbackFailures.get(),
+                    run.metrics(shards));
             return summary;
         }
     }
 
     /**
-     * Filter, decode, L4 and L7 for the packets of one source (offline: one capture point; live: every interface,
-     * flows kept apart by capture point), counting every packet per capture point.
+     * Filter, decode, L4 and L7 for the packets of one pipeline thread (offline: one capture point; live: the
+     * thread's interfaces, flows kept apart by capture point), counting every packet per capture point.
      */
-    private final class Pipeline {
+    private final class Pipeline implements FlowTee.Events {
         private final Run run;
         private final Map<Integer, BpfFilter> filters;
         private final boolean filtering;
-        private final Map<Integer, Counts> counts = new HashMap<>();
+        private final IntFunction<Nic> nics;
         private final L4Tracker l4;
+        private final L7Tracker l7;
         private final PacketDecoder decoder = new PacketDecoder();
         private final DecodedPacket decoded = new DecodedPacket();
+        private final Published published = new Published();
         private int linkType = Integer.MIN_VALUE;
         private BpfFilter current;
         private int lastId = Integer.MIN_VALUE;
         private Counts last;
+        /** Flows that ended during the current L4 call (reported when it returns). */
+        private final List<Ended> ended = new ArrayList<>();
 
-        Pipeline(Run run, ExchangeCorrelator correlator, Map<Integer, BpfFilter> filters,
-                 java.util.function.IntFunction<Nic> nics, boolean filtering) {
+        Pipeline(Run run, Map<Integer, BpfFilter> filters, IntFunction<Nic> nics, boolean filtering) {
             this.run = run;
             this.filters = filters;
-            this.filtering = filtering && filter != null;
-            L7Tracker l7 = L7Tracker.builder().registry(l7Registry).config(l7Config).listener(log -> {
-                Nic nic = nics.apply(log.capturePointId());
-                counts(log.capturePointId()).l7Records++;
-                correlator.offer(log, nic);
-                if (run.findings != null) {
-                    run.findings.onL7(log, nic);
-                }
-                if (onL7Log != null) {
-                    try {
-                        onL7Log.onL7Log(log, nic);
-                    } catch (RuntimeException e) {
-                        run.failed("onL7Log", e);
-                    }
-                }
-            }).build();
-            this.l4 = L4Tracker.builder().config(l4Config).nics(nics).listener(log -> {
-                counts(log.capturePointId()).l4Records++;
-                if (run.findings != null) {
-                    run.findings.onL4(log, nics.apply(log.capturePointId()));
-                }
-                if (onL4Log != null) {
-                    try {
-                        onL4Log.onL4Log(log, nics.apply(log.capturePointId()));
-                    } catch (RuntimeException e) {
-                        run.failed("onL4Log", e);
-                    }
-                }
-            }).streams(l7.streams()).datagrams(l7.datagrams()).build();
+            this.nics = nics;
+            this.filtering = filtering;
+            this.l7 = L7Tracker.builder().registry(l7Registry).config(l7Config).listener(this::onL7).build();
+            this.l4 = L4Tracker.builder().config(l4Config).nics(nics).listener(this::onL4)
+                    .streams(FlowTee.streams(l7.streams(), this, onPayload != null))
+                    .datagrams(FlowTee.datagrams(l7.datagrams(), this, onPayload != null)).build();
+            run.published.add(published);
         }
 
-        /** Another thread's view of a capture point's counters (see {@link LiveRun#progress()}). */
-        CapturePointStats snapshot(int capturePointId) {
-            Counts c;
-            synchronized (counts) {
-                c = counts.get(capturePointId);
+        private void onL7(L7Log log) {
+            Nic nic = nics.apply(log.capturePointId());
+            counts(log.capturePointId()).inc(Counts.L7);
+            run.exchange(log, nic);
+            if (onL7Log != null) {
+                try {
+                    onL7Log.onL7Log(log, nic);
+                } catch (RuntimeException e) {
+                    run.failed("onL7Log", e);
+                }
             }
-            return c == null ? new CapturePointStats(0, 0, 0, 0, 0, 0, 0, 0) : c.stats();
+            event(run, "exchange", () -> listener.exchange(nic, log));
+            if (log.status() == L7Status.REQUEST_MALFORMED || log.status() == L7Status.RESPONSE_MALFORMED) {
+                event(run, "parseFailure", () -> listener.parseFailure(nic, log));
+            }
+        }
+
+        private void onL4(L4Log log) {
+            Nic nic = nics.apply(log.capturePointId());
+            counts(log.capturePointId()).inc(Counts.L4);
+            if (log.evicted()) {
+                for (Ended e : ended) {
+                    if (e.flow.capturePointId() == log.capturePointId()
+                            && e.flow.innerTraceId().equals(log.innerTraceId())) {
+                        e.evicted = true;
+                    }
+                }
+            }
+            run.l4Record(log, nic);
+            if (onL4Log != null) {
+                try {
+                    onL4Log.onL4Log(log, nic);
+                } catch (RuntimeException e) {
+                    run.failed("onL4Log", e);
+                }
+            }
+        }
+
+        @Override
+        public void flowStart(StreamInfo flow, Transport transport) {
+            Nic nic = nics.apply(flow.capturePointId());
+            try {
+                listener.flowStart(nic, transport, flow);
+            } catch (RuntimeException e) {
+                run.failed("flowStart", e);
+            }
+        }
+
+        @Override
+        public void flowEnd(StreamInfo flow, Transport transport, long timestampNanos) {
+            // told once the L4 call returns, when L4's eviction counter says whether it was an eviction
+            ended.add(new Ended(flow, transport, timestampNanos));
+        }
+
+        /**
+         * Reports the flows that ended during the last L4 call, each as ended or evicted. An eviction (the table is
+         * full: the least recently seen flow makes room for a new one) writes the flow's pending chunk with
+         * {@code evicted = true} right after closing its handler, and closes it at its last-seen time, before the
+         * packet being processed ({@code packetNanos}; {@code Long.MIN_VALUE} for calls without a packet, which
+         * never evict); a flow that ended otherwise during a packet ends at that packet's time.
+         */
+        private void reportEnded(long packetNanos) {
+            if (ended.isEmpty()) {
+                return;
+            }
+            for (int i = 0; i < ended.size(); i++) {
+                Ended e = ended.get(i);
+                boolean evicted = e.evicted || e.timestampNanos < packetNanos;
+                Nic nic = nics.apply(e.flow.capturePointId());
+                try {
+                    if (evicted) {
+                        listener.flowEvicted(nic, e.transport, e.flow, e.timestampNanos);
+                    } else {
+                        listener.flowEnd(nic, e.transport, e.flow, e.timestampNanos);
+                    }
+                } catch (RuntimeException x) {
+                    run.failed(evicted ? "flowEvicted" : "flowEnd", x);
+                }
+            }
+            ended.clear();
+        }
+
+        @Override
+        public void payload(StreamInfo flow, Transport transport, int direction, ByteBuffer data, int offset,
+                            int length, long seq, long timestampNanos) {
+            try {
+                onPayload.onPayload(nics.apply(flow.capturePointId()), flow, transport, direction, data, offset,
+                        length, seq, timestampNanos);
+            } catch (RuntimeException e) {
+                run.failed("onPayload", e);
+            }
         }
 
         Counts counts(int capturePointId) {
             if (capturePointId != lastId) {
                 lastId = capturePointId;
-                synchronized (counts) { // once per change of capture point: progress() may read the map
-                    last = counts.computeIfAbsent(capturePointId, k -> new Counts());
-                }
+                last = run.counts(capturePointId);
             }
             return last;
         }
 
         void onPacket(PacketView view) {
             Counts c = counts(view.capturePointId());
-            c.packets++;
             if (filtering) {
                 if (view.linkType() != linkType) {
                     linkType = view.linkType();
                     current = filters.computeIfAbsent(linkType, NetSieve.this::compile);
                 }
                 if (current.apply(view) == 0) {
-                    c.filtered++;
+                    c.inc(Counts.FILTERED);
+                    c.inc(Counts.PACKETS);
                     return;
                 }
             }
             DecodeOutcome outcome = decoder.decode(view, decoded);
             switch (outcome) {
-                case DECODED -> c.decoded++;
-                case TRUNCATED -> c.truncated++;
-                case MALFORMED -> c.malformed++;
-                case UNSUPPORTED_LINK_TYPE -> c.unsupported++;
+                case DECODED -> c.inc(Counts.DECODED);
+                case TRUNCATED -> c.inc(Counts.TRUNCATED);
+                case MALFORMED -> c.inc(Counts.MALFORMED);
+                case UNSUPPORTED_LINK_TYPE -> c.inc(Counts.UNSUPPORTED);
             }
+            c.inc(Counts.PACKETS);
             if (outcome == DecodeOutcome.DECODED || outcome == DecodeOutcome.TRUNCATED) {
                 l4.onPacket(decoded);
+                reportEnded(view.timestampNanos());
             }
+        }
+
+        /** Runs due timeouts at {@code nowNanos} without a packet (live idle sweep) and publishes the counters. */
+        void advanceTime(long nowNanos) {
+            l4.advanceTime(nowNanos);
+            reportEnded(Long.MIN_VALUE);
+            l7.advanceTime(nowNanos);
+            publish();
+        }
+
+        /** Makes the trackers' counters visible to {@link NetSieveMetrics} snapshots (pipeline thread). */
+        void publish() {
+            published.l4 = l4.stats();
+            published.l7 = l7.stats();
         }
 
         void flush() {
             l4.flush();
+            reportEnded(Long.MIN_VALUE);
+            publish();
         }
     }
 
@@ -393,52 +689,221 @@ public final class NetSieve {
         return BpfJit.compile(FilterCompiler.builder().linkType(linkType).build().compile(filter));
     }
 
-    /** Per run: the callback failures (runs are independent; a run is on one thread). */
+    /** A flow that ended, waiting to be reported as ended or evicted. */
+    private static final class Ended {
+        final StreamInfo flow;
+        final Transport transport;
+        final long timestampNanos;
+        boolean evicted;
+
+        Ended(StreamInfo flow, Transport transport, long timestampNanos) {
+            this.flow = flow;
+            this.transport = transport;
+            this.timestampNanos = timestampNanos;
+        }
+    }
+
+    /** The last L4/L7 counters a pipeline published (written by its thread, read by metrics snapshots). */
+    private static final class Published {
+        volatile L4Stats l4;
+        volatile L7Stats l7;
+    }
+
+    /**
+     * Per run, shared by its pipeline threads: the per-capture-point counters, the correlator and findings analyzer
+     * behind one lock (the serialising point), and the run-wide counters.
+     */
     private final class Run {
-        long callbackFailures;
+        final Object lock = new Object();
+        final ExchangeCorrelator correlator;
         /** The troubleshooting findings of this run, when a finding callback is set. */
         final FindingsAnalyzer findings;
+        final long latenessNanos;
+        final long findingsLatenessNanos;
+        final List<CapturePoint> points;
+        final Map<Integer, Counts> counts = new ConcurrentHashMap<>();
+        final List<Published> published = new CopyOnWriteArrayList<>();
+        final Map<String, LongAdder> exchanges = new ConcurrentHashMap<>();
+        final AtomicLong callbackFailures = new AtomicLong();
+        final LongAdder paths = new LongAdder();
+        final LongAdder findingsEmitted = new LongAdder();
+        final FailureLog failureLog = new FailureLog(LOG, 10, 10_000_000_000L, System::nanoTime);
 
-        Run(Duration lateness) {
+        Run(Duration lateness, List<CapturePoint> points) {
+            this.latenessNanos = lateness.toNanos();
+            this.points = points;
+            for (CapturePoint p : points) {
+                counts.put(p.id(), new Counts());
+            }
             findings = onFinding == null ? null : FindingsAnalyzer.builder().allowedLateness(lateness)
                     .listener(f -> {
+                        findingsEmitted.increment();
                         try {
                             onFinding.onFinding(f);
                         } catch (RuntimeException e) {
                             failed("onFinding", e);
                         }
                     }).build();
+            findingsLatenessNanos = findings == null ? 0 : findings.thresholds().allowedLateness().toNanos();
+            ExchangeCorrelator.Builder cb = ExchangeCorrelator.builder().allowedLateness(lateness)
+                    .listener(path -> {
+                        paths.increment();
+                        if (findings != null) {
+                            findings.onPath(path);
+                        }
+                        if (onPath != null) {
+                            try {
+                                onPath.onPath(path);
+                            } catch (RuntimeException e) {
+                                failed("onExchangePath", e);
+                            }
+                        }
+                    });
+            if (correlationWindow != null) {
+                cb.window(correlationWindow);
+            }
+            correlator = cb.build();
         }
 
-        void flushFindings() {
+        Counts counts(int capturePointId) {
+            return counts.computeIfAbsent(capturePointId, k -> new Counts());
+        }
+
+        void exchange(L7Log log, Nic nic) {
+            exchanges.computeIfAbsent(String.valueOf(log.l7Proto()), k -> new LongAdder()).increment();
+            synchronized (lock) {
+                correlator.offer(log, nic);
+                if (findings != null) {
+                    findings.onL7(log, nic);
+                }
+            }
+        }
+
+        void l4Record(L4Log log, Nic nic) {
             if (findings != null) {
-                findings.flush();
+                synchronized (lock) {
+                    findings.onL4(log, nic);
+                }
+            }
+        }
+
+        /** Moves the correlator's and the analyzer's watermarks to the clock minus their lateness. */
+        void advance(long nowNanos) {
+            synchronized (lock) {
+                correlator.advance(nowNanos - latenessNanos);
+                if (findings != null) {
+                    findings.advance(nowNanos - findingsLatenessNanos);
+                }
+            }
+        }
+
+        void finish() {
+            synchronized (lock) {
+                correlator.flush();
+                if (findings != null) {
+                    findings.flush();
+                }
+            }
+        }
+
+        CorrelatorStats correlatorStats() {
+            synchronized (lock) {
+                return correlator.stats();
             }
         }
 
         void failed(String callback, RuntimeException e) {
-            callbackFailures++;
+            callbackFailures.incrementAndGet();
+            failureLog.failed(callback, e);
             try {
                 listener.callbackFailed(callback, e);
             } catch (RuntimeException ignored) {
-                callbackFailures++;
+                callbackFailures.incrementAndGet();
             }
+        }
+
+        /** A snapshot; {@code shards} gives the live capture counters (null offline). */
+        NetSieveMetrics metrics(List<Shard> shards) {
+            Map<Integer, CaptureStats> capture = new HashMap<>();
+            if (shards != null) {
+                for (Shard s : shards) {
+                    List<CaptureStats> cs = s.stats();
+                    for (int i = 0; i < s.points.size(); i++) {
+                        capture.put(s.points.get(i).id(), cs.get(i));
+                    }
+                }
+            }
+            long[] t = new long[Counts.SIZE];
+            long dk = 0;
+            long du = 0;
+            List<CapturePointMetrics> per = new ArrayList<>();
+            for (CapturePoint p : points) {
+                CapturePointStats s = counts(p.id()).stats();
+                CaptureStats c = capture.get(p.id());
+                long k = c == null ? 0 : c.kernelDropped();
+                long u = c == null ? 0 : c.queueDropped();
+                per.add(new CapturePointMetrics(p, s, k, u));
+                dk += k;
+                du += u;
+                t[Counts.PACKETS] += s.packets();
+                t[Counts.FILTERED] += s.filtered();
+                t[Counts.DECODED] += s.decoded();
+                t[Counts.TRUNCATED] += s.truncated();
+                t[Counts.MALFORMED] += s.malformed();
+                t[Counts.UNSUPPORTED] += s.unsupported();
+                t[Counts.L4] += s.l4Records();
+                t[Counts.L7] += s.l7Records();
+            }
+            long created = 0;
+            long active = 0;
+            long evicted = 0;
+            long expired = 0;
+            long parse = 0;
+            for (Published p : published) {
+                L4Stats a = p.l4;
+                if (a != null) {
+                    created += a.flowsCreated();
+                    active += a.flowsActive();
+                    evicted += a.flowsEvicted();
+                    expired += a.flowsExpired();
+                }
+                L7Stats b = p.l7;
+                if (b != null) {
+                    parse += b.requestMalformed() + b.responseMalformed() + b.parserFailures();
+                }
+            }
+            Map<String, Long> byProto = new TreeMap<>();
+            exchanges.forEach((k, v) -> byProto.put(k, v.sum()));
+            return new NetSieveMetrics(t[Counts.PACKETS], t[Counts.DECODED], t[Counts.FILTERED],
+                    t[Counts.TRUNCATED], t[Counts.MALFORMED], t[Counts.UNSUPPORTED], dk, du, created, active, evicted,
+                    expired, t[Counts.L4], t[Counts.L7], byProto, parse, paths.sum(), findingsEmitted.sum(),
+                    callbackFailures.get(), per);
         }
     }
 
+    /**
+     * One capture point's counters: written by its pipeline thread only (a release store per increment, no
+     * allocation), read by any thread.
+     */
     private static final class Counts {
-        long packets;
-        long filtered;
-        long decoded;
-        long truncated;
-        long malformed;
-        long unsupported;
-        long l4Records;
-        long l7Records;
+        static final int PACKETS = 0;
+        static final int FILTERED = 1;
+        static final int DECODED = 2;
+        static final int TRUNCATED = 3;
+        static final int MALFORMED = 4;
+        static final int UNSUPPORTED = 5;
+        static final int L4 = 6;
+        static final int L7 = 7;
+        static final int SIZE = 8;
+        private final AtomicLongArray v = new AtomicLongArray(SIZE);
+
+        void inc(int i) {
+            v.lazySet(i, v.get(i) + 1);
+        }
 
         CapturePointStats stats() {
-            return new CapturePointStats(packets, filtered, decoded, truncated, malformed, unsupported, l4Records,
-                    l7Records);
+            return new CapturePointStats(v.get(PACKETS), v.get(FILTERED), v.get(DECODED), v.get(TRUNCATED),
+                    v.get(MALFORMED), v.get(UNSUPPORTED), v.get(L4), v.get(L7));
         }
     }
 
@@ -451,11 +916,16 @@ public final class NetSieve {
         private L7Registry l7Registry;
         private L7Config l7Config;
         private Duration correlationWindow;
+        private int threads;
+        private InstantSource clock;
+        private int ringBytes;
+        private int ringFrames;
         private L4LogCallback onL4Log;
         private L7LogCallback onL7Log;
         private ExchangePathListener onPath;
         private NetSieveListener listener;
         private FindingListener onFinding;
+        private PayloadHook onPayload;
 
         private Builder() {
         }
@@ -529,6 +999,47 @@ public final class NetSieve {
             return this;
         }
 
+        /**
+         * Pipeline threads (1 to {@value NetSieve#MAX_THREADS}; default 1). Offline, capture points are read
+         * {@code threads} at a time; live, the interfaces are sharded over {@code min(threads, interfaces)} threads.
+         * Each thread keeps its own flow state, so this bounds the threads, not the interfaces.
+         */
+        public Builder threads(int threads) {
+            once(this.threads != 0, "threads");
+            if (threads < 1 || threads > MAX_THREADS) {
+                throw new IllegalArgumentException("threads must be 1.." + MAX_THREADS + ": " + threads);
+            }
+            this.threads = threads;
+            return this;
+        }
+
+        /**
+         * The clock of live runs' idle sweeps (default {@link InstantSource#system()}, which is the time base of
+         * the kernel's packet timestamps): on a quiet link, time moves to this clock's instant.
+         */
+        public Builder clock(InstantSource clock) {
+            once(this.clock != null, "clock");
+            this.clock = Objects.requireNonNull(clock, "clock");
+            return this;
+        }
+
+        /**
+         * The bound of each interface's queue between its capture thread and its pipeline thread (live): at most
+         * {@code bytes} of frame data and {@code frames} frames (defaults
+         * {@value MultiLiveCapture#DEFAULT_RING_BYTES} and {@value MultiLiveCapture#DEFAULT_RING_SLOTS}; at least
+         * 65536 bytes and 16 frames, at most 1 GiB). A full queue drops the new frame and counts it.
+         */
+        public Builder liveQueue(int bytes, int frames) {
+            once(ringBytes != 0, "liveQueue");
+            if (bytes < 65_536 || bytes > (1 << 30) || frames < 16 || frames > bytes) {
+                throw new IllegalArgumentException("liveQueue must hold 65536 bytes to 1 GiB and 16 frames to one per "
+                        + "byte: " + bytes + " bytes, " + frames + " frames");
+            }
+            ringBytes = bytes;
+            ringFrames = frames;
+            return this;
+        }
+
         public Builder onL4Log(L4LogCallback callback) {
             once(onL4Log != null, "onL4Log");
             onL4Log = Objects.requireNonNull(callback, "callback");
@@ -541,17 +1052,30 @@ public final class NetSieve {
             return this;
         }
 
-        /** Each exchange followed across capture points (called when its window closes or at the end). */
+        /**
+         * Each exchange followed across capture points (called when its window closes or at the end, under the
+         * run's correlation lock: one call at a time).
+         */
         public Builder onExchangePath(ExchangePathListener callback) {
             once(onPath != null, "onExchangePath");
             onPath = Objects.requireNonNull(callback, "callback");
             return this;
         }
 
-        /** Troubleshooting findings ({@link FindingsAnalyzer} with its default thresholds), each when its window closes. */
+        /**
+         * Troubleshooting findings ({@link FindingsAnalyzer} with its default thresholds), each when its window
+         * closes (under the run's correlation lock: one call at a time).
+         */
         public Builder onFinding(FindingListener callback) {
             once(onFinding != null, "onFinding");
             onFinding = Objects.requireNonNull(callback, "callback");
+            return this;
+        }
+
+        /** Zero-copy access to TCP stream bytes and UDP payloads (see {@link PayloadHook}: the view is call-scoped). */
+        public Builder onPayload(PayloadHook hook) {
+            once(onPayload != null, "onPayload");
+            onPayload = Objects.requireNonNull(hook, "hook");
             return this;
         }
 

@@ -5,11 +5,12 @@ import io.netsieve.core.nic.CapturePoint;
 import java.util.Map;
 
 /**
- * The outcome of {@link NetSieve#run()}: per capture point its counters (and the error that ended its source, if
- * any), the paths the correlator emitted, and the user callbacks that failed.
+ * The outcome of {@link NetSieve#run()} or {@link NetSieve.LiveRun#stop()}: per capture point its counters (and the
+ * error that ended its source, if any), the paths the correlator emitted, the user callbacks that failed, and the
+ * run's final {@link NetSieveMetrics}.
  */
 public record RunSummary(Map<CapturePoint, CapturePointStats> capturePoints, Map<CapturePoint, String> errors,
-                         CorrelatorStats correlation, long callbackFailures) {
+                         CorrelatorStats correlation, long callbackFailures, NetSieveMetrics metrics) {
 
     public RunSummary {
         capturePoints = Map.copyOf(capturePoints);
