@@ -4,8 +4,10 @@ module io.netsieve.topology {
     requires com.fasterxml.jackson.databind;
     requires java.net.http;
     requires org.slf4j;
+    requires static micrometer.core;
 
     exports io.netsieve.topology;
+    exports io.netsieve.topology.metrics;
     exports io.netsieve.topology.report;
     exports io.netsieve.topology.sink;
 }
