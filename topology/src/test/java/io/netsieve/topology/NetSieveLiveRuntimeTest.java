@@ -55,14 +55,23 @@ class NetSieveLiveRuntimeTest {
         }
     }
 
+    /** Namespaces {@code a} and {@code b} joined by a veth pair: {namespace a, namespace b, interface a, interface b}. */
+    private static String[] pair(Netns lab, String tag, String addressA, String addressB) throws Exception {
+        String a = lab.add("a");
+        String b = lab.add("b");
+        String sfx = lab.prefix().substring(lab.prefix().length() - 4);
+        lab.veth(a, tag + "a" + sfx, addressA, b, tag + "b" + sfx, addressB);
+        return new String[] {a, b, tag + "a" + sfx, tag + "b" + sfx};
+    }
+
     @Test
     void idleSweepsEmitTimedOutFlowsRequestsAndPathsWithoutPackets() throws Exception {
         Prerequisites.requireCommand("python3");
         try (Netns lab = Netns.create("idle")) {
-            String c = lab.add("c");
-            String s = lab.add("s");
-            String sfx = lab.prefix().substring(lab.prefix().length() - 4);
-            lab.veth(c, "ic" + sfx, "198.18.252.1/30", s, "is" + sfx, "198.18.252.2/30");
+            String[] p = pair(lab, "i", "198.18.252.1/30", "198.18.252.2/30");
+            String c = p[0];
+            String s = p[1];
+            String ic = p[2];
             AtomicReference<Duration> skip = new AtomicReference<>(Duration.ZERO);
             InstantSource clock = () -> Instant.now().plus(skip.get());
             List<L4Log> l4 = Collections.synchronizedList(new ArrayList<>());
@@ -70,7 +79,7 @@ class NetSieveLiveRuntimeTest {
             List<ExchangePath> paths = Collections.synchronizedList(new ArrayList<>());
             List<String> ends = Collections.synchronizedList(new ArrayList<>());
             NetSieve sieve = NetSieve.builder()
-                    .live(List.of(new LiveInterface("ic" + sfx, c, nic("ic" + sfx, "198.18.252.1"))))
+                    .live(List.of(new LiveInterface(ic, c, nic(ic, "198.18.252.1"))))
                     .clock(clock)
                     .onL4Log((log, n) -> l4.add(log))
                     .onL7Log((log, n) -> l7.add(log))
@@ -87,11 +96,15 @@ class NetSieveLiveRuntimeTest {
                 lab.start(s, "python3", "-c", "import socket,time\n"
                         + "s=socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)\n"
                         + "s.bind(('198.18.252.2', 8080)); s.listen(1); c,_=s.accept(); c.recv(1000); time.sleep(120)\n");
+                await(10_000, () -> {
+                    try {
+                        return lab.exec(s, "ss", "-ltn").contains("198.18.252.2:8080");
+                    } catch (Exception e) {
+                        throw new IllegalStateException(e);
+                    }
+                }, "the server listening"); // one connection, not a refused one first
                 lab.start(c, "python3", "-c", "import socket,time\n"
-                        + "for i in range(100):\n"
-                        + "    try:\n"
-                        + "        c=socket.create_connection(('198.18.252.2', 8080)); break\n"
-                        + "    except OSError: time.sleep(0.05)\n"
+                        + "c=socket.create_connection(('198.18.252.2', 8080))\n"
                         + "c.sendall(b'GET /idle HTTP/1.1\\r\\nHost: lab\\r\\n\\r\\n'); time.sleep(120)\n");
                 // handshake, request, its ACK
                 await(10_000, () -> run.metrics().processed() >= 5, "the request's packets");
@@ -128,15 +141,15 @@ class NetSieveLiveRuntimeTest {
     void aSlowPipelineDropsNewFramesAtItsQueueAndCountsThem() throws Exception {
         Prerequisites.requireCommand("python3");
         try (Netns lab = Netns.create("qdrop")) {
-            String x = lab.add("x");
-            String y = lab.add("y");
-            String sfx = lab.prefix().substring(lab.prefix().length() - 4);
-            lab.veth(x, "qx" + sfx, "198.18.252.5/30", y, "qy" + sfx, "198.18.252.6/30");
+            String[] p = pair(lab, "q", "198.18.252.5/30", "198.18.252.6/30");
+            String x = p[0];
+            String y = p[1];
+            String qy = p[3];
             CountDownLatch release = new CountDownLatch(1);
             AtomicLong dropEvents = new AtomicLong();
             Map<String, String> dropThreads = new ConcurrentHashMap<>();
             NetSieve sieve = NetSieve.builder()
-                    .live(List.of(new LiveInterface("qy" + sfx, y, nic("qy" + sfx, "198.18.252.6"))))
+                    .live(List.of(new LiveInterface(qy, y, nic(qy, "198.18.252.6"))))
                     .liveQueue(65_536, 16)
                     .listener(new NetSieveListener() {
                         @Override

@@ -76,16 +76,24 @@ class MultiLiveCaptureTest {
         }
     }
 
+    /** Namespaces x and y joined by a veth pair; returns y's interface name. */
+    private static String pair(Netns lab, String tag, String addressX, String addressY) throws Exception {
+        String x = lab.add("x");
+        String y = lab.add("y");
+        String sfx = lab.prefix().substring(lab.prefix().length() - 4);
+        lab.veth(x, tag + "x" + sfx, addressX, y, tag + "y" + sfx, addressY);
+        return tag + "y" + sfx;
+    }
+
     @Test
     void fullRingDropsAndCounts() throws Exception {
         try (Netns lab = Netns.create("ring")) {
-            String x = lab.add("x");
-            String y = lab.add("y");
-            String sfx = lab.prefix().substring(lab.prefix().length() - 4);
-            lab.veth(x, "rx" + sfx, "198.18.251.9/30", y, "ry" + sfx, "198.18.251.10/30");
+            String ry = pair(lab, "r", "198.18.251.9/30", "198.18.251.10/30");
+            String x = lab.prefix() + "-x";
+            String y = lab.prefix() + "-y";
             // A ring of 16 frames that nobody consumes: the 17th frame onwards must be dropped and counted.
             MultiLiveCapture capture = MultiLiveCapture.open(List.of(
-                    LiveCaptureConfig.builder("ry" + sfx).netns(y).build()), 65_536, 16);
+                    LiveCaptureConfig.builder(ry).netns(y).build()), 65_536, 16);
             lab.exec(x, "ping", "-c", "20", "-i", "0.01", "-W", "1", "198.18.251.10");
             Thread.sleep(300);
             CaptureStats s = capture.stats().get(0);
@@ -98,12 +106,11 @@ class MultiLiveCaptureTest {
     @Test
     void pollReturnsIdleOnAQuietLinkThenThePacketThenTheEnd() throws Exception {
         try (Netns lab = Netns.create("poll")) {
-            String x = lab.add("x");
-            String y = lab.add("y");
-            String sfx = lab.prefix().substring(lab.prefix().length() - 4);
-            lab.veth(x, "px" + sfx, "198.18.251.13/30", y, "py" + sfx, "198.18.251.14/30");
+            String py = pair(lab, "p", "198.18.251.13/30", "198.18.251.14/30");
+            String x = lab.prefix() + "-x";
+            String y = lab.prefix() + "-y";
             MultiLiveCapture capture = MultiLiveCapture.open(List.of(
-                    LiveCaptureConfig.builder("py" + sfx).netns(y).capturePointId(7).build()));
+                    LiveCaptureConfig.builder(py).netns(y).capturePointId(7).build()));
             PacketView view = new PacketView();
             long t0 = System.nanoTime();
             assertEquals(MultiLiveCapture.Poll.IDLE, capture.poll(view, 200_000_000L), "nothing sent yet");

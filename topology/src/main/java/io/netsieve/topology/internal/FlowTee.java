@@ -1,5 +1,6 @@
 package io.netsieve.topology.internal;
 
+import io.netsieve.l4.stream.ApplicationHints;
 import io.netsieve.l4.stream.DatagramHandler;
 import io.netsieve.l4.stream.DatagramHandlerFactory;
 import io.netsieve.l4.stream.StreamHandler;
@@ -45,17 +46,49 @@ public final class FlowTee {
         };
     }
 
-    private static final class Stream implements StreamHandler {
-        private final StreamHandler inner;
-        private final StreamInfo info;
-        private final Events events;
-        private final boolean payload;
+    /** What both wrappers share: the flow, L7's handler (may be null), its hints, and the end event. */
+    private abstract static class Tee<H extends ApplicationHints> implements ApplicationHints {
+        final H inner;
+        final StreamInfo info;
+        final Events events;
+        final boolean payload;
+        private final Transport transport;
 
-        Stream(StreamHandler inner, StreamInfo info, Events events, boolean payload) {
+        Tee(H inner, StreamInfo info, Events events, boolean payload, Transport transport) {
             this.inner = inner;
             this.info = info;
             this.events = events;
             this.payload = payload;
+            this.transport = transport;
+        }
+
+        abstract void closeInner(long timestampNanos);
+
+        /** L7's handler closes first (its last records), then the flow's end is told, even if L7 threw. */
+        final void close(long timestampNanos) {
+            try {
+                if (inner != null) {
+                    closeInner(timestampNanos);
+                }
+            } finally {
+                events.flowEnd(info, transport, timestampNanos);
+            }
+        }
+
+        @Override
+        public int requestDirection() {
+            return inner == null ? -1 : inner.requestDirection();
+        }
+
+        @Override
+        public String applicationProtocol() {
+            return inner == null ? null : inner.applicationProtocol();
+        }
+    }
+
+    private static final class Stream extends Tee<StreamHandler> implements StreamHandler {
+        Stream(StreamHandler inner, StreamInfo info, Events events, boolean payload) {
+            super(inner, info, events, payload, Transport.TCP);
         }
 
         @Override
@@ -92,37 +125,18 @@ public final class FlowTee {
 
         @Override
         public void onClose(long timestampNanos) {
-            try {
-                if (inner != null) {
-                    inner.onClose(timestampNanos);
-                }
-            } finally {
-                events.flowEnd(info, Transport.TCP, timestampNanos);
-            }
+            close(timestampNanos);
         }
 
         @Override
-        public int requestDirection() {
-            return inner == null ? -1 : inner.requestDirection();
-        }
-
-        @Override
-        public String applicationProtocol() {
-            return inner == null ? null : inner.applicationProtocol();
+        void closeInner(long timestampNanos) {
+            inner.onClose(timestampNanos);
         }
     }
 
-    private static final class Datagrams implements DatagramHandler {
-        private final DatagramHandler inner;
-        private final StreamInfo info;
-        private final Events events;
-        private final boolean payload;
-
+    private static final class Datagrams extends Tee<DatagramHandler> implements DatagramHandler {
         Datagrams(DatagramHandler inner, StreamInfo info, Events events, boolean payload) {
-            this.inner = inner;
-            this.info = info;
-            this.events = events;
-            this.payload = payload;
+            super(inner, info, events, payload, Transport.UDP);
         }
 
         @Override
@@ -138,23 +152,12 @@ public final class FlowTee {
 
         @Override
         public void onClose(long timestampNanos) {
-            try {
-                if (inner != null) {
-                    inner.onClose(timestampNanos);
-                }
-            } finally {
-                events.flowEnd(info, Transport.UDP, timestampNanos);
-            }
+            close(timestampNanos);
         }
 
         @Override
-        public int requestDirection() {
-            return inner == null ? -1 : inner.requestDirection();
-        }
-
-        @Override
-        public String applicationProtocol() {
-            return inner == null ? null : inner.applicationProtocol();
+        void closeInner(long timestampNanos) {
+            inner.onClose(timestampNanos);
         }
     }
 }
