@@ -64,8 +64,11 @@ public final class FlowTee {
 
         abstract void closeInner(long timestampNanos);
 
-        /** L7's handler closes first (its last records), then the flow's end is told, even if L7 threw. */
-        final void close(long timestampNanos) {
+        /**
+         * The handler interfaces' {@code onClose} (a class method wins over their defaults): L7's handler closes
+         * first (its last records), then the flow's end is told, even if L7 threw.
+         */
+        public final void onClose(long timestampNanos) {
             try {
                 if (inner != null) {
                     closeInner(timestampNanos);
@@ -124,11 +127,6 @@ public final class FlowTee {
         }
 
         @Override
-        public void onClose(long timestampNanos) {
-            close(timestampNanos);
-        }
-
-        @Override
         void closeInner(long timestampNanos) {
             inner.onClose(timestampNanos);
         }
@@ -148,11 +146,6 @@ public final class FlowTee {
             if (inner != null) {
                 inner.onDatagram(direction, data, offset, length, wireLength, timestampNanos);
             }
-        }
-
-        @Override
-        public void onClose(long timestampNanos) {
-            close(timestampNanos);
         }
 
         @Override
