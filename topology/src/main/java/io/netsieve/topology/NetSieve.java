@@ -462,7 +462,8 @@ public final class NetSieve {
 
         /**
          * Stops capturing, processes what was captured, flushes open flows and pending exchanges (their callbacks run
-         * on this thread), and returns the summary (the same on every call).
+         * on this thread), and returns the summary (the same on every call). It waits for the pipeline threads (up to
+         * 30 s each), so call it from a thread of your own, not from a callback.
          */
         public synchronized RunSummary stop() {
             if (summary != null) {
