@@ -234,6 +234,10 @@ class NetSieveLiveRuntimeTest {
                 }
                 await(5_000, () -> datagrams.values().stream().mapToLong(AtomicLong::get).sum() == 5 + 6 + 7,
                         "every datagram");
+                NetSieveMetrics running = run.metrics(); // from this thread while the pipeline threads run
+                assertEquals(5 + 6 + 7, running.packets(), running.toString());
+                assertEquals(List.of(5L, 6L, 7L), running.capturePoints().stream()
+                        .map(c -> c.stats().packets()).toList());
             } finally {
                 summary = run.stop();
             }
