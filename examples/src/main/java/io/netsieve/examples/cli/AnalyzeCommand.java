@@ -59,7 +59,8 @@ import java.util.concurrent.Callable;
  *
  * <p>Errors go to stderr with exit code 2: a capture file that cannot be read, a manifest that cannot be read or a
  * line of it that is wrong or names a missing file (with the line number), a bad filter (with its column).
- * A capture file damaged part-way is read up to the damage and makes the exit code 1.
+ * A capture file damaged part-way is read up to the damage and makes the exit code 1, as do lines that
+ * {@code --lp-url} could not post (the endpoint failed past the retries, or was too slow to drain the queue).
  */
 @Command(name = "analyze", mixinStandardHelpOptions = true,
         description = "Analyse a capture set (a manifest or plain capture files) and write the results to a folder.")
@@ -94,7 +95,7 @@ final class AnalyzeCommand implements Callable<Integer> {
 
     @Option(names = "--lp-url", paramLabel = "URL",
             description = "also post every record (L4, L7, paths, findings) as line protocol to this DataKit or "
-                    + "InfluxDB write URL, in batches with retries")
+                    + "InfluxDB write URL, in batches with retries (lines it could not post make the exit code 1)")
     URI lpUrl;
 
     @Option(names = "--lp-gzip", description = "gzip the bodies posted to --lp-url")

@@ -161,4 +161,25 @@ class SinksDemoTest {
         assertTrue(String.valueOf(e.getMessage()).toLowerCase().contains("space"), e.toString());
         assertEquals(l7Records(summary), Files.readAllLines(tmp.resolve("l7.jsonl")).size());
     }
+
+    /** A tee gives every record to each sink; closing it closes all, then throws the first failure. */
+    @Test
+    void aTeeFeedsEverySinkAndClosesThemAll(@TempDir Path tmp) throws IOException {
+        Path devFull = Path.of("/dev/full");
+        org.junit.jupiter.api.Assumptions.assumeTrue(Files.isWritable(devFull), "/dev/full is needed");
+        Files.createDirectories(tmp.resolve("full"));
+        Files.createSymbolicLink(tmp.resolve("full/l4.jsonl"), devFull);
+        JsonLinesSink full = JsonLinesSink.builder().directory(tmp.resolve("full")).build();
+        JsonLinesSink json = JsonLinesSink.builder().directory(tmp.resolve("json")).build();
+        LineProtocolSink lp = LineProtocolSink.builder().directory(tmp.resolve("lp")).records(RecordType.L7).build();
+        RecordSink tee = RecordSink.tee(full, null, json, lp);
+        RunSummary summary = demo().onL4Log(tee::onL4Log).onL7Log(tee::onL7Log).onExchangePath(tee::onPath)
+                .onFinding(tee::onFinding).build().run();
+        assertThrows(IOException.class, tee::close, "the full disk's error");
+        assertEquals(l4Records(summary), Files.readAllLines(tmp.resolve("json/l4.jsonl")).size(), "closed, flushed");
+        assertEquals(7, Files.readAllLines(tmp.resolve("json/findings.jsonl")).size());
+        assertEquals(l7Records(summary), Files.readAllLines(tmp.resolve("lp/l7.lp")).size());
+        assertEquals(Files.readAllLines(tmp.resolve("json/l7.jsonl")), Files.readAllLines(tmp.resolve("full/l7.jsonl")),
+                "the same records reach every sink (also the one whose L4 file failed)");
+    }
 }
