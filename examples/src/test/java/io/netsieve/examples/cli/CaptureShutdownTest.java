@@ -27,7 +27,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * {@code netsieve capture} in its own process on the loopback interface, stopped by a signal as Ctrl-C or a service
  * manager stops it: the shutdown flushes the open connections and the pending exchanges into the files and closes
  * them. Three HTTP requests to a server on loopback, still on their keep-alive connection when the signal comes,
- * are three L7 records with their paths.
+ * are three L7 records with their paths, and with {@code --lp-url} the same records reach a line-protocol endpoint
+ * (another loopback server) before the process ends.
  */
 class CaptureShutdownTest {
 
@@ -44,10 +45,21 @@ class CaptureShutdownTest {
         });
         server.start();
         int port = server.getAddress().getPort();
+        List<String> posted = java.util.Collections.synchronizedList(new ArrayList<>());
+        HttpServer endpoint = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+        endpoint.createContext("/v1/write/logging", exchange -> {
+            try (exchange) {
+                String body = new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8);
+                posted.addAll(List.of(body.split("\n")));
+                exchange.sendResponseHeaders(204, -1);
+            }
+        });
+        endpoint.start();
         Path out = tmp.resolve("out");
         Process cli = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-cp",
                 System.getProperty("java.class.path"), NetSieveCli.class.getName(), "capture", "-i", "lo",
-                "--filter", "tcp port " + port, "--out", out.toString())
+                "--filter", "tcp port " + port, "--out", out.toString(), "--lp-url",
+                "http://127.0.0.1:" + endpoint.getAddress().getPort() + "/v1/write/logging")
                 .redirectErrorStream(true).redirectOutput(tmp.resolve("cli.log").toFile()).start();
         try {
             long deadline = System.nanoTime() + 20_000_000_000L;
@@ -70,6 +82,7 @@ class CaptureShutdownTest {
         } finally {
             cli.destroyForcibly();
             server.stop(0);
+            endpoint.stop(0);
         }
         String log = Files.readString(tmp.resolve("cli.log"));
         ObjectMapper mapper = new ObjectMapper();
@@ -83,5 +96,11 @@ class CaptureShutdownTest {
         assertEquals(3, Files.readAllLines(out.resolve("paths.jsonl")).size(), log);
         assertTrue(Files.readAllLines(out.resolve("l4.jsonl")).size() >= 1, log);
         assertTrue(log.contains("L7 records 3"), log);
+        int l4 = Files.readAllLines(out.resolve("l4.jsonl")).size();
+        assertEquals(3, posted.stream().filter(l -> l.startsWith("bpf_net_l7_log,")).count(), posted.toString());
+        assertEquals(l4, posted.stream().filter(l -> l.startsWith("bpf_net_l4_log,")).count(), posted.toString());
+        assertEquals(3, posted.stream().filter(l -> l.startsWith("netsieve_exchange_path,")).count());
+        assertEquals(3 + l4 + 3, posted.size(), "nothing else: " + posted);
+        assertTrue(log.contains("posted " + posted.size() + " of " + posted.size() + " lines"), log);
     }
 }
