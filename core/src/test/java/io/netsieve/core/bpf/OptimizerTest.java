@@ -92,6 +92,46 @@ class OptimizerTest {
         }
     }
 
+    /**
+     * Or pull-up: in the or-chain of a host name with four IPv4 addresses the tests of the field already in A come
+     * first ("src a1" and "dst a1" must run first, so that a frame too short for the destination still ends as in
+     * the unoptimised program; then "dst a2…a4" need no reload and "src a2…a4" one).
+     */
+    @Test
+    void orPullUpStartsWithTheFieldAlreadyInA() throws Exception {
+        HostResolver resolver = HostResolver.lines(List.of("192.168.241.3 quad", "192.168.242.4 quad",
+                "192.168.243.1 quad", "192.168.244.2 quad"), List.of(), List.of());
+        String expr = "ip host quad";
+        FilterCompiler opt = compiler(LinkType.ETHERNET, false).resolver(resolver).build();
+        FilterCompiler unopt = compiler(LinkType.ETHERNET, false).resolver(resolver).optimize(false).build();
+        String dump = LibpcapCorpus.assembly(opt.compile(expr));
+        // ldh [12]; jeq; ld [26]; jeq a1; ld [30]; jeq a1…a4; ld [26]; jeq a2…a4; two returns (libpcap: 12, with
+        // one load of each field, but on frames of 30 to 33 bytes it then accepts src a2…a4 where its own
+        // unoptimised program returns 0)
+        assertEquals(15, opt.compile(expr).length(), dump);
+        assertEquals(1, dump.split("ld       \\[30\\]", -1).length - 1, dump);
+        assertEquals(2, dump.split("ld       \\[26\\]", -1).length - 1, dump);
+        BpfInterpreter o = BpfInterpreter.of(opt.compile(expr));
+        BpfInterpreter u = BpfInterpreter.of(unopt.compile(expr));
+        int[] addrs = {0xc0a8f103, 0xc0a8f204, 0xc0a8f301, 0xc0a8f402, 0x0a000001};
+        int accepted = 0;
+        for (int src : addrs) {
+            for (int dst : addrs) {
+                byte[] f = new byte[34];
+                f[12] = 0x08;
+                f[14] = 0x45;
+                java.nio.ByteBuffer.wrap(f).putInt(26, src).putInt(30, dst);
+                for (int len = 26; len <= f.length; len++) {
+                    int ro = o.apply(f, 0, len, f.length, null);
+                    assertEquals(u.apply(f, 0, len, f.length, null), ro, expr + " on " + HexFormat.of()
+                            .formatHex(f, 0, len));
+                    accepted += ro != 0 ? 1 : 0;
+                }
+            }
+        }
+        assertTrue(accepted > 0);
+    }
+
     private static FilterCompiler.Builder compiler(int linkType, boolean linuxExtensions) {
         return FilterCompiler.builder().linkType(linkType).linuxExtensions(linuxExtensions);
     }

@@ -707,6 +707,8 @@ public final class Optimizer {
     private Map<Block, State> exitStates;
     /** X's value number on entry to each block, for the peephole (its X may come from a block before). */
     private Map<Block, Integer> entryX;
+    /** A's value number on entry to each block, for the or pull-up. */
+    private Map<Block, Integer> entryA;
     private Map<Block, List<State>> inStates;
     private Map<Block, List<Block>> preds;
 
@@ -716,6 +718,7 @@ public final class Optimizer {
         List<Block> order = topo(root);
         exitStates = new IdentityHashMap<>();
         entryX = new IdentityHashMap<>();
+        entryA = new IdentityHashMap<>();
         inStates = new IdentityHashMap<>();
         preds = new IdentityHashMap<>();
         for (Block b : order) {
@@ -729,6 +732,7 @@ public final class Optimizer {
             }
             State st = b == root ? entryState() : meet(ins);
             entryX.put(b, st.x);
+            entryA.put(b, st.a);
             if (opaque(b)) {
                 stepOpaque(b, st);
             } else {
@@ -915,6 +919,13 @@ public final class Optimizer {
                     continue;
                 }
                 Map<Integer, List<Integer>> groups = new java.util.LinkedHashMap<>();
+                // the group of the value already in A goes first, so that its reload goes too: in "host a1 or
+                // host a2 …" of a name with several addresses, src a1 and dst a1 must run first (the first loads
+                // of the two fields), then come dst a2… right after dst a1, and src a2… after one reload
+                Integer inA = entryA.get(b);
+                if (inA != null && keys.contains(inA)) {
+                    groups.put(inA, new ArrayList<>());
+                }
                 for (int i = 0; i < chain.size(); i++) {
                     groups.computeIfAbsent(keys.get(i), k -> new ArrayList<>()).add(i);
                 }
