@@ -10,6 +10,9 @@ import java.util.function.Consumer;
  * <p>Bound: {@link #maxFlows()} entries. {@link #put} refuses a new flow when the table is full; the caller decides
  * what to evict (the flow tracker evicts the least recently seen flow and counts it).
  *
+ * <p>The table's columns are the only copy of a flow's key: a flow object that implements {@link Slotted} is told
+ * its slot whenever it is placed or moved, and reads its key back with {@link #keyAt}.
+ *
  * <p>Not thread-safe: one table per pipeline thread.
  *
  * @param <V> the flow state
@@ -27,6 +30,15 @@ public final class FlowTable<V> {
     private final long[] ports; // aPort << 32 | bPort
     private final Object[] values;
     private int size;
+
+    /**
+     * A flow object that wants to know its slot (to read its key with {@link #keyAt} instead of keeping a copy, or
+     * to be removed with {@link #removeAt} without a key). Told on {@link #put}, {@link #setValueAt} and whenever
+     * a deletion moves it to another slot.
+     */
+    public interface Slotted {
+        void slot(int slot);
+    }
 
     /** A table for at most {@code maxFlows} flows (1 .. 2^28); memory is allocated up front (about 80 B x 2 x max). */
     public FlowTable(int maxFlows) {
@@ -85,6 +97,7 @@ public final class FlowTable<V> {
         bLow[slot] = key.bLow;
         ports[slot] = ((long) key.aPort << 32) | (key.bPort & 0xFFFF_FFFFL);
         values[slot] = value;
+        placed(value, slot);
         size++;
         return true;
     }
@@ -127,6 +140,28 @@ public final class FlowTable<V> {
         if (hashes[slot] != 0) {
             removeSlot(slot);
         }
+    }
+
+    /** Replaces the flow in the occupied {@code slot} (same key, e.g. a compact form by its full form). */
+    public void setValueAt(int slot, V value) {
+        if (hashes[slot] == 0 || value == null) {
+            throw new IllegalStateException("empty slot or null value: " + slot);
+        }
+        values[slot] = value;
+        placed(value, slot);
+    }
+
+    /** Writes the key of the occupied {@code slot} into {@code into} (endpoint A first) and returns it. */
+    public FlowKey keyAt(int slot, FlowKey into) {
+        if (hashes[slot] == 0) {
+            throw new IllegalStateException("empty slot: " + slot);
+        }
+        long seg = segment[slot];
+        long sh = shape[slot];
+        long p = ports[slot];
+        into.set((int) (seg >>> 32), (int) (sh >>> 32), (int) seg, (int) (sh >>> 8) & 0xFF, (int) sh & 0xFF,
+                aHigh[slot], aLow[slot], (int) (p >>> 32), bHigh[slot], bLow[slot], (int) p);
+        return into;
     }
 
     /** Removes every flow. */
@@ -194,5 +229,12 @@ public final class FlowTable<V> {
         bLow[to] = bLow[from];
         ports[to] = ports[from];
         values[to] = values[from];
+        placed(values[to], to);
+    }
+
+    private static void placed(Object value, int slot) {
+        if (value instanceof Slotted s) {
+            s.slot(slot);
+        }
     }
 }

@@ -1,7 +1,5 @@
 package io.netsieve.l4.internal;
 
-import io.netsieve.core.packet.DecodedPacket;
-import io.netsieve.core.packet.LinkView;
 import io.netsieve.core.packet.TcpView;
 import io.netsieve.l4.PacketSeries;
 import io.netsieve.l4.TcpAnalysisFlag;
@@ -21,8 +19,10 @@ import java.util.Arrays;
  * ({@link #blockOf}); the first block starts with one row and doubles (copying at most 4 rows), later blocks are
  * allocated whole, and the blocks are handed to the record's {@link PacketSeries} when the chunk closes. So a flow
  * allocates nothing per packet but its rows (40 B per packet, kept by the record) and, per chunk, the block table.
+ *
+ * <p>The flow key is not kept here: the flow table's columns hold it ({@link Flow#slot}).
  */
-public final class Connection {
+public final class Connection extends Flow {
     public enum State { SYN_SENT, SYN_RECEIVED, ESTABLISHED, CLOSING, CLOSED }
 
     private static final int LETTER_S = 0;
@@ -35,18 +35,6 @@ public final class Connection {
     private static final int LETTER_W = 7;
     private static final String LETTERS = "shadfrtw";
 
-    // the flow key, inline (see key())
-    private final int capturePointId;
-    private final int vlans;
-    private final int vni;
-    private final byte ipVersion;
-    private final byte protocol;
-    private final char aPort;
-    private final char bPort;
-    private final long aHigh;
-    private final long aLow;
-    private final long bHigh;
-    private final long bLow;
     /** Reassembled streams, when a stream handler factory is set and accepted this connection. */
     TcpStreams streams;
     boolean streamsDecided;
@@ -69,7 +57,6 @@ public final class Connection {
     public final boolean tcp;
     public final long traceHigh;
     public final long traceLow;
-    public final int vlanId;
     /** Side 0 / side 1 state, null until needed (read through {@link #half(int)}). */
     private Half half0;
     private Half half1;
@@ -83,7 +70,6 @@ public final class Connection {
     public int directionScore;
     /** A record with a known direction was written: the direction sticks (rule 2 no longer changes it). */
     public boolean directionReported;
-    public long firstSeenNanos;
     public long lastSeenNanos;
     public boolean closed;
     public int synRetrans;
@@ -131,31 +117,18 @@ public final class Connection {
     /** All blocks of the chunk (block 0 included); null until the chunk's second packet. */
     private long[][] blocks;
 
-        // eviction list (least recently seen first)
-    Connection lruPrev;
-    Connection lruNext;
-
-    Connection(FlowKey key, boolean tcp, long traceHigh, long traceLow, int vlanId, long now, int firstSide,
-               int maxRows) {
-        this.capturePointId = key.capturePointId();
-        this.vlans = (key.outerVlan() << 16) | key.innerVlan();
-        this.vni = key.vni();
-        this.ipVersion = (byte) key.ipVersion();
-        this.protocol = (byte) key.protocol();
-        this.aHigh = key.aHigh();
-        this.aLow = key.aLow();
-        this.aPort = (char) key.aPort();
-        this.bHigh = key.bHigh();
-        this.bLow = key.bLow();
-        this.bPort = (char) key.bPort();
+    Connection(boolean tcp, long traceHigh, long traceLow, long now, int firstSide, int maxRows) {
         this.maxRows = Math.max(1, maxRows);
         this.tcp = tcp;
         this.traceHigh = traceHigh;
         this.traceLow = traceLow;
-        this.vlanId = vlanId;
-        this.firstSeenNanos = now;
         this.lastSeenNanos = now;
         this.firstSide = firstSide;
+    }
+
+    @Override
+    long lastSeen() {
+        return lastSeenNanos;
     }
 
     /** The inner trace id as 32 lower-case hex digits (what {@code %016x%016x} prints). */
@@ -169,17 +142,6 @@ public final class Connection {
     }
 
     private static final byte[] HEX = "0123456789abcdef".getBytes(java.nio.charset.StandardCharsets.ISO_8859_1);
-
-    /** This connection's flow key (a new object, endpoint A first). */
-    public FlowKey key() {
-        return keyInto(new FlowKey());
-    }
-
-    /** Writes this connection's flow key into {@code k} (endpoint A first) and returns it. */
-    public FlowKey keyInto(FlowKey k) {
-        k.set(capturePointId, vlans, vni, ipVersion, protocol & 0xFF, aHigh, aLow, aPort, bHigh, bLow, bPort);
-        return k;
-    }
 
     private Extra extra() {
         if (extra == null) {
@@ -244,7 +206,7 @@ public final class Connection {
      *
      * @return true when this packet ended the connection (RST, or the ACK of the second FIN)
      */
-    boolean onPacket(DecodedPacket d, int side, long now, RowBlockPool pool) {
+    boolean onPacket(Segment s, int side, long now, RowBlockPool pool) {
         Half me = halfForWrite(side);
         sent |= 1 << (EVER_SENT + side);
         lastSeenNanos = now;
@@ -258,11 +220,10 @@ public final class Connection {
         boolean retrans = false;
         int analysis = 0;
         if (tcp) {
-            TcpView t = d.tcp();
-            flags = t.flags();
-            seq = t.seq();
-            ack = t.ack();
-            payload = t.payloadLength();
+            flags = s.flags;
+            seq = s.seq;
+            ack = s.ack;
+            payload = s.payload;
             boolean syn = (flags & TcpView.SYN) != 0;
             boolean ackFlag = (flags & TcpView.ACK) != 0;
             boolean fin = (flags & TcpView.FIN) != 0;
@@ -281,8 +242,8 @@ public final class Connection {
             }
 
             if (syn) {
-                if (t.windowScale() >= 0) {
-                    me.wscale = (short) t.windowScale();
+                if (s.windowScale >= 0) {
+                    me.wscale = (short) s.windowScale;
                 }
                 if (!ackFlag) {
                     if (synSeen && me.syn && me.isn() == seq) {
@@ -329,9 +290,9 @@ public final class Connection {
             }
 
             if (syn) {
-                TcpAnalyzer.onSynOptions(me, peer, t.windowScale(), ackFlag);
+                TcpAnalyzer.onSynOptions(me, peer, s.windowScale, ackFlag);
             }
-            long ackRtt = TcpAnalyzer.analyse(me, peer, firstRttNanos, seq, ack, payload, flags, t.window(), now);
+            long ackRtt = TcpAnalyzer.analyse(me, peer, firstRttNanos, seq, ack, payload, flags, s.window, now);
             assert Half.EMPTY.pristine() : "the shared empty side was written";
             analysis = me.lastSegmentFlags;
             if (TcpAnalysisFlag.isRetransmission(analysis)) {
@@ -371,7 +332,7 @@ public final class Connection {
                     me.rttDataTs = now;
                 }
             }
-            if (t.window() == 0 && !syn && !fin && !rst) {
+            if (s.window == 0 && !syn && !fin && !rst) {
                 history(LETTER_W, side);
             }
             if (fin) {
@@ -402,7 +363,7 @@ public final class Connection {
                 ended = true;
             }
             int scale = half(0).wscale >= 0 && half(1).wscale >= 0 && !syn ? me.wscale : 0;
-            appendRow(pool, d, side, flags, relSeq(me, seq), ackFlag ? relSeq(peer, ack) : 0, payload, t.window(),
+            appendRow(pool, s, side, flags, relSeq(me, seq), ackFlag ? relSeq(peer, ack) : 0, payload, s.window,
                     scale, now, analysis, ackRtt);
             me.noteSeq(seq);
             me.packets++;
@@ -416,8 +377,8 @@ public final class Connection {
             }
             return ended;
         }
-        payload = d.udp().payloadLength();
-        appendRow(pool, d, side, 0, 0, 0, payload, 0, 0, now, 0, -1);
+        payload = s.payload;
+        appendRow(pool, s, side, 0, 0, 0, payload, 0, 0, now, 0, -1);
         me.packets++;
         me.bytes += payload;
         return false;
@@ -463,7 +424,7 @@ public final class Connection {
     }
 
     /** Appends the packet's row; blocks come from {@code pool} when records lend their series, else are new. */
-    private void appendRow(RowBlockPool pool, DecodedPacket d, int side, int flags, long seq, long ack, int payload,
+    private void appendRow(RowBlockPool pool, Segment s, int side, int flags, long seq, long ack, int payload,
                            int rawWindow, int shift, long now, int analysis, long ackRtt) {
         int i = chunkCount;
         long[] r;
@@ -501,11 +462,10 @@ public final class Connection {
             }
             o = ROW * rowInBlock(i);
         }
-        LinkView link = d.link();
         r[o] = (seq << 32) | (ack & 0xFFFF_FFFFL);
         r[o + 1] = ((long) payload << 32) | ((analysis & 0xFFFFL) << 16) | (flags & 0xFFFFL);
         r[o + 2] = (rawWindow & 0xFFFFL) | ((long) (shift & 63) << 16) | (side == 0 ? 1L << 22 : 0)
-                | ((macId(link.srcMac()) & 0xFFL) << 24) | ((macId(link.dstMac()) & 0xFFL) << 32);
+                | ((macId(s.srcMac) & 0xFFL) << 24) | ((macId(s.dstMac) & 0xFFL) << 32);
         r[o + 3] = now - chunkStartNanos;
         r[o + 4] = ackRtt;
         chunkCount = i + 1;

@@ -31,6 +31,10 @@ import java.util.function.IntFunction;
 /**
  * The connections of an L4 tracker: lookup, creation (with port reuse), chunk closing, timeouts, eviction of the
  * least recently seen connection when the table is full, and turning chunks into {@link L4Log} records.
+ *
+ * <p>A new TCP flow starts as an {@link OpeningFlow} (its first packets, compact) when no stream handler has to see
+ * it; it becomes a {@link Connection} ({@link #materialize}) as soon as a packet, a record, a timeout, an ICMP error
+ * or eviction needs the connection's state.
  */
 public final class ConnectionTable {
     // streams: io.netsieve.l4.stream (public SPI) fed from here
@@ -41,8 +45,11 @@ public final class ConnectionTable {
     private final L4Config config;
     private final IntFunction<Nic> nics;
     private final L4LogListener listener;
-    private final FlowTable<Connection> table;
+    private final FlowTable<Flow> table;
     private final FlowKey key = new FlowKey();
+    /** The packet being accounted, and the one an opening flow replays (scratch, no allocation per packet). */
+    private final Segment segment = new Segment();
+    private final Segment replayed = new Segment();
     /** Scratch key and Community ID hasher of {@link #emit}: nothing per record but the record's own values. */
     private final FlowKey recordKey = new FlowKey();
     private final CommunityIdHasher communityIds = new CommunityIdHasher(0);
@@ -55,8 +62,8 @@ public final class ConnectionTable {
     /** One-entry cache in front of {@link #capturePoints}: a tracker mostly sees one capture point, no boxing. */
     private int lastCapturePointId = Integer.MIN_VALUE;
     private CapturePoint lastCapturePoint;
-    private Connection lruHead;
-    private Connection lruTail;
+    private Flow lruHead;
+    private Flow lruTail;
     private long nextSweep = Long.MIN_VALUE;
     private long created;
     private long expired;
@@ -122,12 +129,12 @@ public final class ConnectionTable {
             icmpUnmatched++;
             return;
         }
-        Connection c = table.get(quoted);
-        if (c == null) {
+        Flow f = table.get(quoted);
+        if (f == null) {
             icmpUnmatched++;
             return;
         }
-        c.noteIcmpError((icmp.version() == 6 ? "icmp6 " : "icmp ") + icmp.type() + "/" + icmp.code());
+        connection(f).noteIcmpError((icmp.version() == 6 ? "icmp6 " : "icmp ") + icmp.type() + "/" + icmp.code());
         icmpAttached++;
     }
 
@@ -152,7 +159,7 @@ public final class ConnectionTable {
     }
 
     private StreamInfo streamInfo(Connection c, int client) {
-        FlowKey k = c.key();
+        FlowKey k = table.keyAt(c.slot, new FlowKey());
         String aIp = address(k.aHigh(), k.aLow());
         String bIp = address(k.bHigh(), k.bLow());
         // the src side of the L4 records, as emit() decides it (with the client known at this point)
@@ -234,10 +241,19 @@ public final class ConnectionTable {
         }
         nextSweep = now + SWEEP_PERIOD_NANOS;
         for (int slot = 0; slot < table.slots(); slot++) {
-            Connection c = table.valueAt(slot);
-            if (c == null) {
+            Flow f = table.valueAt(slot);
+            if (f == null) {
                 continue;
             }
+            if (f instanceof OpeningFlow o) {
+                // an opening flow is a TCP flow, not closed, with its chunk open: only these two timeouts apply
+                long idle = now - o.lastSeen();
+                if (idle < config.tcpIdleNanos() && idle < config.chunkIdleNanos()) {
+                    continue;
+                }
+                f = materialize(o);
+            }
+            Connection c = (Connection) f;
             long idle = now - c.lastSeenNanos;
             long timeout = c.closed ? config.timeWaitNanos() : c.tcp ? config.tcpIdleNanos() : config.udpIdleNanos();
             if (idle >= timeout) {
@@ -258,7 +274,20 @@ public final class ConnectionTable {
         }
         boolean tcp = d.transport() == Layer.TCP;
         int side = key.packetFromA() ? 0 : 1;
-        Connection c = table.get(key);
+        Segment s = segment.set(d);
+        Flow f = table.get(key);
+        if (f instanceof OpeningFlow o) {
+            if (o.canAdd(s) && !chunkDue(now, o.time(0), o.lastSeen())
+                    && o.count() + 1 < config.chunkMaxPackets()) {
+                // nothing to decide on this packet: kept for the replay
+                unlink(o);
+                o.add(s, side, now);
+                linkLast(o);
+                return;
+            }
+            f = materialize(o);
+        }
+        Connection c = (Connection) f;
         if (c != null && tcp && (d.tcp().flags() & (TcpView.SYN | TcpView.ACK)) == TcpView.SYN) {
             Half sender = c.half(side);
             boolean newIsn = sender.syn && sender.isn() != d.tcp().seq();
@@ -275,22 +304,26 @@ public final class ConnectionTable {
             if (table.size() == table.maxFlows()) {
                 evictOldest();
             }
-            int vlan = d.link().vlanCount() > 0 ? d.link().vlanId(0) : -1;
-            c = new Connection(key, tcp, random.nextLong(), random.nextLong(), vlan, now, side,
-                    config.chunkMaxPackets());
-            c.localSide = localSide(d.packet().capturePointId(), key);
-            applyListeningSockets(c, d, side);
-            table.put(key, c);
+            int local = localSide(d.packet().capturePointId(), key);
+            int server = listeningServer(d, side, tcp);
             created++;
+            if (streamFactory == null && OpeningFlow.keepable(s) && config.chunkMaxPackets() > 1) {
+                OpeningFlow o = new OpeningFlow(s, side, now, local, server);
+                table.put(key, o);
+                linkLast(o);
+                return;
+            }
+            c = new Connection(tcp, random.nextLong(), random.nextLong(), now, side, config.chunkMaxPackets());
+            applyDirection(c, local, server);
+            table.put(key, c);
         } else {
             unlink(c);
-            if (!c.chunkEmpty() && (now - c.chunkStartNanos >= config.chunkMaxSpanNanos()
-                    || now - c.lastSeenNanos >= config.chunkIdleNanos())) {
+            if (!c.chunkEmpty() && chunkDue(now, c.chunkStartNanos, c.lastSeenNanos)) {
                 emit(c, false, false);
             }
         }
         linkLast(c);
-        boolean ended = c.onPacket(d, side, now, rowPool);
+        boolean ended = c.onPacket(s, side, now, rowPool);
         feedStreams(c, d, side, now);
         feedDatagrams(c, d, side, now);
         if (ended) {
@@ -300,11 +333,39 @@ public final class ConnectionTable {
         }
     }
 
+    /** True when the open chunk (first packet at {@code start}, last at {@code last}) closes before a packet at {@code now}. */
+    private boolean chunkDue(long now, long start, long last) {
+        return now - start >= config.chunkMaxSpanNanos() || now - last >= config.chunkIdleNanos();
+    }
+
+    /** The connection of {@code f}, built from an opening flow if needed. */
+    private Connection connection(Flow f) {
+        return f instanceof OpeningFlow o ? materialize(o) : (Connection) f;
+    }
+
+    /**
+     * Builds the connection of an opening flow by replaying its packets (with the direction facts found on its
+     * first packet) and puts it in the flow's place: same slot, same place in the eviction order. The trace id is
+     * drawn now; it is random either way.
+     */
+    private Connection materialize(OpeningFlow o) {
+        Connection c = new Connection(true, random.nextLong(), random.nextLong(), o.time(0), o.side(0),
+                config.chunkMaxPackets());
+        applyDirection(c, o.localSide, o.serverSide);
+        for (int i = 0; i < o.count(); i++) {
+            c.onPacket(o.segment(i, replayed), o.side(i), o.time(i), rowPool);
+        }
+        table.setValueAt(o.slot, c);
+        replaceInLru(o, c);
+        return c;
+    }
+
     /** Emits every pending chunk as its connection's last and empties the table. */
     public void flush() {
         for (int slot = 0; slot < table.slots(); slot++) {
-            Connection c = table.valueAt(slot);
-            if (c != null) {
+            Flow f = table.valueAt(slot);
+            if (f != null) {
+                Connection c = connection(f);
                 finish(c, false, c.lastSeenNanos);
             }
         }
@@ -314,14 +375,30 @@ public final class ConnectionTable {
     }
 
     private void evictOldest() {
-        Connection victim = lruHead;
+        Connection victim = connection(lruHead);
         finish(victim, true, victim.lastSeenNanos);
-        table.remove(victim.key());
+        table.removeAt(victim.slot);
         unlink(victim);
         evicted++;
     }
 
-    private void linkLast(Connection c) {
+    private void replaceInLru(Flow old, Flow now) {
+        now.lruPrev = old.lruPrev;
+        now.lruNext = old.lruNext;
+        if (old.lruPrev != null) {
+            old.lruPrev.lruNext = now;
+        } else {
+            lruHead = now;
+        }
+        if (old.lruNext != null) {
+            old.lruNext.lruPrev = now;
+        } else {
+            lruTail = now;
+        }
+        old.lruPrev = old.lruNext = null;
+    }
+
+    private void linkLast(Flow c) {
         c.lruPrev = lruTail;
         c.lruNext = null;
         if (lruTail != null) {
@@ -332,7 +409,7 @@ public final class ConnectionTable {
         lruTail = c;
     }
 
-    private void unlink(Connection c) {
+    private void unlink(Flow c) {
         if (c.lruPrev != null) {
             c.lruPrev.lruNext = c.lruNext;
         } else if (lruHead == c) {
@@ -367,25 +444,35 @@ public final class ConnectionTable {
      * for UDP, which has none). Only when this NIC is that endpoint: the endpoint's frames carry the NIC's MAC, or,
      * where MACs are unknown, the endpoint's address is one of the NIC's; a bridge or forwarding hop that merely
      * shares the host's port numbers is left to the other rules.
+     *
+     * @return the side (0 = endpoint A) that is the server by this rule, -1 when the rule does not decide
      */
-    private void applyListeningSockets(Connection c, DecodedPacket d, int side) {
+    private int listeningServer(DecodedPacket d, int side, boolean tcp) {
         Nic nic = nic(key.capturePointId());
         ListeningSockets sockets = nic.listeningSockets();
-        int proto = c.tcp ? ListeningSockets.TCP : ListeningSockets.UDP;
+        int proto = tcp ? ListeningSockets.TCP : ListeningSockets.UDP;
         boolean a = sockets.isListening(proto, key.aHigh(), key.aLow(), key.aPort())
                 && isThisNic(nic, d, side == 0, key.capturePointId(), key.aHigh(), key.aLow());
         boolean b = sockets.isListening(proto, key.bHigh(), key.bLow(), key.bPort())
                 && isThisNic(nic, d, side == 1, key.capturePointId(), key.bHigh(), key.bLow());
         if (a == b) {
-            return; // neither, or both (a connection between two local servers): the handshake decides
+            return -1; // neither, or both (a connection between two local servers): the handshake decides
         }
-        int server = a ? 0 : 1;
+        listeningDecided++;
+        return a ? 0 : 1;
+    }
+
+    /** Sets a new connection's local side ({@link #localSide}) and, when rule 1 found one, its server side. */
+    private static void applyDirection(Connection c, int localSide, int server) {
+        c.localSide = localSide;
+        if (server < 0) {
+            return;
+        }
         c.clientSide = 1 - server;
         if (c.localSide != 2) {
             c.localSide = server;
         }
         c.directionScore = 255;
-        listeningDecided++;
     }
 
     private boolean isThisNic(Nic nic, DecodedPacket d, boolean sender, int capturePointId, long high, long low) {
@@ -508,7 +595,7 @@ public final class ConnectionTable {
     }
 
     private void emit(Connection c, boolean last, boolean wasEvicted, ApplicationHints hints, int openedClient) {
-        FlowKey k = c.keyInto(recordKey);
+        FlowKey k = table.keyAt(c.slot, recordKey);
         String l7Proto = null;
         try {
             applyApplicationHints(c, hints, openedClient);
@@ -551,7 +638,7 @@ public final class ConnectionTable {
                 direction, score,
                 clientIsSrc ? srcIp : dstIp, clientIsSrc ? srcPort : dstPort,
                 clientIsSrc ? dstIp : srcIp, clientIsSrc ? dstPort : srcPort,
-                k.vni(), c.vlanId,
+                k.vni(), k.outerVlan() == FlowKey.NO_VLAN ? -1 : k.outerVlan(),
                 c.traceIdHex(), nicTraceId,
                 communityIds.v1(k),
                 c.chunkId, last, wasEvicted,

@@ -1,0 +1,115 @@
+package io.netsieve.l4.internal;
+
+import io.netsieve.core.packet.TcpView;
+
+/**
+ * A TCP flow that has shown at most {@link #CAPACITY} packets, none with FIN or RST — typically a handshake, or one
+ * SYN of a scan or flood — kept as those packets' header fields (24 bytes each) instead of a {@link Connection}
+ * with its sides, analysis state and packet rows. Most flows of a busy table are like this: idle after the
+ * handshake, half-open, or scanned; this form is what makes a million of them fit in a small heap.
+ *
+ * <p>When anything needs the flow's state (a packet that does not fit here, a record to write, a timeout, an ICMP
+ * error, eviction), the connection table builds the {@link Connection} by replaying these packets through
+ * {@link Connection#onPacket} in order: the connection then holds exactly what it would have held had it been
+ * built on the first packet (it is deterministic in its inputs, which are all kept here). Only flows that need no
+ * decision on arrival are kept: no stream handler to open, no FIN or RST (they close the connection), no second
+ * SYN without ACK (port reuse is decided on the connection's state), no chunk to close.
+ */
+final class OpeningFlow extends Flow {
+    static final int CAPACITY = 3;
+    /** Payload lengths up to this fit in a packet's fields (any real TCP segment does). */
+    private static final int MAX_PAYLOAD = (1 << 21) - 1;
+
+    /** Source and destination MAC of the first packet; later packets carry the same pair, either way round. */
+    private final long mac0;
+    private final long mac1;
+    // packet i: time, seq << 32 | ack, and the rest (see pack())
+    private long time0;
+    private long time1;
+    private long time2;
+    private long seqAck0;
+    private long seqAck1;
+    private long seqAck2;
+    private long rest0;
+    private long rest1;
+    private long rest2;
+    private byte count;
+    /** What the connection table decided on the first packet: local side (-1, 0, 1, 2), listening server (-1, 0, 1). */
+    final byte localSide;
+    final byte serverSide;
+
+    OpeningFlow(Segment s, int side, long now, int localSide, int serverSide) {
+        mac0 = s.srcMac;
+        mac1 = s.dstMac;
+        this.localSide = (byte) localSide;
+        this.serverSide = (byte) serverSide;
+        add(s, side, now);
+    }
+
+    /** A packet an opening flow can start with or keep: TCP, no FIN or RST, a payload length that fits. */
+    static boolean keepable(Segment s) {
+        return s.tcp && (s.flags & (TcpView.FIN | TcpView.RST)) == 0 && s.payload >= 0 && s.payload <= MAX_PAYLOAD;
+    }
+
+    /**
+     * True when {@code s} can be kept as the next packet: there is room, it is {@link #keepable}, not a SYN without
+     * ACK (which may start a new connection on this tuple), and it carries the first packet's MAC pair.
+     */
+    boolean canAdd(Segment s) {
+        return count < CAPACITY && keepable(s)
+                && (s.flags & (TcpView.SYN | TcpView.ACK)) != TcpView.SYN
+                && (s.srcMac == mac0 && s.dstMac == mac1 || s.srcMac == mac1 && s.dstMac == mac0);
+    }
+
+    void add(Segment s, int side, long now) {
+        long seqAck = (s.seq << 32) | (s.ack & 0xFFFF_FFFFL);
+        boolean swapped = s.srcMac != mac0 || s.dstMac != mac1;
+        long rest = (s.flags & 0xFFFFL) | ((s.window & 0xFFFFL) << 16) | ((s.windowScale + 1L) & 0x1FF) << 32
+                | (long) side << 41 | (swapped ? 1L << 42 : 0) | (long) s.payload << 43;
+        switch (count) {
+            case 0 -> { time0 = now; seqAck0 = seqAck; rest0 = rest; }
+            case 1 -> { time1 = now; seqAck1 = seqAck; rest1 = rest; }
+            default -> { time2 = now; seqAck2 = seqAck; rest2 = rest; }
+        }
+        count++;
+    }
+
+    int count() {
+        return count;
+    }
+
+    long time(int i) {
+        return i == 0 ? time0 : i == 1 ? time1 : time2;
+    }
+
+    /** The side (0 = endpoint A) that sent packet {@code i}. */
+    int side(int i) {
+        return (int) (rest(i) >>> 41) & 1;
+    }
+
+    @Override
+    long lastSeen() {
+        return time(count - 1);
+    }
+
+    /** Packet {@code i} as it arrived, written into {@code into}. */
+    Segment segment(int i, Segment into) {
+        long sa = i == 0 ? seqAck0 : i == 1 ? seqAck1 : seqAck2;
+        long r = rest(i);
+        into.tcp = true;
+        into.seq = sa >>> 32;
+        into.ack = sa & 0xFFFF_FFFFL;
+        into.flags = (int) r & 0xFFFF;
+        into.window = (int) (r >>> 16) & 0xFFFF;
+        into.windowScale = (int) (r >>> 32 & 0x1FF) - 1;
+        into.payload = (int) (r >>> 43);
+        boolean swapped = (r & 1L << 42) != 0;
+        into.srcMac = swapped ? mac1 : mac0;
+        into.dstMac = swapped ? mac0 : mac1;
+        return into;
+    }
+
+    private long rest(int i) {
+        return i == 0 ? rest0 : i == 1 ? rest1 : rest2;
+    }
+}
