@@ -31,6 +31,15 @@ public final class CorpusCaptures {
         return all().stream().map(f -> DynamicTest.dynamicTest(f.getFileName().toString(), () -> compare.accept(f)));
     }
 
+    /** {@link #all()}, then the bundled demo lab captures (examples module). */
+    public static List<Path> allWithDemo() throws IOException {
+        List<Path> files = all();
+        try (Stream<Path> demo = Files.list(Path.of("../examples/src/main/resources/demo"))) {
+            demo.filter(p -> p.toString().endsWith(".pcap")).sorted().forEach(files::add);
+        }
+        return files;
+    }
+
     /** Every pcap/pcapng of the tcpdump tests and of libpcap's filter tests, sorted by folder then name. */
     public static List<Path> all() throws IOException {
         List<Path> files = new ArrayList<>();

@@ -2,11 +2,9 @@ package io.netsieve.l4;
 
 import org.junit.jupiter.api.Test;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -33,7 +31,8 @@ class L4LendSeriesTest {
         }).build();
     }
 
-    private static String rows(PacketSeries s) {
+    /** The series' rows as text, one line per packet, every column. */
+    static String rows(PacketSeries s) {
         StringBuilder b = new StringBuilder();
         for (int i = 0; i < s.size(); i++) {
             b.append(s.isTx(i)).append(' ').append(s.srcMacId(i)).append(' ').append(s.dstMacId(i)).append(' ')
@@ -47,10 +46,7 @@ class L4LendSeriesTest {
     @Test
     void lentSeriesCopiedInTheCallEqualOwnedSeriesOnTheCorpus() throws Exception {
         long packets = 0;
-        List<Path> files = new ArrayList<>(CorpusCaptures.all());
-        try (Stream<Path> demo = Files.list(Path.of("../examples/src/main/resources/demo"))) {
-            demo.filter(p -> p.toString().endsWith(".pcap")).sorted().forEach(files::add);
-        }
+        List<Path> files = CorpusCaptures.allWithDemo();
         for (Path file : files) {
             if (CorpusCaptures.NOT_DECODED.containsKey(file.getFileName().toString())) {
                 continue;

@@ -569,6 +569,25 @@ public final class Connection extends Flow {
         return i == 0 ? mac0 : i == 1 ? mac1 : extra.moreMacs[i - 2];
     }
 
+    /**
+     * Drops the open chunk's rows without a record and clears the chunk as {@link #resetChunk} does: for a replay
+     * of packets whose record was already written (their rows go back to {@code pool} when records lend them).
+     */
+    void dropReplayedChunk(RowBlockPool pool) {
+        if (pool != null) {
+            if (blocks != null) {
+                for (long[] block : blocks) {
+                    pool.give(block);
+                }
+            } else {
+                pool.give(block0);
+            }
+        }
+        block0 = null;
+        blocks = null;
+        resetChunk();
+    }
+
     /** Clears the chunk after it was emitted. */
     void resetChunk() {
         if (extra != null) {

@@ -246,9 +246,13 @@ public final class ConnectionTable {
                 continue;
             }
             if (f instanceof OpeningFlow o) {
-                // an opening flow is a TCP flow, not closed, with its chunk open: only these two timeouts apply
+                // an opening flow is a TCP flow, not closed: only the TCP idle timeout and (until its record is
+                // written) the chunk idle timeout apply
                 long idle = now - o.lastSeen();
-                if (idle < config.tcpIdleNanos() && idle < config.chunkIdleNanos()) {
+                if (idle < config.tcpIdleNanos()) {
+                    if (!o.recorded() && idle >= config.chunkIdleNanos()) {
+                        emitKeepingCompact(o);
+                    }
                     continue;
                 }
                 f = materialize(o);
@@ -308,7 +312,7 @@ public final class ConnectionTable {
             int server = listeningServer(d, side, tcp);
             created++;
             if (streamFactory == null && OpeningFlow.keepable(s) && config.chunkMaxPackets() > 1) {
-                OpeningFlow o = new OpeningFlow(s, side, now, local, server);
+                OpeningFlow o = new OpeningFlow(s, side, now, local, server, random.nextLong(), random.nextLong());
                 table.put(key, o);
                 linkLast(o);
                 return;
@@ -345,19 +349,36 @@ public final class ConnectionTable {
 
     /**
      * Builds the connection of an opening flow by replaying its packets (with the direction facts found on its
-     * first packet) and puts it in the flow's place: same slot, same place in the eviction order. The trace id is
-     * drawn now; it is random either way.
+     * first packet), then, if their record was already written, what writing it changed; and puts it in the
+     * flow's place: same slot, same place in the eviction order.
      */
     private Connection materialize(OpeningFlow o) {
-        Connection c = new Connection(true, random.nextLong(), random.nextLong(), o.time(0), o.side(0),
-                config.chunkMaxPackets());
+        Connection c = new Connection(true, o.traceHigh, o.traceLow, o.time(0), o.side(0), config.chunkMaxPackets());
         applyDirection(c, o.localSide, o.serverSide);
         for (int i = 0; i < o.count(); i++) {
             c.onPacket(o.segment(i, replayed), o.side(i), o.time(i), rowPool);
         }
+        if (o.recorded()) {
+            // as emit() left it: the direction reported (it sticks), the chunk handed over and reset
+            c.directionReported = o.directionReported();
+            c.dropReplayedChunk(rowPool);
+        }
         table.setValueAt(o.slot, c);
         replaceInLru(o, c);
         return c;
+    }
+
+    /**
+     * Writes the record of an opening flow whose chunk went idle, from its replayed connection, and keeps the flow
+     * compact: {@link #emit} with no stream or datagram handler changes nothing but the direction-reported flag
+     * and the chunk (reset), which {@link #materialize} redoes.
+     */
+    private void emitKeepingCompact(OpeningFlow o) {
+        Connection c = materialize(o);
+        emit(c, false, false);
+        o.recorded(c.directionReported);
+        table.setValueAt(c.slot, o);
+        replaceInLru(c, o);
     }
 
     /** Emits every pending chunk as its connection's last and empties the table. */

@@ -14,6 +14,11 @@ import io.netsieve.core.packet.TcpView;
  * built on the first packet (it is deterministic in its inputs, which are all kept here). Only flows that need no
  * decision on arrival are kept: no stream handler to open, no FIN or RST (they close the connection), no second
  * SYN without ACK (port reuse is decided on the connection's state), no chunk to close.
+ *
+ * <p>When the chunk idle timeout closes the chunk of an opening flow, its record is written from the replayed
+ * connection and the flow stays in this form, marked {@link #recorded()}: what the connection holds after that
+ * record is the replay followed by the record's reset, which {@code ConnectionTable} redoes when it needs the
+ * connection again. So a connection idle after its handshake stays this small until its TCP idle timeout.
  */
 final class OpeningFlow extends Flow {
     static final int CAPACITY = 3;
@@ -34,11 +39,20 @@ final class OpeningFlow extends Flow {
     private long rest1;
     private long rest2;
     private byte count;
+    /** The flow's trace id, drawn when it was created (a flow keeps it across its records). */
+    final long traceHigh;
+    final long traceLow;
+    /** The chunk of these packets was written as a record (no more packets are kept then). */
+    private boolean recorded;
+    /** That record had a known direction (the connection's direction sticks from then on). */
+    private boolean directionReported;
     /** What the connection table decided on the first packet: local side (-1, 0, 1, 2), listening server (-1, 0, 1). */
     final byte localSide;
     final byte serverSide;
 
-    OpeningFlow(Segment s, int side, long now, int localSide, int serverSide) {
+    OpeningFlow(Segment s, int side, long now, int localSide, int serverSide, long traceHigh, long traceLow) {
+        this.traceHigh = traceHigh;
+        this.traceLow = traceLow;
         mac0 = s.srcMac;
         mac1 = s.dstMac;
         this.localSide = (byte) localSide;
@@ -56,7 +70,7 @@ final class OpeningFlow extends Flow {
      * ACK (which may start a new connection on this tuple), and it carries the first packet's MAC pair.
      */
     boolean canAdd(Segment s) {
-        return count < CAPACITY && keepable(s)
+        return !recorded && count < CAPACITY && keepable(s)
                 && (s.flags & (TcpView.SYN | TcpView.ACK)) != TcpView.SYN
                 && (s.srcMac == mac0 && s.dstMac == mac1 || s.srcMac == mac1 && s.dstMac == mac0);
     }
@@ -72,6 +86,20 @@ final class OpeningFlow extends Flow {
             default -> { time2 = now; seqAck2 = seqAck; rest2 = rest; }
         }
         count++;
+    }
+
+    /** Marks the packets' chunk as written ({@code directionReported}: the record had a known direction). */
+    void recorded(boolean directionReported) {
+        recorded = true;
+        this.directionReported = directionReported;
+    }
+
+    boolean recorded() {
+        return recorded;
+    }
+
+    boolean directionReported() {
+        return directionReported;
     }
 
     int count() {
