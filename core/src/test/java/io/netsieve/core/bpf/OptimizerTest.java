@@ -132,6 +132,36 @@ class OptimizerTest {
         assertTrue(accepted > 0);
     }
 
+    /**
+     * Two tests of an or-chain whose loads already ran are swapped when the second compares the value already in A:
+     * after "port 1792" left the destination port in A, "not port 7000" tests it before reloading the source port.
+     */
+    @Test
+    void twoTestsAreSwappedToCompareTheValueAlreadyInAFirst() throws Exception {
+        String expr = "ip and (tcp port 1792 or not tcp port 7000)";
+        BpfProgram opt = compiler(LinkType.ETHERNET, false).build().compile(expr);
+        // libpcap 1.10.3: tcpdump -d 'ip and (tcp port 1792 or not tcp port 7000)'
+        assertEquals("""
+                (000) ldh      [12]
+                (001) jeq      #0x800           jt 2	jf 15
+                (002) ldb      [23]
+                (003) jeq      #0x6             jt 4	jf 14
+                (004) ldh      [20]
+                (005) jset     #0x1fff          jt 14	jf 6
+                (006) ldxb     4*([14]&0xf)
+                (007) ldh      [x + 14]
+                (008) jeq      #0x700           jt 14	jf 9
+                (009) ldh      [x + 16]
+                (010) jeq      #0x700           jt 14	jf 11
+                (011) jeq      #0x1b58          jt 15	jf 12
+                (012) ldh      [x + 14]
+                (013) jeq      #0x1b58          jt 15	jf 14
+                (014) ret      #262144
+                (015) ret      #0
+                """, LibpcapCorpus.assembly(opt));
+        assertSameVerdicts(expr, LinkType.ETHERNET, false, null);
+    }
+
     private static FilterCompiler.Builder compiler(int linkType, boolean linuxExtensions) {
         return FilterCompiler.builder().linkType(linkType).linuxExtensions(linuxExtensions);
     }
@@ -148,7 +178,8 @@ class OptimizerTest {
         List<byte[]> frames = new java.util.ArrayList<>(packets.packetsFor(300, opt, unopt));
         for (int ihl = 5; ihl <= 7; ihl++) {
             for (int flags : new int[] {0x02, 0x08, 0x18}) {
-                for (int[] ports : new int[][] {{8080, 1}, {1, 8080}, {80, 53}, {53, 80}, {1000, 2000}}) {
+                for (int[] ports : new int[][] {{8080, 1}, {1, 8080}, {80, 53}, {53, 80}, {1000, 2000}, {1792, 7000},
+                        {7000, 1}, {1, 7000}}) {
                     frames.add(tcpFrame(ihl, ports[0], ports[1], flags));
                 }
             }

@@ -902,7 +902,8 @@ public final class Optimizer {
                     defined |= defsOf(cur);
                     cur = orChain ? cur.jf : cur.jt;
                 }
-                if (chain.size() < 3 || cur == null) {
+                // two tests are swapped only to put the value already in A first (below)
+                if (chain.size() < 2 || cur == null) {
                     continue;
                 }
                 int live = liveIn.getOrDefault(shared, -1) | liveIn.getOrDefault(cur, -1);
@@ -925,6 +926,8 @@ public final class Optimizer {
                 Integer inA = entryA.get(b);
                 if (inA != null && keys.contains(inA)) {
                     groups.put(inA, new ArrayList<>());
+                } else if (chain.size() < 3) {
+                    continue;
                 }
                 for (int i = 0; i < chain.size(); i++) {
                     groups.computeIfAbsent(keys.get(i), k -> new ArrayList<>()).add(i);
