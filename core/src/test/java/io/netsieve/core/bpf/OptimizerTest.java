@@ -3,6 +3,10 @@ package io.netsieve.core.bpf;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.netsieve.core.bpf.internal.Block;
+import io.netsieve.core.bpf.internal.Linearizer;
+import io.netsieve.core.bpf.internal.Optimizer;
+import io.netsieve.core.bpf.internal.Stmt;
 import io.netsieve.core.packet.LinkType;
 import java.util.HexFormat;
 import java.util.List;
@@ -160,6 +164,55 @@ class OptimizerTest {
                 (015) ret      #0
                 """, LibpcapCorpus.assembly(opt));
         assertSameVerdicts(expr, LinkType.ETHERNET, false, null);
+    }
+
+    /**
+     * The pull-up leaves a chain alone when one of its tests reads an X another one sets: here the second test's
+     * {@code ldh [x + 16]} relies on the first's {@code ldxb}, and A on entry holds that very value, so the swap
+     * above would otherwise move it in front, where X holds another header length.
+     */
+    @Test
+    void pullUpDoesNotMoveATestAwayFromTheXItReads() {
+        int accept = 262144;
+        byte[] f = new byte[64];
+        f[14] = 0x45; // X = 20: [x + 14] is byte 34, [x + 16] byte 36
+        f[30] = 0x46; // X = 24 on entry to the chain: [x + 16] would be byte 40
+        f[36] = 0x07; // 1792
+        f[37] = 0x00;
+        for (boolean optimize : new boolean[] {false, true}) {
+            Block accepted = new Block(Bpf.RET | Bpf.K, accept);
+            Block rejected = new Block(Bpf.RET | Bpf.K, 0);
+            // ldxb 4*([14]&0xf); ldh [x + 14]; ldh [x + 16]; ldxb 4*([30]&0xf); jeq #5
+            Block first = block(Bpf.JMP | Bpf.JEQ | Bpf.K, 5, Bpf.LDX | Bpf.MSH | Bpf.B, 14,
+                    Bpf.LD | Bpf.H | Bpf.IND, 14, Bpf.LD | Bpf.H | Bpf.IND, 16, Bpf.LDX | Bpf.MSH | Bpf.B, 30);
+            // ldxb 4*([14]&0xf); ldh [x + 14]; jeq #1792, then ldxb 4*([14]&0xf); ldh [x + 16]; jeq #1792 (value
+            // numbering removes this ldxb: X holds it already)
+            Block src = block(Bpf.JMP | Bpf.JEQ | Bpf.K, 1792, Bpf.LDX | Bpf.MSH | Bpf.B, 14,
+                    Bpf.LD | Bpf.H | Bpf.IND, 14);
+            Block dst = block(Bpf.JMP | Bpf.JEQ | Bpf.K, 1792, Bpf.LDX | Bpf.MSH | Bpf.B, 14,
+                    Bpf.LD | Bpf.H | Bpf.IND, 16);
+            first.jt = accepted;
+            first.jf = src;
+            src.jt = accepted;
+            src.jf = dst;
+            dst.jt = accepted;
+            dst.jf = rejected;
+            Block root = optimize ? Optimizer.optimize(first, true) : first;
+            BpfProgram p = Linearizer.linearize(root);
+            assertEquals(accept, BpfInterpreter.of(p).apply(f, f.length), (optimize ? "optimised" : "unoptimised")
+                    + "\n" + p.dump(BpfDumpFormat.ASSEMBLY));
+        }
+    }
+
+    /** A block of statements (code, k pairs) ending in the test {@code code k}. */
+    private static Block block(int code, int k, int... stmts) {
+        Block b = new Block(code, k);
+        for (int i = stmts.length - 2; i >= 0; i -= 2) {
+            Stmt s = new Stmt(stmts[i], stmts[i + 1]);
+            s.next = b.stmts;
+            b.stmts = s;
+        }
+        return b;
     }
 
     private static FilterCompiler.Builder compiler(int linkType, boolean linuxExtensions) {

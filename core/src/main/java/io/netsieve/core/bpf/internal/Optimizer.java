@@ -910,6 +910,16 @@ public final class Optimizer {
                 if ((live & defined) != 0) {
                     continue;
                 }
+                // a test that reads X or a scratch word another test of the chain sets (its own "ldx M[k]" was
+                // removed as the one before set X already) would read another value once moved; A is safe, as
+                // the tests are grouped by the value they compare
+                int exposed = 0;
+                for (Block c : chain) {
+                    exposed |= exposedUses(c);
+                }
+                if ((exposed & defined & ~A_BIT) != 0) {
+                    continue;
+                }
                 // stable grouping by the compared value (A's value number at the test)
                 List<Integer> keys = new ArrayList<>();
                 for (Block c : chain) {
@@ -988,6 +998,17 @@ public final class Optimizer {
             }
         }
         return true;
+    }
+
+    /** The registers {@code b}'s statements read before setting them (the values it takes from before). */
+    private static int exposedUses(Block b) {
+        int exposed = 0;
+        int set = 0;
+        for (Stmt s = b.stmts; s != null; s = s.next) {
+            exposed |= uses(s.code, s.k) & ~set;
+            set |= defs(s.code, s.k);
+        }
+        return exposed;
     }
 
     private static int defsOf(Block b) {
