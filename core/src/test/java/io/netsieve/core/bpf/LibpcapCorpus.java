@@ -252,6 +252,11 @@ final class LibpcapCorpus {
     }
 
     static FilterCompiler compiler(AcceptBlock b, boolean optimize, HostResolver resolver) {
+        return builder(b, optimize, resolver).build();
+    }
+
+    /** The compiler settings of block {@code b}, for a test to add its own. */
+    static FilterCompiler.Builder builder(AcceptBlock b, boolean optimize, HostResolver resolver) {
         FilterCompiler.Builder fb = FilterCompiler.builder().linkType(linkType(b.dlt())).snaplen(b.snaplen())
                 .optimize(optimize).resolver(resolver).linuxExtensions(b.linuxExt());
         if (b.netmask() != null) {
@@ -260,6 +265,6 @@ final class LibpcapCorpus {
         if (b.offline() != null) {
             fb.savefile(b.offline().equals("swapped"));
         }
-        return fb.build();
+        return fb;
     }
 }

@@ -875,7 +875,8 @@ public final class Optimizer {
      * In a chain of tests that all go to the same place when true ("a or b or c…"), tests whose statements only
      * repeat loads already done on every path (so they cannot end the filter) may run in any order. They are
      * grouped by the value they compare, so that value numbering then drops the reloads between them, as
-     * libpcap's "or pull-up" does — but only where that cannot change a verdict, truncated frames included.
+     * libpcap's "or pull-up" does — but only where that cannot change a verdict, truncated frames included
+     * (unless the verdict on them need not be kept: see {@link #pureTest}).
      * The same holds for "and" chains (same false target).
      */
     private boolean orPullup() {
@@ -977,8 +978,12 @@ public final class Optimizer {
         return changed;
     }
 
-    /** A test block whose statements only repeat loads or move values, comparing A with a constant. */
-    private static boolean pureTest(Block b) {
+    /**
+     * A test block whose statements only repeat loads or move values, comparing A with a constant. Without
+     * {@code keepDeadLoads} first loads count too, as in libpcap's pull-up: a frame too short for one of them may
+     * then end elsewhere in the chain, so that the verdict on it changes (libpcap's optimiser does the same).
+     */
+    private boolean pureTest(Block b) {
         if (!isJump(b) || Bpf.src(b.code) != Bpf.K || b.jt == b.jf || opaque(b)) {
             return false;
         }
@@ -986,7 +991,7 @@ public final class Optimizer {
             int code = s.code;
             switch (Bpf.mode(code)) {
                 case Bpf.ABS: case Bpf.IND: case Bpf.MSH:
-                    if ((Bpf.cls(code) == Bpf.LD || Bpf.cls(code) == Bpf.LDX) && !s.repeatLoad) {
+                    if ((Bpf.cls(code) == Bpf.LD || Bpf.cls(code) == Bpf.LDX) && !s.repeatLoad && keepDeadLoads) {
                         return false;
                     }
                     break;
