@@ -14,7 +14,9 @@ import io.netsieve.core.nic.CaptureSet;
 import io.netsieve.core.nic.Nic;
 import io.netsieve.core.packet.DecodeOutcome;
 import io.netsieve.core.packet.DecodedPacket;
+import io.netsieve.core.packet.Layer;
 import io.netsieve.core.packet.LinkType;
+import io.netsieve.core.packet.MalformedReason;
 import io.netsieve.core.packet.PacketDecoder;
 import io.netsieve.core.packet.PacketView;
 import io.netsieve.l4.L4Config;
@@ -31,10 +33,13 @@ import io.netsieve.l7.L7Tracker;
 import io.netsieve.l7.Transport;
 import io.netsieve.topology.internal.FailureLog;
 import io.netsieve.topology.internal.FlowTee;
+import io.netsieve.topology.sink.RecordSink;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -45,8 +50,10 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentSkipListSet;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
@@ -105,7 +112,18 @@ import java.util.function.IntFunction;
  * thread holds it — a pipeline thread, or the thread that ends the run — never two at once. A callback that throws is
  * caught, counted ({@link NetSieveMetrics#callbackFailures()}), logged through slf4j (logger
  * {@code io.netsieve.topology.NetSieve}, WARN; the first 10 failures of a run with their stack traces, then at most one
- * line per 10 s) and reported to {@link NetSieveListener#callbackFailed}; the pipeline goes on.
+ * line per 10 s) and reported to {@link NetSieveListener#callbackFailed}; the pipeline goes on. A {@link Builder#sink}
+ * gets each record on the same thread as the matching callback, just before it. {@link Builder#onProgress} runs on
+ * the thread reading the capture point.
+ *
+ * <h2>Packets and counters</h2>
+ * Every packet read ends in exactly one of filtered / decoded / truncated / malformed / unsupported
+ * ({@link CapturePointStats}). Every packet the filter lets through is decoded and handed to L4, whatever its
+ * outcome: L4 decides what it can track (a TCP segment with a bad option is MALFORMED but its header is intact, so
+ * it is tracked; the other malformed, truncated or unsupported packets are counted as L4's ignored packets, and every
+ * packet moves L4's clock), exactly as an {@code L4Tracker} fed by hand does. Per capture point the run keeps, as
+ * plain counters (no allocation per packet), the decoder's details ({@link DecodeCounts}: malformed reasons, layers),
+ * bytes, time span, link types and the file's format, and the L4 and L7 trackers' own counters.
  */
 public final class NetSieve {
     /** The most pipeline threads a run may use. */
@@ -135,6 +153,8 @@ public final class NetSieve {
     private final FindingListener onFinding;
     private final PayloadHook onPayload;
     private final NetSieveListener listener;
+    private final RecordSink sink;
+    private final ReadProgress onProgress;
 
     private NetSieve(Builder b) {
         this.captureSet = b.captureSet;
@@ -154,6 +174,8 @@ public final class NetSieve {
         this.onFinding = b.onFinding;
         this.onPayload = b.onPayload;
         this.listener = b.listener != null ? b.listener : new NetSieveListener() { };
+        this.sink = b.sink;
+        this.onProgress = b.onProgress;
     }
 
     public static Builder builder() {
@@ -223,22 +245,48 @@ public final class NetSieve {
                            String[] errors, int index) {
         event(run, "capturePointStart", () -> listener.capturePointStart(point));
         Pipeline pipeline = new Pipeline(run, filters, id -> point.nic(), filter != null);
+        Counts counts = run.counts(point.id());
+        counts.published = pipeline.published; // this pipeline's trackers see only this capture point
         Exception failure = null;
-        try (CaptureFileReader reader = CaptureFiles.open(point.file(), point.id())) {
+        long fileBytes = 0;
+        long offset = 0;
+        CaptureFileReader reader = null;
+        try {
+            reader = CaptureFiles.open(point.file(), point.id());
+            counts.format = reader.format();
+            fileBytes = size(point.file());
+            progress(run, point, 0, fileBytes);
             PacketView view = new PacketView();
             long nextPublish = System.nanoTime() + SWEEP_NANOS;
             int n = 0;
             while (reader.next(view)) {
                 pipeline.onPacket(view);
-                if ((++n & 1023) == 0 && System.nanoTime() - nextPublish >= 0) {
-                    nextPublish = System.nanoTime() + SWEEP_NANOS;
-                    pipeline.publish();
+                if ((++n & 1023) == 0) {
+                    if ((n & 4095) == 0 && onProgress != null) {
+                        progress(run, point, reader.byteOffset(), fileBytes);
+                    }
+                    if (System.nanoTime() - nextPublish >= 0) {
+                        nextPublish = System.nanoTime() + SWEEP_NANOS;
+                        pipeline.publish();
+                    }
                 }
             }
+            offset = fileBytes;
         } catch (Exception e) {
             failure = e;
+            offset = reader == null ? 0 : reader.byteOffset();
         } finally {
+            if (reader != null) {
+                try {
+                    reader.close();
+                } catch (IOException | RuntimeException e) {
+                    LOG.debug("closing {}", point.file(), e);
+                }
+            }
             pipeline.flush();
+        }
+        if (reader != null) {
+            progress(run, point, offset, fileBytes);
         }
         CapturePointStats s = run.counts(point.id()).stats();
         stats[index] = s;
@@ -248,6 +296,20 @@ public final class NetSieve {
             errors[index] = String.valueOf(failure.getMessage());
             Exception cause = failure;
             event(run, "capturePointFailed", () -> listener.capturePointFailed(point, s, cause));
+        }
+    }
+
+    private void progress(Run run, CapturePoint point, long bytesRead, long fileBytes) {
+        if (onProgress != null) {
+            event(run, "onProgress", () -> onProgress.progress(point, bytesRead, fileBytes));
+        }
+    }
+
+    private static long size(Path file) {
+        try {
+            return Files.size(file);
+        } catch (IOException e) {
+            return 0;
         }
     }
 
@@ -299,7 +361,15 @@ public final class NetSieve {
                 mine.add(points.get(i));
             }
             // the kernel filtered already: no filter in the pipeline
-            shards.add(new Shard(s, captures.get(s), new Pipeline(run, null, nicById::get, false), mine));
+            Pipeline pipeline = new Pipeline(run, null, nicById::get, false);
+            for (CapturePoint p : mine) {
+                Counts c = run.counts(p.id());
+                c.format = "live";
+                if (mine.size() == 1) {
+                    c.published = pipeline.published; // its trackers see only this interface
+                }
+            }
+            shards.add(new Shard(s, captures.get(s), pipeline, mine));
         }
         return new LiveRun(run, shards, points);
     }
@@ -541,6 +611,13 @@ public final class NetSieve {
             Nic nic = nics.apply(log.capturePointId());
             counts(log.capturePointId()).inc(Counts.L7);
             run.exchange(log, nic);
+            if (sink != null) {
+                try {
+                    sink.onL7Log(log, nic);
+                } catch (RuntimeException e) {
+                    run.failed("sink.onL7Log", e);
+                }
+            }
             if (onL7Log != null) {
                 try {
                     onL7Log.onL7Log(log, nic);
@@ -566,6 +643,13 @@ public final class NetSieve {
                 }
             }
             run.l4Record(log, nic);
+            if (sink != null) {
+                try {
+                    sink.onL4Log(log, nic);
+                } catch (RuntimeException e) {
+                    run.failed("sink.onL4Log", e);
+                }
+            }
             if (onL4Log != null) {
                 try {
                     onL4Log.onL4Log(log, nic);
@@ -642,27 +726,22 @@ public final class NetSieve {
             Counts c = counts(view.capturePointId());
             if (filtering) {
                 if (view.linkType() != linkType) {
+                    current = filters.computeIfAbsent(view.linkType(), NetSieve.this::compile);
                     linkType = view.linkType();
-                    current = filters.computeIfAbsent(linkType, NetSieve.this::compile);
                 }
                 if (current.apply(view) == 0) {
+                    c.linkType(view.linkType());
                     c.inc(Counts.FILTERED);
                     c.inc(Counts.PACKETS);
                     return;
                 }
             }
-            DecodeOutcome outcome = decoder.decode(view, decoded);
-            switch (outcome) {
-                case DECODED -> c.inc(Counts.DECODED);
-                case TRUNCATED -> c.inc(Counts.TRUNCATED);
-                case MALFORMED -> c.inc(Counts.MALFORMED);
-                case UNSUPPORTED_LINK_TYPE -> c.inc(Counts.UNSUPPORTED);
-            }
-            c.inc(Counts.PACKETS);
-            if (outcome == DecodeOutcome.DECODED || outcome == DecodeOutcome.TRUNCATED) {
-                l4.onPacket(decoded);
-                reportEnded(view.timestampNanos());
-            }
+            decoder.decode(view, decoded);
+            c.analysed(view, decoded);
+            // every packet the filter let through goes to L4, which tracks what it can (e.g. a TCP segment with a
+            // bad option, MALFORMED but with an intact header) and counts the rest as ignored; its clock moves
+            l4.onPacket(decoded);
+            reportEnded(view.timestampNanos());
         }
 
         /** Runs due timeouts at {@code nowNanos} without a packet (live idle sweep) and publishes the counters. */
@@ -687,7 +766,12 @@ public final class NetSieve {
     }
 
     private BpfFilter compile(int linkType) {
-        return BpfJit.compile(FilterCompiler.builder().linkType(linkType).build().compile(filter));
+        try {
+            return BpfJit.compile(FilterCompiler.builder().linkType(linkType).build().compile(filter));
+        } catch (IllegalArgumentException e) { // the expression does not suit this link type: ends the capture point
+            throw new IllegalArgumentException("filter for link type " + LinkType.name(linkType) + ": "
+                    + e.getMessage(), e);
+        }
     }
 
     /** A flow that ended, waiting to be reported as ended or evicted. */
@@ -736,13 +820,23 @@ public final class NetSieve {
             for (CapturePoint p : points) {
                 counts.put(p.id(), new Counts());
             }
-            findings = onFinding == null ? null : FindingsAnalyzer.builder().allowedLateness(lateness)
+            findings = onFinding == null && sink == null ? null : FindingsAnalyzer.builder()
+                    .allowedLateness(lateness)
                     .listener(f -> {
                         findingsEmitted.increment();
-                        try {
-                            onFinding.onFinding(f);
-                        } catch (RuntimeException e) {
-                            failed("onFinding", e);
+                        if (sink != null) {
+                            try {
+                                sink.onFinding(f);
+                            } catch (RuntimeException e) {
+                                failed("sink.onFinding", e);
+                            }
+                        }
+                        if (onFinding != null) {
+                            try {
+                                onFinding.onFinding(f);
+                            } catch (RuntimeException e) {
+                                failed("onFinding", e);
+                            }
                         }
                     }).build();
             findingsLatenessNanos = findings == null ? 0 : findings.thresholds().allowedLateness().toNanos();
@@ -751,6 +845,13 @@ public final class NetSieve {
                         paths.increment();
                         if (findings != null) {
                             findings.onPath(path);
+                        }
+                        if (sink != null) {
+                            try {
+                                sink.onPath(path);
+                            } catch (RuntimeException e) {
+                                failed("sink.onPath", e);
+                            }
                         }
                         if (onPath != null) {
                             try {
@@ -895,16 +996,103 @@ public final class NetSieve {
         static final int UNSUPPORTED = 5;
         static final int L4 = 6;
         static final int L7 = 7;
-        static final int SIZE = 8;
+        static final int CAPTURED_BYTES = 8;
+        static final int WIRE_BYTES = 9;
+        static final int SNAPPED = 10;
+        static final int FIRST = 11;
+        static final int LAST = 12;
+        private static final MalformedReason[] REASONS = MalformedReason.values();
+        private static final Layer[] LAYERS = Layer.values();
+        /** Malformed packets by reason, then truncated ones by layer cut, then packets by layer present. */
+        static final int BY_REASON = 13;
+        static final int BY_TRUNCATED_LAYER = BY_REASON + REASONS.length;
+        static final int BY_LAYER = BY_TRUNCATED_LAYER + LAYERS.length;
+        static final int SIZE = BY_LAYER + LAYERS.length;
         private final AtomicLongArray v = new AtomicLongArray(SIZE);
+        private final Set<String> linkTypes = new ConcurrentSkipListSet<>();
+        /** Written by the pipeline thread only. */
+        private int lastLinkType = Integer.MIN_VALUE;
+        volatile String format = "";
+        /** The trackers' counters, when the pipeline that publishes them sees this capture point only. */
+        volatile Published published;
+
+        Counts() {
+            v.set(FIRST, Long.MAX_VALUE);
+            v.set(LAST, Long.MIN_VALUE);
+        }
 
         void inc(int i) {
             v.lazySet(i, v.get(i) + 1);
         }
 
+        private void add(int i, long n) {
+            v.lazySet(i, v.get(i) + n);
+        }
+
+        void linkType(int linkType) {
+            if (linkType != lastLinkType) { // a name (and its set entry) only when the link type changes
+                lastLinkType = linkType;
+                linkTypes.add(LinkType.name(linkType));
+            }
+        }
+
+        /** A packet the filter let through, decoded (as core's {@code DecodeStats.record}, plus bytes and time). */
+        void analysed(PacketView view, DecodedPacket d) {
+            linkType(view.linkType());
+            switch (d.outcome()) {
+                case DECODED -> inc(DECODED);
+                case TRUNCATED -> {
+                    inc(TRUNCATED);
+                    inc(BY_TRUNCATED_LAYER + d.truncatedLayer().ordinal());
+                }
+                case MALFORMED -> {
+                    inc(MALFORMED);
+                    inc(BY_REASON + d.malformedReason().ordinal());
+                }
+                case UNSUPPORTED_LINK_TYPE -> inc(UNSUPPORTED);
+            }
+            inc(PACKETS);
+            for (long bits = d.layers(); bits != 0; bits &= bits - 1) {
+                inc(BY_LAYER + Long.numberOfTrailingZeros(bits));
+            }
+            add(CAPTURED_BYTES, view.captureLength());
+            add(WIRE_BYTES, view.wireLength());
+            if (view.isTruncated()) {
+                inc(SNAPPED);
+            }
+            long ts = view.timestampNanos();
+            if (ts < v.get(FIRST)) {
+                v.lazySet(FIRST, ts);
+            }
+            if (ts > v.get(LAST)) {
+                v.lazySet(LAST, ts);
+            }
+        }
+
         CapturePointStats stats() {
+            Map<MalformedReason, Long> reasons = new HashMap<>();
+            for (MalformedReason r : REASONS) {
+                reasons.put(r, v.get(BY_REASON + r.ordinal()));
+            }
+            Map<Layer, Long> cut = new HashMap<>();
+            Map<Layer, Long> layers = new HashMap<>();
+            for (Layer l : LAYERS) {
+                cut.put(l, v.get(BY_TRUNCATED_LAYER + l.ordinal()));
+                layers.put(l, v.get(BY_LAYER + l.ordinal()));
+            }
+            Map<DecodeOutcome, Long> outcomes = Map.of(DecodeOutcome.DECODED, v.get(DECODED),
+                    DecodeOutcome.TRUNCATED, v.get(TRUNCATED), DecodeOutcome.MALFORMED, v.get(MALFORMED),
+                    DecodeOutcome.UNSUPPORTED_LINK_TYPE, v.get(UNSUPPORTED));
+            long first = v.get(FIRST);
+            long last = v.get(LAST);
+            boolean none = first == Long.MAX_VALUE;
+            Published p = published;
+            L4Stats l4 = p == null ? null : p.l4;
+            L7Stats l7 = p == null ? null : p.l7;
             return new CapturePointStats(v.get(PACKETS), v.get(FILTERED), v.get(DECODED), v.get(TRUNCATED),
-                    v.get(MALFORMED), v.get(UNSUPPORTED), v.get(L4), v.get(L7));
+                    v.get(MALFORMED), v.get(UNSUPPORTED), v.get(L4), v.get(L7), format, List.copyOf(linkTypes),
+                    v.get(CAPTURED_BYTES), v.get(WIRE_BYTES), v.get(SNAPPED), none ? 0 : first, none ? 0 : last,
+                    new DecodeCounts(outcomes, reasons, cut, layers), l4, l7);
         }
     }
 
@@ -927,6 +1115,8 @@ public final class NetSieve {
         private NetSieveListener listener;
         private FindingListener onFinding;
         private PayloadHook onPayload;
+        private RecordSink sink;
+        private ReadProgress onProgress;
 
         private Builder() {
         }
@@ -1077,6 +1267,32 @@ public final class NetSieve {
         public Builder onPayload(PayloadHook hook) {
             once(onPayload != null, "onPayload");
             onPayload = Objects.requireNonNull(hook, "hook");
+            return this;
+        }
+
+        /**
+         * Every record of a run to {@code sink} (L4 and L7 records, paths, findings: one call wiring its four
+         * callbacks; e.g. a {@code JsonLinesSink}, or several with {@code RecordSink.tee}). It combines with the
+         * {@code onL4Log} / {@code onL7Log} / {@code onExchangePath} / {@code onFinding} callbacks: when both are set
+         * each record goes to the sink first, then to the callback, on the same thread (the callbacks' threading
+         * contract, see {@link NetSieve}); a sink method that throws is counted and logged as
+         * {@code sink.onL4Log} (…) and the callback still gets the record. Setting a sink turns the findings
+         * analyzer on, as {@code onFinding} does. The run does not close the sink (a {@code NetSieve} may run many
+         * times): close it after {@link #run()} or {@link LiveRun#stop()} returns.
+         */
+        public Builder sink(RecordSink sink) {
+            once(this.sink != null, "sink");
+            this.sink = Objects.requireNonNull(sink, "sink");
+            return this;
+        }
+
+        /**
+         * How far each capture point's file has been read ({@link ReadProgress}: bytes read of the file's size, on
+         * the thread reading it), for a progress bar on long inputs; offline runs only.
+         */
+        public Builder onProgress(ReadProgress progress) {
+            once(onProgress != null, "onProgress");
+            onProgress = Objects.requireNonNull(progress, "progress");
             return this;
         }
 
