@@ -3,17 +3,20 @@ package io.netsieve.examples.cli;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import io.netsieve.core.bpf.FilterCompileException;
-import io.netsieve.core.bpf.FilterCompiler;
 import io.netsieve.core.nic.CaptureManifest;
 import io.netsieve.core.nic.CapturePoint;
 import io.netsieve.core.nic.CaptureSet;
-import io.netsieve.core.packet.LinkType;
+import io.netsieve.core.nic.Nic;
+import io.netsieve.l4.L4Log;
+import io.netsieve.l7.L7Log;
 import io.netsieve.topology.EvidenceStep;
-import io.netsieve.topology.ExchangeCorrelator;
 import io.netsieve.topology.ExchangePath;
 import io.netsieve.topology.Finding;
 import io.netsieve.topology.FindingKind;
 import io.netsieve.topology.FindingsAnalyzer;
+import io.netsieve.topology.NetSieve;
+import io.netsieve.topology.ReadProgress;
+import io.netsieve.topology.RunSummary;
 import io.netsieve.topology.Topology;
 import io.netsieve.topology.TopologyExport;
 import io.netsieve.topology.report.HtmlReport;
@@ -37,9 +40,9 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.EnumMap;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -47,8 +50,8 @@ import java.util.TreeMap;
 import java.util.concurrent.Callable;
 
 /**
- * {@code netsieve analyze (--manifest FILE | FILE...) --out DIR}: reads a capture set and writes what the library
- * can tell about it: a per-capture-point decode summary ({@code summary.json}), the L4 records ({@code l4.jsonl},
+ * {@code netsieve analyze (--manifest FILE | FILE...) --out DIR}: runs a capture set through the library's pipeline
+ * ({@link NetSieve}, one thread) and writes what it can tell about it: a per-capture-point decode summary ({@code summary.json}), the L4 records ({@code l4.jsonl},
  * one {@code bpf_net_l4_log} per line), the L7 records ({@code l7.jsonl}, one {@code bpf_net_l7_log} per exchange
  * per capture point), the exchanges followed across capture points ({@code paths.jsonl}, one per exchange: its hops
  * in order, hop latencies, NAT), the request topology of the whole set ({@code topology.json}, {@code .dot},
@@ -119,9 +122,10 @@ final class AnalyzeCommand implements Callable<Integer> {
             }
         }
         PrintWriter err = spec.commandLine().getErr();
+        NetSieve.Builder pipeline = NetSieve.builder();
         if (filter != null) {
             try {
-                FilterCompiler.builder().linkType(LinkType.ETHERNET).build().compile(filter);
+                pipeline.filter(filter);
             } catch (FilterCompileException e) {
                 return error(err, e.getMessage());
             }
@@ -140,11 +144,11 @@ final class AnalyzeCommand implements Callable<Integer> {
         }
         HtmlReport.Builder html = report ? HtmlReport.builder().title("netsieve: " + (manifest != null
                 ? manifest.getFileName().toString() : files.size() + " capture files")) : null;
+        pipeline.captureSet(set);
         Files.createDirectories(out);
-        List<CapturePointSummary> summaries = new ArrayList<>();
-        Map<String, Long> exchangesByProtocol = new TreeMap<>();
         Map<FindingKind, Long> findingCounts = new EnumMap<>(FindingKind.class);
         List<ExchangePath> allPaths = new ArrayList<>();
+        RunSummary run;
         long l4Records;
         long l7Records;
         long pathRecords;
@@ -158,55 +162,18 @@ final class AnalyzeCommand implements Callable<Integer> {
              LineProtocolSink lpFiles = lp ? LineProtocolSink.builder().directory(out)
                      .records(RecordType.L4, RecordType.L7).build() : null;
              LineProtocolSink post = sender == null ? null : LineProtocolSink.builder().sender(sender).build()) {
-            // capture points are read one after another, each from its start: the join and the findings' windows
-            // wait for the end of input
-            // each record to the files and the endpoint; a sink ignores the record types it was not built for
-            RecordSink records = RecordSink.tee(json, lpFiles, post);
-            FindingsAnalyzer findings = FindingsAnalyzer.builder().listener(f -> {
-                        records.onFinding(f);
-                        findingCounts.merge(f.kind(), 1L, Long::sum);
-                        if (html != null) {
-                            html.addFinding(reportFinding(f));
-                        }
-                    })
-                    .allowedLateness(Duration.ofDays(36_500)).build();
-            ExchangeCorrelator correlator = ExchangeCorrelator.builder().listener(path -> {
-                        records.onPath(path);
-                        findings.onPath(path);
-                        allPaths.add(path);
-                        if (html != null) {
-                            html.addPath(path);
-                        }
-                    })
-                    .allowedLateness(Duration.ofDays(36_500)).build();
+            // each record to the files, the endpoint and the report; a sink ignores the record types it was not
+            // built for. One pipeline thread: the capture points are read in order (the join and the findings'
+            // windows wait for the end of input either way)
+            pipeline.sink(RecordSink.tee(json, lpFiles, post, new Collected(html, allPaths, findingCounts)));
             Progress progress = Progress.onTerminal(err, totalBytes(set), set.size());
-            long doneBefore = 0;
-            for (CapturePoint point : set.points()) {
-                if (progress != null) {
-                    progress.start(point.id(), point.nic().label(), doneBefore);
-                }
-                summaries.add(CapturePointSummary.scan(point, (log, nic) -> {
-                    records.onL4Log(log, nic);
-                    findings.onL4(log, nic);
-                    if (html != null) {
-                        html.addL4(log, nic);
-                    }
-                }, (log, nic) -> {
-                    records.onL7Log(log, nic);
-                    exchangesByProtocol.merge(log.l7Proto(), 1L, Long::sum);
-                    correlator.offer(log, nic);
-                    findings.onL7(log, nic);
-                    if (html != null) {
-                        html.addL7(log, nic);
-                    }
-                }, filter, progress == null ? bytes -> { } : progress::read));
-                doneBefore += size(point.file());
+            if (progress != null) {
+                pipeline.onProgress(progressOf(progress, set));
             }
+            run = pipeline.build().run();
             if (progress != null) {
                 progress.finish();
             }
-            correlator.flush();
-            findings.flush();
             l4Records = lp ? lpFiles.written(RecordType.L4) : json.written(RecordType.L4);
             l7Records = lp ? lpFiles.written(RecordType.L7) : json.written(RecordType.L7);
             pathRecords = json.written(RecordType.PATH);
@@ -216,6 +183,8 @@ final class AnalyzeCommand implements Callable<Integer> {
                 posted = sender.stats(); // closed by now: every line sent or counted as dropped
             }
         }
+        List<CapturePointSummary> summaries = CapturePointSummary.of(run, set.points());
+        Map<String, Long> exchangesByProtocol = new TreeMap<>(run.metrics().exchangesByProtocol());
         writeJson(summaries);
         Topology topology = Topology.aggregate(allPaths, Long.MIN_VALUE, Long.MAX_VALUE);
         Files.writeString(out.resolve("topology.json"), TopologyExport.json(topology) + "\n");
@@ -240,8 +209,7 @@ final class AnalyzeCommand implements Callable<Integer> {
             SummaryTable.printPosted(stdout, lpUrl, posted);
         }
         stdout.flush();
-        boolean failed = summaries.stream().anyMatch(s -> s.error() != null)
-                || posted != null && posted.dropped() > 0;
+        boolean failed = !run.complete() || posted != null && posted.dropped() > 0;
         return failed ? 1 : 0;
     }
 
@@ -296,6 +264,72 @@ final class AnalyzeCommand implements Callable<Integer> {
             return Files.size(file);
         } catch (IOException e) {
             return 0;
+        }
+    }
+
+    /**
+     * The run's progress hook drawing {@code bar}: a capture point's first call starts its part of the bar (after the
+     * files before it in {@code set}'s order), each call moves it.
+     */
+    private static ReadProgress progressOf(Progress bar, CaptureSet set) {
+        Map<Integer, Integer> index = new HashMap<>();
+        long[] before = new long[set.size()];
+        long done = 0;
+        for (int i = 0; i < set.size(); i++) {
+            CapturePoint p = set.points().get(i);
+            index.put(p.id(), i);
+            before[i] = done;
+            done += size(p.file());
+        }
+        int[] current = {-1};
+        return (point, bytesRead, fileBytes) -> {
+            int i = index.get(point.id());
+            if (i != current[0]) {
+                current[0] = i;
+                bar.start(i, point.nic().label(), before[i]);
+            }
+            bar.read(bytesRead);
+        };
+    }
+
+    /**
+     * What {@code analyze} keeps of the records beside the files: the paths (for {@code topology.json}), the
+     * findings by kind (for the summary) and, with {@code --report}, everything the report shows.
+     */
+    private record Collected(HtmlReport.Builder html, List<ExchangePath> paths, Map<FindingKind, Long> findings)
+            implements RecordSink {
+        @Override
+        public void onL4Log(L4Log log, Nic nic) {
+            if (html != null) {
+                html.addL4(log, nic);
+            }
+        }
+
+        @Override
+        public void onL7Log(L7Log log, Nic nic) {
+            if (html != null) {
+                html.addL7(log, nic);
+            }
+        }
+
+        @Override
+        public void onPath(ExchangePath path) {
+            paths.add(path);
+            if (html != null) {
+                html.addPath(path);
+            }
+        }
+
+        @Override
+        public void onFinding(Finding finding) {
+            findings.merge(finding.kind(), 1L, Long::sum);
+            if (html != null) {
+                html.addFinding(reportFinding(finding));
+            }
+        }
+
+        @Override
+        public void close() {
         }
     }
 

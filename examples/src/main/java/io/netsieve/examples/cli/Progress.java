@@ -6,7 +6,9 @@ import java.io.PrintWriter;
  * The progress bar of {@code analyze} on stderr: one line redrawn in place ({@code \r}) with the share of the input
  * read, the bytes, the capture point being read and the time so far. Only on a terminal ({@link System#console()}
  * not null: never when stderr goes to a file, a pipe or a test) and only for long inputs: nothing is drawn during
- * the first second, and at most ten times a second after it. Used on the thread that reads the captures.
+ * the first second, and at most ten times a second after it. Driven by the run's progress hook
+ * ({@code NetSieve.Builder.onProgress}), so used on the pipeline thread reading the captures (one: {@code analyze}
+ * reads them in order).
  */
 final class Progress {
     /** Width of the bar itself, in characters. */

@@ -1,8 +1,8 @@
 package io.netsieve.examples.cli;
 
 import io.netsieve.core.packet.DecodeOutcome;
-import io.netsieve.core.packet.DecodeStats;
 import io.netsieve.core.packet.Layer;
+import io.netsieve.topology.DecodeCounts;
 import io.netsieve.topology.FindingKind;
 import io.netsieve.topology.sink.LineProtocolSender;
 
@@ -27,11 +27,10 @@ final class SummaryTable {
         long flows = 0;
         long packets = 0;
         long bytes = 0;
-        DecodeStats total = new DecodeStats();
+        DecodeCounts total = CapturePointSummary.total(summaries);
         for (CapturePointSummary s : summaries) {
             packets += s.packets();
             bytes += s.wireBytes();
-            total.add(s.decode());
             flows += s.l4().flowsCreated();
             out.printf(format, s.point().id(), clip(s.point().nic().label(), 34), s.point().nic().kind().label(),
                     clip(s.linkTypes(), 10), s.packets(), s.wireBytes(), String.format("%.3f", s.durationSeconds()),
@@ -50,14 +49,13 @@ final class SummaryTable {
      */
     static void printTotals(PrintWriter out, List<CapturePointSummary> summaries, Map<String, Long> exchanges,
                             long paths) {
-        DecodeStats total = new DecodeStats();
+        DecodeCounts total = CapturePointSummary.total(summaries);
         long packets = 0;
         long filtered = 0;
         long flows = 0;
         long expired = 0;
         long evicted = 0;
         for (CapturePointSummary s : summaries) {
-            total.add(s.decode());
             packets += s.packets();
             filtered += s.filtered();
             flows += s.l4().flowsCreated();
