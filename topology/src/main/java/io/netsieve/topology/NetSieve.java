@@ -612,18 +612,10 @@ public final class NetSieve {
             counts(log.capturePointId()).inc(Counts.L7);
             run.exchange(log, nic);
             if (sink != null) {
-                try {
-                    sink.onL7Log(log, nic);
-                } catch (RuntimeException e) {
-                    run.failed("sink.onL7Log", e);
-                }
+                event(run, "sink.onL7Log", () -> sink.onL7Log(log, nic));
             }
             if (onL7Log != null) {
-                try {
-                    onL7Log.onL7Log(log, nic);
-                } catch (RuntimeException e) {
-                    run.failed("onL7Log", e);
-                }
+                event(run, "onL7Log", () -> onL7Log.onL7Log(log, nic));
             }
             event(run, "exchange", () -> listener.exchange(nic, log));
             if (log.status() == L7Status.REQUEST_MALFORMED || log.status() == L7Status.RESPONSE_MALFORMED) {
@@ -644,18 +636,10 @@ public final class NetSieve {
             }
             run.l4Record(log, nic);
             if (sink != null) {
-                try {
-                    sink.onL4Log(log, nic);
-                } catch (RuntimeException e) {
-                    run.failed("sink.onL4Log", e);
-                }
+                event(run, "sink.onL4Log", () -> sink.onL4Log(log, nic));
             }
             if (onL4Log != null) {
-                try {
-                    onL4Log.onL4Log(log, nic);
-                } catch (RuntimeException e) {
-                    run.failed("onL4Log", e);
-                }
+                event(run, "onL4Log", () -> onL4Log.onL4Log(log, nic));
             }
         }
 
@@ -825,18 +809,10 @@ public final class NetSieve {
                     .listener(f -> {
                         findingsEmitted.increment();
                         if (sink != null) {
-                            try {
-                                sink.onFinding(f);
-                            } catch (RuntimeException e) {
-                                failed("sink.onFinding", e);
-                            }
+                            event(this, "sink.onFinding", () -> sink.onFinding(f));
                         }
                         if (onFinding != null) {
-                            try {
-                                onFinding.onFinding(f);
-                            } catch (RuntimeException e) {
-                                failed("onFinding", e);
-                            }
+                            event(this, "onFinding", () -> onFinding.onFinding(f));
                         }
                     }).build();
             findingsLatenessNanos = findings == null ? 0 : findings.thresholds().allowedLateness().toNanos();
@@ -847,18 +823,10 @@ public final class NetSieve {
                             findings.onPath(path);
                         }
                         if (sink != null) {
-                            try {
-                                sink.onPath(path);
-                            } catch (RuntimeException e) {
-                                failed("sink.onPath", e);
-                            }
+                            event(this, "sink.onPath", () -> sink.onPath(path));
                         }
                         if (onPath != null) {
-                            try {
-                                onPath.onPath(path);
-                            } catch (RuntimeException e) {
-                                failed("onExchangePath", e);
-                            }
+                            event(this, "onExchangePath", () -> onPath.onPath(path));
                         }
                     });
             if (correlationWindow != null) {
