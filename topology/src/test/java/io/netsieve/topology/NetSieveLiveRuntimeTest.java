@@ -252,6 +252,21 @@ class NetSieveLiveRuntimeTest {
                 // the kernel filter lets the UDP datagrams through, not the port-unreachable ICMP answers
                 assertEquals(5 + i, stats.get(i).delivered(), "interface order: " + stats);
                 assertEquals(5 + i, m.capturePoints().get(i).stats().packets());
+                CapturePointStats c = summary.capturePoints().get(m.capturePoints().get(i).point());
+                assertEquals("live", c.format());
+                assertEquals(List.of("EN10MB"), c.linkTypes());
+                assertEquals(5 + i, c.decode().count(io.netsieve.core.packet.Layer.UDP), c.decode().toString());
+                assertEquals((5 + i) * (14 + 20 + 8 + 1), c.wireBytes(), "Ethernet, IPv4, UDP and one byte each");
+                assertTrue(c.firstNanos() > 0 && c.lastNanos() >= c.firstNanos(), c.toString());
+                // interface 1 has pipeline thread 1 to itself: its trackers' counters are its own; 0 and 2 share
+                // thread 0's trackers, whose counters are the run's (NetSieveMetrics), not theirs
+                if (i == 1) {
+                    assertEquals(6, c.l4().udpPackets(), c.l4().toString());
+                    assertEquals(1, c.l4().flowsCreated());
+                    assertTrue(c.l7() != null);
+                } else {
+                    assertTrue(c.l4() == null && c.l7() == null, c.toString());
+                }
             }
         }
     }
