@@ -54,10 +54,7 @@ public final class AgentExample {
         NetSieve sieve = NetSieve.builder()
                 .live(interfaces)
                 .threads(Math.min(4, interfaces.size()))
-                .onL4Log(sink::onL4Log)
-                .onL7Log(sink::onL7Log)
-                .onExchangePath(sink::onPath)
-                .onFinding(sink::onFinding)
+                .sink(sink) // L4 and L7 records, paths and findings; the run does not close it (we do, below)
                 .build();
         NetSieve.LiveRun run;
         try {
