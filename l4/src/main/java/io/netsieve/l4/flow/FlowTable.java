@@ -1,26 +1,41 @@
 package io.netsieve.l4.flow;
 
+import java.util.Arrays;
 import java.util.function.Consumer;
 
 /**
- * A bounded open-addressing hash table from {@link FlowKey} to a flow object. Keys live in primitive columns
- * (no key objects, no boxing), linear probing, backward-shift deletion (no tombstones), load factor at most 1/2.
- * A lookup of a known flow allocates nothing.
+ * A bounded open-addressing hash table from {@link FlowKey} to a flow object. Linear probing over an array of
+ * slots, backward-shift deletion (no tombstones), load factor at most 1/2. A lookup of a known flow allocates
+ * nothing.
+ *
+ * <p>Layout: a slot is one long (the key's hash and an entry index), so a probe run is a few bytes; the entries —
+ * the key in primitive columns (no key objects, no boxing) and the flow object — are indexed by entry, sized for
+ * {@link #maxFlows()} (not for the twice as many slots), and never move: deletion shifts slots only. About 60 B per
+ * flow of {@code maxFlows} plus 8 B per slot (2 to 4 slots per flow), allocated up front.
+ *
+ * <p>The key columns are the only copy of a flow's key: a flow object that implements {@link Indexed} is told its
+ * entry index when it is put, and reads its key back with {@link #keyOf}.
  *
  * <p>Bound: {@link #maxFlows()} entries. {@link #put} refuses a new flow when the table is full; the caller decides
  * what to evict (the flow tracker evicts the least recently seen flow and counts it).
- *
- * <p>The table's columns are the only copy of a flow's key: a flow object that implements {@link Slotted} is told
- * its slot whenever it is placed or moved, and reads its key back with {@link #keyAt}.
  *
  * <p>Not thread-safe: one table per pipeline thread.
  *
  * @param <V> the flow state
  */
 public final class FlowTable<V> {
+    /** A flow object that wants its entry index (to read its key with {@link #keyOf}, or be removed by index). */
+    public interface Indexed {
+        void tableIndex(int index);
+    }
+
+    private static final int NO_ENTRY = -1;
+
     private final int maxFlows;
     private final int mask;
-    private final int[] hashes; // 0 = empty slot; stored hashes are forced non-zero
+    /** Per slot: the key's hash << 32 | (entry index + 1); 0 = empty. */
+    private final long[] slots;
+    // entries (free ones chain through ports: the next free index, NO_ENTRY at the end)
     private final long[] segment; // capture point << 32 | vni
     private final long[] shape; // vlans << 32 | ipVersion << 8 | protocol
     private final long[] aHigh;
@@ -29,18 +44,12 @@ public final class FlowTable<V> {
     private final long[] bLow;
     private final long[] ports; // aPort << 32 | bPort
     private final Object[] values;
+    private int freeHead;
     private int size;
+    /** Scratch for {@link #remove(int)}: the entry's key, to find its slot. */
+    private final FlowKey scratch = new FlowKey();
 
-    /**
-     * A flow object that wants to know its slot (to read its key with {@link #keyAt} instead of keeping a copy, or
-     * to be removed with {@link #removeAt} without a key). Told on {@link #put}, {@link #setValueAt} and whenever
-     * a deletion moves it to another slot.
-     */
-    public interface Slotted {
-        void slot(int slot);
-    }
-
-    /** A table for at most {@code maxFlows} flows (1 .. 2^28); memory is allocated up front (about 80 B x 2 x max). */
+    /** A table for at most {@code maxFlows} flows (1 .. 2^28); memory is allocated up front. */
     public FlowTable(int maxFlows) {
         if (maxFlows < 1 || maxFlows > (1 << 28)) {
             throw new IllegalArgumentException("maxFlows must be in [1, 2^28]: " + maxFlows);
@@ -48,15 +57,16 @@ public final class FlowTable<V> {
         this.maxFlows = maxFlows;
         int capacity = Integer.highestOneBit(Math.max(2, maxFlows * 2 - 1)) << 1;
         mask = capacity - 1;
-        hashes = new int[capacity];
-        segment = new long[capacity];
-        shape = new long[capacity];
-        aHigh = new long[capacity];
-        aLow = new long[capacity];
-        bHigh = new long[capacity];
-        bLow = new long[capacity];
-        ports = new long[capacity];
-        values = new Object[capacity];
+        slots = new long[capacity];
+        segment = new long[maxFlows];
+        shape = new long[maxFlows];
+        aHigh = new long[maxFlows];
+        aLow = new long[maxFlows];
+        bHigh = new long[maxFlows];
+        bLow = new long[maxFlows];
+        ports = new long[maxFlows];
+        values = new Object[maxFlows];
+        chainFreeEntries();
     }
 
     public int maxFlows() { return maxFlows; }
@@ -65,7 +75,7 @@ public final class FlowTable<V> {
     /** The flow of {@code key}, or null. */
     public V get(FlowKey key) {
         int slot = find(key);
-        return slot < 0 ? null : value(slot);
+        return slot < 0 ? null : value(entry(slot));
     }
 
     /**
@@ -82,22 +92,24 @@ public final class FlowTable<V> {
         }
         int h = hashOf(key);
         int slot = h & mask;
-        while (hashes[slot] != 0) {
-            if (hashes[slot] == h && matches(slot, key)) {
+        while (slots[slot] != 0) {
+            if (hash(slot) == h && matches(entry(slot), key)) {
                 throw new IllegalStateException("key already present: " + key);
             }
             slot = (slot + 1) & mask;
         }
-        hashes[slot] = h;
-        segment[slot] = ((long) key.capturePointId << 32) | (key.vni & 0xFFFF_FFFFL);
-        shape[slot] = ((long) key.vlans << 32) | ((long) key.ipVersion << 8) | key.protocol;
-        aHigh[slot] = key.aHigh;
-        aLow[slot] = key.aLow;
-        bHigh[slot] = key.bHigh;
-        bLow[slot] = key.bLow;
-        ports[slot] = ((long) key.aPort << 32) | (key.bPort & 0xFFFF_FFFFL);
-        values[slot] = value;
-        placed(value, slot);
+        int e = freeHead;
+        freeHead = (int) ports[e];
+        slots[slot] = ((long) h << 32) | (e + 1);
+        segment[e] = ((long) key.capturePointId << 32) | (key.vni & 0xFFFF_FFFFL);
+        shape[e] = ((long) key.vlans << 32) | ((long) key.ipVersion << 8) | key.protocol;
+        aHigh[e] = key.aHigh;
+        aLow[e] = key.aLow;
+        bHigh[e] = key.bHigh;
+        bLow[e] = key.bLow;
+        ports[e] = ((long) key.aPort << 32) | (key.bPort & 0xFFFF_FFFFL);
+        values[e] = value;
+        indexed(value, e);
         size++;
         return true;
     }
@@ -108,28 +120,55 @@ public final class FlowTable<V> {
         if (slot < 0) {
             return null;
         }
-        V v = value(slot);
+        V v = value(entry(slot));
         removeSlot(slot);
         return v;
     }
 
-    /** Calls {@code action} for every flow (the table must not be modified meanwhile). */
+    /** Removes the flow at entry {@code index} (see {@link Indexed}); returns it. */
+    public V removeEntry(int index) {
+        requireEntry(index);
+        return remove(keyOf(index, scratch));
+    }
+
+    /** Replaces the flow at entry {@code index} (same key: e.g. a compact form of the flow by its full form). */
+    public void replace(int index, V value) {
+        requireEntry(index);
+        if (value == null) {
+            throw new NullPointerException("value");
+        }
+        values[index] = value;
+        indexed(value, index);
+    }
+
+    /** Writes the key of the flow at entry {@code index} into {@code into} (endpoint A first) and returns it. */
+    public FlowKey keyOf(int index, FlowKey into) {
+        requireEntry(index);
+        long seg = segment[index];
+        long sh = shape[index];
+        long p = ports[index];
+        into.set((int) (seg >>> 32), (int) (sh >>> 32), (int) seg, (int) (sh >>> 8) & 0xFF, (int) sh & 0xFF,
+                aHigh[index], aLow[index], (int) (p >>> 32), bHigh[index], bLow[index], (int) p);
+        return into;
+    }
+
+    /** Calls {@code action} for every flow, in slot order (the table must not be modified meanwhile). */
     public void forEach(Consumer<? super V> action) {
-        for (int i = 0; i < hashes.length; i++) {
-            if (hashes[i] != 0) {
-                action.accept(value(i));
+        for (int i = 0; i < slots.length; i++) {
+            if (slots[i] != 0) {
+                action.accept(value(entry(i)));
             }
         }
     }
 
     /** Number of slots, for a sweep with {@link #valueAt(int)} / {@link #removeAt(int)}. */
     public int slots() {
-        return hashes.length;
+        return slots.length;
     }
 
     /** The flow in {@code slot}, or null when the slot is empty. */
     public V valueAt(int slot) {
-        return hashes[slot] == 0 ? null : value(slot);
+        return slots[slot] == 0 ? null : value(entry(slot));
     }
 
     /**
@@ -137,45 +176,52 @@ public final class FlowTable<V> {
      * a lower slot into a higher one), so a sweep that removes must look at the same slot again.
      */
     public void removeAt(int slot) {
-        if (hashes[slot] != 0) {
+        if (slots[slot] != 0) {
             removeSlot(slot);
         }
     }
 
-    /** Replaces the flow in the occupied {@code slot} (same key, e.g. a compact form by its full form). */
-    public void setValueAt(int slot, V value) {
-        if (hashes[slot] == 0 || value == null) {
-            throw new IllegalStateException("empty slot or null value: " + slot);
-        }
-        values[slot] = value;
-        placed(value, slot);
-    }
-
-    /** Writes the key of the occupied {@code slot} into {@code into} (endpoint A first) and returns it. */
-    public FlowKey keyAt(int slot, FlowKey into) {
-        if (hashes[slot] == 0) {
-            throw new IllegalStateException("empty slot: " + slot);
-        }
-        long seg = segment[slot];
-        long sh = shape[slot];
-        long p = ports[slot];
-        into.set((int) (seg >>> 32), (int) (sh >>> 32), (int) seg, (int) (sh >>> 8) & 0xFF, (int) sh & 0xFF,
-                aHigh[slot], aLow[slot], (int) (p >>> 32), bHigh[slot], bLow[slot], (int) p);
-        return into;
-    }
-
     /** Removes every flow. */
     public void clear() {
-        java.util.Arrays.fill(hashes, 0);
-        java.util.Arrays.fill(values, null);
+        Arrays.fill(slots, 0);
+        Arrays.fill(values, null);
+        chainFreeEntries();
         size = 0;
     }
 
-    @SuppressWarnings("unchecked")
-    private V value(int slot) {
-        return (V) values[slot];
+    private void chainFreeEntries() {
+        for (int e = 0; e < maxFlows; e++) {
+            ports[e] = e + 1 < maxFlows ? e + 1 : NO_ENTRY;
+        }
+        freeHead = 0;
     }
 
+    @SuppressWarnings("unchecked")
+    private V value(int entry) {
+        return (V) values[entry];
+    }
+
+    private int hash(int slot) {
+        return (int) (slots[slot] >>> 32);
+    }
+
+    private int entry(int slot) {
+        return (int) slots[slot] - 1;
+    }
+
+    private void requireEntry(int index) {
+        if (index < 0 || index >= maxFlows || values[index] == null) {
+            throw new IllegalStateException("no flow at entry " + index);
+        }
+    }
+
+    private static void indexed(Object value, int index) {
+        if (value instanceof Indexed i) {
+            i.tableIndex(index);
+        }
+    }
+
+    /** The key's hash, 0 mapped to 1 (as the table always did: the slot layout, and so sweep order, is unchanged). */
     private static int hashOf(FlowKey key) {
         int h = key.hash();
         return h == 0 ? 1 : h;
@@ -184,8 +230,8 @@ public final class FlowTable<V> {
     private int find(FlowKey key) {
         int h = hashOf(key);
         int slot = h & mask;
-        while (hashes[slot] != 0) {
-            if (hashes[slot] == h && matches(slot, key)) {
+        while (slots[slot] != 0) {
+            if (hash(slot) == h && matches(entry(slot), key)) {
                 return slot;
             }
             slot = (slot + 1) & mask;
@@ -193,48 +239,35 @@ public final class FlowTable<V> {
         return -1;
     }
 
-    private boolean matches(int slot, FlowKey key) {
-        return aLow[slot] == key.aLow && bLow[slot] == key.bLow
-                && ports[slot] == (((long) key.aPort << 32) | (key.bPort & 0xFFFF_FFFFL))
-                && aHigh[slot] == key.aHigh && bHigh[slot] == key.bHigh
-                && segment[slot] == (((long) key.capturePointId << 32) | (key.vni & 0xFFFF_FFFFL))
-                && shape[slot] == (((long) key.vlans << 32) | ((long) key.ipVersion << 8) | key.protocol);
+    private boolean matches(int e, FlowKey key) {
+        return aLow[e] == key.aLow && bLow[e] == key.bLow
+                && ports[e] == (((long) key.aPort << 32) | (key.bPort & 0xFFFF_FFFFL))
+                && aHigh[e] == key.aHigh && bHigh[e] == key.bHigh
+                && segment[e] == (((long) key.capturePointId << 32) | (key.vni & 0xFFFF_FFFFL))
+                && shape[e] == (((long) key.vlans << 32) | ((long) key.ipVersion << 8) | key.protocol);
     }
 
-    /** Backward-shift deletion: moves later members of the probe run into the hole so lookups never stop early. */
+    /**
+     * Backward-shift deletion: moves later members of the probe run into the hole so lookups never stop early;
+     * the entry is freed (its columns are left as they are, but ports chains it into the free list).
+     */
     private void removeSlot(int hole) {
+        int e = entry(hole);
         int next = (hole + 1) & mask;
-        while (hashes[next] != 0) {
-            int home = hashes[next] & mask;
-            // Move the entry at next into the hole if its home is not cyclically within (hole, next].
+        while (slots[next] != 0) {
+            int home = hash(next) & mask;
+            // Move the slot at next into the hole if its home is not cyclically within (hole, next].
             boolean movable = hole <= next ? (home <= hole || home > next) : (home <= hole && home > next);
             if (movable) {
-                move(next, hole);
+                slots[hole] = slots[next];
                 hole = next;
             }
             next = (next + 1) & mask;
         }
-        hashes[hole] = 0;
-        values[hole] = null;
+        slots[hole] = 0;
+        values[e] = null;
+        ports[e] = freeHead;
+        freeHead = e;
         size--;
-    }
-
-    private void move(int from, int to) {
-        hashes[to] = hashes[from];
-        segment[to] = segment[from];
-        shape[to] = shape[from];
-        aHigh[to] = aHigh[from];
-        aLow[to] = aLow[from];
-        bHigh[to] = bHigh[from];
-        bLow[to] = bLow[from];
-        ports[to] = ports[from];
-        values[to] = values[from];
-        placed(values[to], to);
-    }
-
-    private static void placed(Object value, int slot) {
-        if (value instanceof Slotted s) {
-            s.slot(slot);
-        }
     }
 }

@@ -20,7 +20,7 @@ import java.util.Arrays;
  * allocated whole, and the blocks are handed to the record's {@link PacketSeries} when the chunk closes. So a flow
  * allocates nothing per packet but its rows (40 B per packet, kept by the record) and, per chunk, the block table.
  *
- * <p>The flow key is not kept here: the flow table's columns hold it ({@link Flow#slot}).
+ * <p>The flow key is not kept here: the flow table's columns hold it ({@link Flow#index}).
  */
 public final class Connection extends Flow {
     public enum State { SYN_SENT, SYN_RECEIVED, ESTABLISHED, CLOSING, CLOSED }

@@ -159,7 +159,7 @@ public final class ConnectionTable {
     }
 
     private StreamInfo streamInfo(Connection c, int client) {
-        FlowKey k = table.keyAt(c.slot, new FlowKey());
+        FlowKey k = table.keyOf(c.index, new FlowKey());
         String aIp = address(k.aHigh(), k.aLow());
         String bIp = address(k.bHigh(), k.bLow());
         // the src side of the L4 records, as emit() decides it (with the client known at this point)
@@ -350,7 +350,7 @@ public final class ConnectionTable {
     /**
      * Builds the connection of an opening flow by replaying its packets (with the direction facts found on its
      * first packet), then, if their record was already written, what writing it changed; and puts it in the
-     * flow's place: same slot, same place in the eviction order.
+     * flow's place: same table entry, same place in the eviction order.
      */
     private Connection materialize(OpeningFlow o) {
         Connection c = new Connection(true, o.traceHigh, o.traceLow, o.time(0), o.side(0), config.chunkMaxPackets());
@@ -363,7 +363,7 @@ public final class ConnectionTable {
             c.directionReported = o.directionReported();
             c.dropReplayedChunk(rowPool);
         }
-        table.setValueAt(o.slot, c);
+        table.replace(o.index, c);
         replaceInLru(o, c);
         return c;
     }
@@ -377,7 +377,7 @@ public final class ConnectionTable {
         Connection c = materialize(o);
         emit(c, false, false);
         o.recorded(c.directionReported);
-        table.setValueAt(c.slot, o);
+        table.replace(c.index, o);
         replaceInLru(c, o);
     }
 
@@ -398,7 +398,7 @@ public final class ConnectionTable {
     private void evictOldest() {
         Connection victim = connection(lruHead);
         finish(victim, true, victim.lastSeenNanos);
-        table.removeAt(victim.slot);
+        table.removeEntry(victim.index);
         unlink(victim);
         evicted++;
     }
@@ -616,7 +616,7 @@ public final class ConnectionTable {
     }
 
     private void emit(Connection c, boolean last, boolean wasEvicted, ApplicationHints hints, int openedClient) {
-        FlowKey k = table.keyAt(c.slot, recordKey);
+        FlowKey k = table.keyOf(c.index, recordKey);
         String l7Proto = null;
         try {
             applyApplicationHints(c, hints, openedClient);

@@ -5,18 +5,18 @@ import io.netsieve.l4.flow.FlowTable;
 /**
  * What the connection table holds per flow: a {@link Connection}, or an {@link OpeningFlow} (the first packets of a
  * TCP flow, kept compact until the flow needs its full state). Both sit in the least-recently-seen list used for
- * eviction and know their slot in the flow table, whose columns are the only copy of the flow's key.
+ * eviction and know their entry in the flow table, whose columns are the only copy of the flow's key.
  */
-abstract sealed class Flow implements FlowTable.Slotted permits Connection, OpeningFlow {
+abstract sealed class Flow implements FlowTable.Indexed permits Connection, OpeningFlow {
     /** Eviction list neighbours (least recently seen first). */
     Flow lruPrev;
     Flow lruNext;
-    /** Slot in the flow table (kept up to date by the table). */
-    int slot = -1;
+    /** Entry index in the flow table (told by the table when the flow is put; entries never move). */
+    int index = -1;
 
     @Override
-    public final void slot(int slot) {
-        this.slot = slot;
+    public final void tableIndex(int index) {
+        this.index = index;
     }
 
     /** Time of the flow's last packet. */

@@ -57,6 +57,71 @@ class FlowTableTest {
         assertThrows(IllegalArgumentException.class, () -> new FlowTable<>(0));
     }
 
+    /** A value that records the entry index the table gives it. */
+    private static final class Flow implements FlowTable.Indexed {
+        final FlowKey key;
+        int index = -1;
+
+        Flow(FlowKey key) {
+            this.key = key;
+        }
+
+        @Override
+        public void tableIndex(int index) {
+            this.index = index;
+        }
+    }
+
+    /**
+     * Entries never move (deletion shifts slots only): under churn every flow's key reads back from its entry, a
+     * replaced value takes the entry over, removal by entry removes that flow only, and entries are reused.
+     */
+    @Test
+    void entriesKeepTheirKeyUnderChurn() {
+        SplittableRandom random = new SplittableRandom(11);
+        FlowTable<Flow> table = new FlowTable<>(64);
+        List<Flow> present = new ArrayList<>();
+        FlowKey scratch = new FlowKey();
+        for (int step = 0; step < 50_000; step++) {
+            FlowKey k = key(random.nextInt(2), (random.nextInt(3) << 16) | FlowKey.NO_VLAN, random.nextInt(2) - 1,
+                    random.nextInt(30), random.nextInt(10), 7, 80);
+            Flow f = table.get(k);
+            if (f == null) {
+                if (table.size() == table.maxFlows()) {
+                    Flow victim = present.remove(random.nextInt(present.size()));
+                    assertEquals(victim, table.removeEntry(victim.index));
+                    assertNull(table.get(victim.key));
+                }
+                Flow added = new Flow(k);
+                assertTrue(table.put(k, added));
+                assertTrue(added.index >= 0 && added.index < table.maxFlows(), "index " + added.index);
+                present.add(added);
+            } else if (random.nextInt(4) == 0) {
+                Flow replacement = new Flow(f.key);
+                table.replace(f.index, replacement);
+                assertEquals(f.index, replacement.index);
+                assertEquals(replacement, table.get(k));
+                present.set(present.indexOf(f), replacement);
+            } else if (random.nextInt(3) == 0) {
+                assertEquals(f, table.remove(k));
+                present.remove(f);
+            }
+            if (step % 1_000 == 0) {
+                assertEquals(present.size(), table.size());
+                for (Flow p : present) {
+                    assertEquals(p.key, table.keyOf(p.index, scratch));
+                    assertEquals(p.key.vni(), scratch.vni());
+                    assertEquals(p.key.outerVlan(), scratch.outerVlan());
+                    assertEquals(p, table.get(p.key));
+                }
+            }
+        }
+        assertThrows(IllegalStateException.class, () -> {
+            table.clear();
+            table.keyOf(0, new FlowKey());
+        });
+    }
+
     @Test
     void behavesLikeAHashMapUnderRandomChurn() {
         // Few distinct addresses so probe runs collide and wrap; removal must keep every remaining key findable.
