@@ -588,6 +588,21 @@ public final class Connection extends Flow {
         resetChunk();
     }
 
+    /**
+     * Lets go of what only traffic needs: the sides' unacknowledged-segment lists when they are empty (a new one is
+     * allocated by the next segment that needs it). Called when the chunk idle timeout wrote the chunk, so a
+     * connection that stays idle keeps no empty arrays, and one that comes back costs one small array, not one per
+     * packet.
+     */
+    void trimIdle() {
+        if (half0 != null) {
+            half0.releaseEmptyUnacked();
+        }
+        if (half1 != null) {
+            half1.releaseEmptyUnacked();
+        }
+    }
+
     /** Clears the chunk after it was emitted. */
     void resetChunk() {
         if (extra != null) {

@@ -268,6 +268,7 @@ public final class ConnectionTable {
                 slot--; // backward-shift deletion may have moved another flow into this slot
             } else if (!c.chunkEmpty() && idle >= config.chunkIdleNanos()) {
                 emit(c, false, false);
+                c.trimIdle();
             }
         }
     }

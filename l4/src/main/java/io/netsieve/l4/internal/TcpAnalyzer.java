@@ -55,6 +55,13 @@ final class TcpAnalyzer {
         long[] unacked;
         int unCount;
 
+        /** Drops the list's array when it holds nothing (an idle side): the next segment allocates one. */
+        void releaseEmptyUnacked() {
+            if (unCount == 0) {
+                unacked = null;
+            }
+        }
+
         void addUnacked(long seq, long next, long time) {
             if (unCount == MAX_UNACKED) {
                 return;
