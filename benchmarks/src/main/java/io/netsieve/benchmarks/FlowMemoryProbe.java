@@ -19,8 +19,11 @@ import java.nio.ByteBuffer;
  *   <li>{@code recorded}: the handshake, then the clock advanced past the chunk idle timeout (30 s), so the first
  *       record is written and the connection stays idle until its TCP idle timeout (300 s);</li>
  *   <li>{@code data}: the handshake, a 100-byte request, a 200-byte response and its ACK (a connection that
- *       exchanged data, then idle, its first chunk open).</li>
+ *       exchanged data, then idle, its first chunk open);</li>
+ *   <li>{@code data-recorded}: as {@code data}, then the clock advanced past the chunk idle timeout.</li>
  * </ul>
+ * A third argument {@code streams} sets a stream handler factory (one that declines every connection), as an L7
+ * pipeline does: the tracker then builds each flow's full connection on its first packet.
  * Also printed: the empty tracker's own heap (its flow table, allocated up front for {@code maxFlows} = N), which the
  * per-flow figure leaves out.
  */
@@ -28,13 +31,19 @@ public final class FlowMemoryProbe {
     public static void main(String[] args) throws Exception {
         int n = args.length > 0 ? Integer.parseInt(args[0]) : 1_000_000;
         String mode = args.length > 1 ? args[1] : "syn";
-        if (!java.util.List.of("syn", "handshake", "recorded", "data").contains(mode)) {
-            throw new IllegalArgumentException("mode: syn, handshake, recorded or data: " + mode);
+        if (!java.util.List.of("syn", "handshake", "recorded", "data", "data-recorded").contains(mode)) {
+            throw new IllegalArgumentException("mode: syn, handshake, recorded, data or data-recorded: " + mode);
         }
+        boolean data = mode.startsWith("data");
         boolean handshake = !mode.equals("syn");
         long empty = used();
-        L4Tracker tracker = L4Tracker.builder().config(L4Config.builder().maxFlows(Math.max(n, 1)).build())
-                .listener(log -> { }).build();
+        boolean streams = args.length > 2 && args[2].equals("streams");
+        L4Tracker.Builder builder = L4Tracker.builder().config(L4Config.builder().maxFlows(Math.max(n, 1)).build())
+                .listener(log -> { });
+        if (streams) {
+            builder.streams(info -> null);
+        }
+        L4Tracker tracker = builder.build();
         PacketDecoder decoder = new PacketDecoder();
         DecodedPacket d = new DecodedPacket();
         PacketView v = new PacketView();
@@ -49,18 +58,19 @@ public final class FlowMemoryProbe {
                 packet(tracker, decoder, d, v, b, frame, i, false, 7 * i, i + 1, 0x12, 0, t + 1); // SYN-ACK
                 packet(tracker, decoder, d, v, b, frame, i, true, i + 1, 7 * i + 1, 0x10, 0, t + 2); // ACK
             }
-            if (mode.equals("data")) {
+            if (data) {
                 packet(tracker, decoder, d, v, b, frame, i, true, i + 1, 7 * i + 1, 0x18, 100, t + 3); // request
                 packet(tracker, decoder, d, v, b, frame, i, false, 7 * i + 1, i + 101, 0x18, 200, t + 4); // response
                 packet(tracker, decoder, d, v, b, frame, i, true, i + 101, 7 * i + 201, 0x10, 0, t + 5); // ACK
             }
         }
-        if (mode.equals("recorded")) {
+        if (mode.endsWith("recorded")) {
             tracker.advanceTime(t + 31_000_000_000L);
         }
         long after = used();
-        System.out.printf("%d idle TCP flows (%s): %d active, %d records, %.0f bytes of heap per flow "
+        System.out.printf("%d idle TCP flows (%s%s): %d active, %d records, %.0f bytes of heap per flow "
                         + "(max heap %d MB); the empty tracker (flow table for %d flows): %.1f MB%n", n, mode,
+                streams ? ", stream handler factory" : "",
                 tracker.stats().flowsActive(), tracker.stats().records(), (after - before) / (double) n,
                 Runtime.getRuntime().maxMemory() >> 20, n, (before - empty) / 1e6);
     }
