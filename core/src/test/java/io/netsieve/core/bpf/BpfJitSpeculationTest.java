@@ -272,4 +272,21 @@ class BpfJitSpeculationTest {
         assertTrue(split > programs / 5, "programs with a split load: " + split);
         assertTrue(d.nonZero() > d.runs() / 5, "accepting runs: " + d.nonZero() + " of " + d.runs());
     }
+
+    /**
+     * Compiled filters (optimised and not) with accepting and rejecting paths of different lengths, indexed loads,
+     * {@code ret #0} branches and loads near the end of the frame: exact for every truncation and header length.
+     */
+    @Test
+    void compiledFiltersAreExactForEveryTruncation() {
+        for (String expr : new String[] {"tcp[tcpflags] & (tcp-syn|tcp-fin) != 0", "tcp port 80",
+                "tcp port 80 or udp port 53", "ether[0] = 1 or ip[60] = 1", "ip[0:4] = 0 and ether[6] = 2",
+                "len > 50 and tcp", "not tcp[13] = 2", "ip and ether[90] != 7", "ether[2] = 3 or not ether[95] = 1",
+                "tcp[0:2] > 1000 and tcp[2:2] < 2000", "udp and udp[8:4] = 0x01020304"}) {
+            BpfProgram p = FilterCompiler.builder().linkType(1).build().compile(expr);
+            assertExactForEveryHeaderLengthAndTruncation(p);
+            assertExactForEveryHeaderLengthAndTruncation(
+                    FilterCompiler.builder().linkType(1).optimize(false).build().compile(expr));
+        }
+    }
 }
