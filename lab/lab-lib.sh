@@ -104,3 +104,17 @@ lab_routed() {
   n "$C" ip route add default via "198.18.$1.1"
   n "$S" ip route add default via "198.18.$2.1"
 }
+
+# lab_record_args "$@": the command line of a lab with the modes "record OUTDIR" and "down [PREFIX]": "down" tears
+# down (default: every LAB_NS* namespace) and exits; "record" sets out to OUTDIR, created and made absolute; anything
+# else prints the usage.
+lab_record_args() {
+  [ $# -ge 1 ] || usage
+  case "$1" in
+    down) lab_down "${2:-$LAB_NS}"; exit 0 ;;
+    record) [ $# -ge 2 ] || usage ;;
+    *) usage ;;
+  esac
+  out="$2"
+  mkdir -p "$out"; out="$(cd "$out" && pwd)"
+}

@@ -29,18 +29,8 @@ LAB_NAME=loss-lab LAB_NS=nsloss- LAB_USAGE=2,7 # messages, namespace prefix, usa
 # shellcheck source=lab-lib.sh
 . "$here/lab-lib.sh"
 
-[ $# -ge 1 ] || usage
-mode="$1"
-case "$mode" in
-  down) lab_down "${2:-nsloss-}"; exit 0 ;;
-  record) [ $# -ge 2 ] || usage ;;
-  *) usage ;;
-esac
-
+lab_record_args "$@"
 lab_require ip iptables tcpdump python3 curl
-
-out="$2"
-mkdir -p "$out"; out="$(cd "$out" && pwd)"
 lab_begin
 lab_routed 30 31 10
 

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# netsieve trouble lab: a client and a server namespace whose traffic goes wrong in the ways the findings analyzer
+# netsieve trouble lab: a client, a router and a server namespace whose traffic goes wrong in the ways the findings analyzer
 # looks for, made by the real stacks and servers (nothing is written by hand):
 #
 #   lab/trouble-lab.sh record OUTDIR    build it, run the traffic, write OUTDIR/*.pcap + captures.tsv + lab.env,
@@ -31,22 +31,12 @@
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-LAB_NAME=trouble-lab LAB_NS=nstrbl- LAB_USAGE=6,8 # messages, namespace prefix, usage lines of this header
+LAB_NAME=trouble-lab LAB_NS=nstrbl- LAB_USAGE=2,7 # messages, namespace prefix, usage lines of this header
 # shellcheck source=lab-lib.sh
 . "$here/lab-lib.sh"
 
-[ $# -ge 1 ] || usage
-mode="$1"
-case "$mode" in
-  down) lab_down "${2:-nstrbl-}"; exit 0 ;;
-  record) [ $# -ge 2 ] || usage ;;
-  *) usage ;;
-esac
-
+lab_record_args "$@"
 lab_require ip iptables tcpdump python3 curl ss
-
-out="$2"
-mkdir -p "$out"; out="$(cd "$out" && pwd)"
 lab_begin
 lab_routed 40 41 20
 
