@@ -4,6 +4,7 @@
   /             small body with Content-Length
   /chunked      Transfer-Encoding: chunked, several chunks
   /slow?ms=N    the response waits N ms (at most 5000)
+  /blob?bytes=N N bytes of a repeating pattern (at most 16 MiB; the loss and trouble labs' downloads)
   /error        500
   anything else 404
   POST *        200, echoes the request body length
@@ -15,6 +16,9 @@ import sys
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlparse
+
+
+BLOCK = bytes(range(256)) * 256
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -52,6 +56,16 @@ class Handler(BaseHTTPRequestHandler):
             ms = min(5000, int(parse_qs(url.query).get("ms", ["300"])[0]))
             time.sleep(ms / 1000.0)
             self._send(200, "slow response after %d ms\n" % ms)
+        elif url.path == "/blob":
+            n = min(16 << 20, int(parse_qs(url.query).get("bytes", ["1000"])[0]))
+            self.send_response(200)
+            self.send_header("Content-Type", "application/octet-stream")
+            self.send_header("Content-Length", str(n))
+            self.end_headers()
+            while n > 0 and self.command != "HEAD":
+                chunk = BLOCK[:min(n, len(BLOCK))]
+                self.wfile.write(chunk)
+                n -= len(chunk)
         elif url.path == "/error":
             self._send(500, "internal error (on purpose)\n")
         else:

@@ -34,55 +34,8 @@ lab_require ip iptables tcpdump python3 curl
 lab_begin
 lab_routed 30 31 10
 
-# server: GET /blob?bytes=N sends N bytes, POST * reads the body and answers with its length
-cat >"$tmp/server.py" <<'EOF'
-import sys
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from urllib.parse import parse_qs, urlparse
-
-BLOCK = bytes(range(256)) * 256
-
-
-class Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-
-    def log_message(self, fmt, *args):
-        pass
-
-    def do_GET(self):
-        n = min(16 << 20, int(parse_qs(urlparse(self.path).query).get("bytes", ["1000"])[0]))
-        self.send_response(200)
-        self.send_header("Content-Type", "application/octet-stream")
-        self.send_header("Content-Length", str(n))
-        self.end_headers()
-        while n > 0:
-            chunk = BLOCK[:min(n, len(BLOCK))]
-            self.wfile.write(chunk)
-            n -= len(chunk)
-
-    def do_POST(self):
-        left = int(self.headers.get("Content-Length", "0"))
-        got = 0
-        while left > 0:
-            data = self.rfile.read(min(left, 65536))
-            if not data:
-                break
-            got += len(data)
-            left -= len(data)
-        body = ("received %d bytes\n" % got).encode()
-        self.send_response(200)
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-
-class Server(ThreadingHTTPServer):
-    daemon_threads = True
-
-
-Server((sys.argv[1], int(sys.argv[2])), Handler).serve_forever()
-EOF
-n "$S" python3 "$tmp/server.py" 198.18.31.10 8080 >"$tmp/server.log" 2>&1 & pids+=($!)
+# server: the lab's HTTP server: GET /blob?bytes=N sends N bytes, POST * reads the body and answers with its length
+n "$S" python3 "$here/http_server.py" 198.18.31.10 8080 >"$tmp/server.log" 2>&1 & pids+=($!)
 ready 50 n "$C" curl -s -m 1 -o /dev/null http://198.18.31.10:8080/blob?bytes=10
 sleep 0.3 # let the readiness connection finish closing before the capture starts
 

@@ -9,7 +9,7 @@
 # Topology (IPv4 from 198.18.0.0/15 only; nothing is connected to the machine's real interfaces):
 #
 #   client eth0 ══ c0  router  s0 ══ eth0 server
-#   198.18.40.10   198.18.40.1   198.18.41.1   198.18.41.20   HTTP :8080 (lab/http_server.py + /blob and /reset),
+#   198.18.40.10   198.18.40.1   198.18.41.1   198.18.41.20   HTTP :8080 (lab/http_server.py and /reset),
 #                                                             the same on :8081
 #
 # What goes wrong, and how:
@@ -40,33 +40,23 @@ lab_require ip iptables tcpdump python3 curl ss
 lab_begin
 lab_routed 40 41 20
 
-# the lab's HTTP server, plus /blob?bytes=N (N bytes) and /reset (head and part of the body, then an RST)
+# the lab's HTTP server (lab/http_server.py, with /blob?bytes=N), plus /reset (head and part of the body, then an RST)
 cat >"$tmp/server.py" <<'EOF'
 import runpy
 import socket
 import struct
 import sys
-from urllib.parse import parse_qs, urlparse
+from urllib.parse import urlparse
 
 lab = runpy.run_path(sys.argv[1])
 Base = lab["Handler"]
-BLOCK = bytes(range(256)) * 256
+BLOCK = lab["BLOCK"]
 
 
 class Handler(Base):
     def do_GET(self):
         url = urlparse(self.path)
-        if url.path == "/blob":
-            n = min(16 << 20, int(parse_qs(url.query).get("bytes", ["1000"])[0]))
-            self.send_response(200)
-            self.send_header("Content-Type", "application/octet-stream")
-            self.send_header("Content-Length", str(n))
-            self.end_headers()
-            while n > 0:
-                chunk = BLOCK[:min(n, len(BLOCK))]
-                self.wfile.write(chunk)
-                n -= len(chunk)
-        elif url.path == "/reset":
+        if url.path == "/reset":
             self.send_response(200)
             self.send_header("Content-Type", "application/octet-stream")
             self.send_header("Content-Length", "100000")
