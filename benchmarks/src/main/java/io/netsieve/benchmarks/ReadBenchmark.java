@@ -8,6 +8,7 @@ import io.netsieve.core.packet.PacketDecoder;
 import io.netsieve.core.packet.PacketView;
 import io.netsieve.l4.L4Config;
 import io.netsieve.l4.L4Tracker;
+import io.netsieve.topology.NetSieve;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -26,6 +27,7 @@ import org.pcap4j.packet.Packet;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -42,10 +44,14 @@ import java.util.concurrent.TimeUnit;
 public class ReadBenchmark {
     Path capture;
 
+    NetSieve sieve;
+
     @Setup
     public void setUp() throws Exception {
         capture = BenchCapture.path();
         Files.readAllBytes(capture); // page-cache it
+        sieve = NetSieve.builder().files(List.of(capture))
+                .l4Config(L4Config.builder().lendPacketSeries(true).build()).build();
     }
 
     @Benchmark
@@ -98,6 +104,16 @@ public class ReadBenchmark {
         }
         tracker.flush();
         return records[0];
+    }
+
+    /**
+     * The same file through the whole {@code NetSieve} pipeline on one thread (filter none, decode, per-capture-point
+     * counters, L4 with lent series, L7, correlation): what the builder's run adds to
+     * {@link #netsieveReadDecodeTrack}, L7 included.
+     */
+    @Benchmark
+    public long netsieveBuilderRun() {
+        return sieve.run().packets();
     }
 
     @Benchmark
