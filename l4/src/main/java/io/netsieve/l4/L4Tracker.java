@@ -18,7 +18,8 @@ import java.util.function.IntFunction;
 
 /**
  * Rebuilds TCP connections and UDP flows from decoded packets and emits {@code bpf_net_l4_log} records
- * ({@link L4Log}), chunk by chunk, to a {@link L4LogListener}.
+ * ({@link L4Log}), chunk by chunk, to a {@link L4LogListener} — or, lent and without allocation, as an
+ * {@link L4LogView} to an {@link L4LogViewListener}.
  *
  * <p>Time is packet time: {@link #onPacket} advances the clock, timeouts (chunk idle, connection idle, TIME_WAIT)
  * are checked at most once per second of packet time, and {@link #flush()} ends everything at the end of a capture.
@@ -43,7 +44,8 @@ public final class L4Tracker {
     private long ignoredPackets;
 
     private L4Tracker(Builder b) {
-        this.table = new ConnectionTable(b.config, b.nics, b.listener, b.streams, b.datagrams);
+        this.table = new ConnectionTable(b.config, b.nics, b.listener,
+                b.viewListener != null ? new L4LogView(b.viewListener).record() : null, b.streams, b.datagrams);
         this.fragments = new FragmentReassembler(b.config.fragmentMaxDatagrams(), b.config.fragmentMaxBytes(),
                 b.config.fragmentTimeoutNanos());
     }
@@ -126,6 +128,7 @@ public final class L4Tracker {
         private L4Config config;
         private IntFunction<Nic> nics;
         private L4LogListener listener;
+        private L4LogViewListener viewListener;
         private StreamHandlerFactory streams;
         private DatagramHandlerFactory datagrams;
 
@@ -176,17 +179,38 @@ public final class L4Tracker {
             return this;
         }
 
+        /** Receives each record as an owned {@link L4Log}; this or {@link #viewListener} is required, not both. */
         public Builder listener(L4LogListener listener) {
             if (this.listener != null) {
                 throw new IllegalStateException("listener was already set");
+            }
+            if (viewListener != null) {
+                throw new IllegalStateException("viewListener was set: a tracker has one listener");
             }
             this.listener = Objects.requireNonNull(listener, "listener");
             return this;
         }
 
+        /**
+         * Receives each record as a lent {@link L4LogView}, valid only during the call, instead of an {@link L4Log}:
+         * no record object, text formatted only when read, the packet series lent and its rows reused (whatever
+         * {@link L4Config#lendPacketSeries()} says), so a known flow allocates nothing per packet. This or
+         * {@link #listener} is required, not both.
+         */
+        public Builder viewListener(L4LogViewListener listener) {
+            if (viewListener != null) {
+                throw new IllegalStateException("viewListener was already set");
+            }
+            if (this.listener != null) {
+                throw new IllegalStateException("listener was set: a tracker has one listener");
+            }
+            viewListener = Objects.requireNonNull(listener, "listener");
+            return this;
+        }
+
         public L4Tracker build() {
-            if (listener == null) {
-                throw new IllegalStateException("listener is required");
+            if (listener == null && viewListener == null) {
+                throw new IllegalStateException("listener (or viewListener) is required");
             }
             if (config == null) {
                 config = L4Config.defaults();

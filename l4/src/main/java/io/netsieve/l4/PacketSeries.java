@@ -7,10 +7,15 @@ import java.util.Arrays;
 /**
  * The packets of one L4 log chunk, one row per packet (reference §3), in columns of primitives. Sequence and
  * acknowledgment numbers are relative: absolute = relative + {@link L4Log#txSeqPos()} (for tx rows) or
- * {@link L4Log#rxSeqPos()} (for rx rows) for seq, the other side's position for ack. Immutable.
+ * {@link L4Log#rxSeqPos()} (for rx rows) for seq, the other side's position for ack. Immutable, unless lent.
  *
  * <p>The tracker's series hold the connection's packed rows (5 longs per packet, in blocks, handed over without a
  * copy); a series built with the public constructor keeps copies of the given columns.
+ *
+ * <p>Lent series: with {@link L4Config.Builder#lendPacketSeries} a record's series is valid only during the
+ * {@link L4LogListener} call; the series of an {@link L4LogView} is one wrapper the tracker lends again for each
+ * record (valid during each {@link L4LogViewListener} call). Reading a lent series outside its call throws
+ * {@link IllegalStateException}; {@link #copy()} in the call keeps the rows.
  */
 public final class PacketSeries {
     static {
@@ -18,6 +23,18 @@ public final class PacketSeries {
             @Override
             public PacketSeries create(int count, long[][] blocks, boolean srcIsA) {
                 return new PacketSeries(count, blocks, srcIsA);
+            }
+
+            @Override
+            public PacketSeries rearm(PacketSeries released, int count, long[][] blocks, boolean srcIsA) {
+                if (!released.released) {
+                    throw new IllegalStateException("re-armed a series that is still lent");
+                }
+                released.count = count;
+                released.rows = blocks;
+                released.srcIsA = srcIsA;
+                released.released = false;
+                return released;
             }
 
             @Override
@@ -32,13 +49,15 @@ public final class PacketSeries {
 
     private static final int ROW = Connection.ROW;
 
-    private final int count;
+    // count, rows and srcIsA change only when the tracker re-arms the wrapper it lends with a lent record
+    // (L4LogView): a series that owns its rows never changes
+    private int count;
     /** Packed rows in blocks (the tracker's layout, see Connection#appendRow), or null with the columns below. */
     private long[][] rows;
     /** A lent series after its listener call: its rows belong to the tracker again. */
     private boolean released;
     /** Packed rows: tx = the row was sent by side A == srcIsA. */
-    private final boolean srcIsA;
+    private boolean srcIsA;
     private final boolean[] tx;
     private final byte[] srcMacId;
     private final byte[] dstMacId;
@@ -221,7 +240,7 @@ public final class PacketSeries {
     private void requireNotReleased() {
         if (released) {
             throw new IllegalStateException("this packet series was lent for the duration of the listener call "
-                    + "(L4Config.lendPacketSeries): copy() it there to keep it");
+                    + "(L4Config.lendPacketSeries, L4LogView): copy() it there to keep it");
         }
     }
 

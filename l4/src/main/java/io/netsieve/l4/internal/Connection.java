@@ -450,7 +450,7 @@ public final class Connection extends Flow {
             int b = blockOf(i);
             long[][] bs = blocks;
             if (bs == null) {
-                bs = blocks = new long[8][];
+                bs = blocks = pool != null ? pool.takeTable() : new long[RowBlockPool.TABLE_LENGTH][];
                 bs[0] = block0;
             } else if (b == bs.length) {
                 bs = blocks = Arrays.copyOf(bs, 2 * b);
@@ -472,14 +472,20 @@ public final class Connection extends Flow {
     }
 
     /**
-     * The chunk's packet series, {@code tx} = sent by side {@code srcSide}: the blocks are handed over (no copy; a
-     * last block less than half used is trimmed unless {@code lent}: lent blocks go back to the pool whole) and the
-     * next chunk takes new ones.
+     * The chunk's packet series, {@code tx} = sent by side {@code srcSide}: the blocks are handed over (no copy) and
+     * the next chunk takes new ones. Owned ({@code pool} null): a last block less than half used is trimmed and the
+     * block table cut to length. Lent ({@code pool} set): blocks and table go back to the pool whole when the series
+     * is released ({@link #releaseSeries}), and {@code reuse}, a released series, is re-armed instead of a new one
+     * built when given.
      */
-    PacketSeries series(int srcSide, boolean lent) {
+    PacketSeries series(int srcSide, RowBlockPool pool, PacketSeries reuse) {
         int n = chunkCount;
         long[][] out;
-        if (n == 0) {
+        if (pool != null) {
+            // the series reads only the blocks of its rows: a table longer than that is fine
+            out = blocks != null ? blocks : pool.takeTable();
+            out[0] = block0;
+        } else if (n == 0) {
             out = new long[0][];
         } else {
             int last = blockOf(n - 1);
@@ -489,18 +495,22 @@ public final class Connection extends Flow {
                 out = blocks.length == last + 1 ? blocks : Arrays.copyOf(blocks, last + 1);
             }
             int used = ROW * (rowInBlock(n - 1) + 1);
-            if (!lent && 2 * used <= out[last].length) {
+            if (2 * used <= out[last].length) {
                 out[last] = Arrays.copyOf(out[last], used);
             }
         }
         block0 = null;
         blocks = null;
-        return seriesFactory().create(n, out, srcSide == 0);
+        return reuse != null ? seriesFactory().rearm(reuse, n, out, srcSide == 0)
+                : seriesFactory().create(n, out, srcSide == 0);
     }
 
     /** Builds a {@link PacketSeries} on packed rows it takes over (implemented in the API package). */
     public interface SeriesFactory {
         PacketSeries create(int count, long[][] blocks, boolean srcIsA);
+
+        /** Lends a released series again, on new rows; returns it. */
+        PacketSeries rearm(PacketSeries released, int count, long[][] blocks, boolean srcIsA);
 
         /** Ends a lent series (any later read throws) and returns its blocks. */
         long[][] release(PacketSeries series);
@@ -518,10 +528,20 @@ public final class Connection extends Flow {
         }
     }
 
-    /** Ends a lent series and returns its blocks (null entries possible). */
-    static long[][] releaseSeries(PacketSeries series) {
-        long[][] blocks = seriesFactory().release(series);
-        return blocks != null ? blocks : new long[0][];
+    /**
+     * Ends a lent series (any later read throws) and gives its blocks and block table back to {@code pool}; the
+     * table's entries are cleared first, so no block can be handed out twice.
+     */
+    static void releaseSeries(PacketSeries series, RowBlockPool pool) {
+        long[][] table = seriesFactory().release(series);
+        if (table == null) {
+            return;
+        }
+        for (int b = 0; b < table.length; b++) {
+            pool.give(table[b]);
+            table[b] = null;
+        }
+        pool.giveTable(table);
     }
 
         private static SeriesFactory seriesFactory() {

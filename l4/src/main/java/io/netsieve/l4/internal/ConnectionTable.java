@@ -45,6 +45,8 @@ public final class ConnectionTable {
     private final L4Config config;
     private final IntFunction<Nic> nics;
     private final L4LogListener listener;
+    /** The one record of a tracker whose records are lent (refilled per record), or null: {@link #listener} gets them. */
+    private final LentRecord lent;
     private final FlowTable<Flow> table;
     private final FlowKey key = new FlowKey();
     /** The packet being accounted, and the one an opening flow replays (scratch, no allocation per packet). */
@@ -91,12 +93,26 @@ public final class ConnectionTable {
 
     public ConnectionTable(L4Config config, IntFunction<Nic> nics, L4LogListener listener,
                            StreamHandlerFactory streamFactory, DatagramHandlerFactory datagramFactory) {
+        this(config, nics, listener, null, streamFactory, datagramFactory);
+    }
+
+    /**
+     * With {@code lent} set (and {@code listener} null), records are not built: {@code lent} is refilled for each
+     * and delivered to its listener, its packet series lent (rows pooled whatever {@link L4Config#lendPacketSeries()}
+     * says).
+     */
+    public ConnectionTable(L4Config config, IntFunction<Nic> nics, L4LogListener listener, LentRecord lent,
+                           StreamHandlerFactory streamFactory, DatagramHandlerFactory datagramFactory) {
+        if ((listener == null) == (lent == null)) {
+            throw new IllegalArgumentException("exactly one of listener and lent record");
+        }
         this.config = config;
         this.datagramFactory = datagramFactory;
         this.nics = nics;
         this.listener = listener;
+        this.lent = lent;
         this.table = new FlowTable<>(config.maxFlows());
-        this.rowPool = config.lendPacketSeries() ? new RowBlockPool() : null;
+        this.rowPool = config.lendPacketSeries() || lent != null ? new RowBlockPool() : null;
         this.streamFactory = streamFactory;
         this.streamCounters = new StreamCounters(config.reassemblyMaxBytesPerFlow(),
                 config.reassemblyMaxBytesTotal());
@@ -617,7 +633,8 @@ public final class ConnectionTable {
     }
 
     private void emit(Connection c, boolean last, boolean wasEvicted, ApplicationHints hints, int openedClient) {
-        FlowKey k = table.keyOf(c.index, recordKey);
+        // a lent record's key is its own (it formats addresses and the Community ID from it during the call)
+        FlowKey k = table.keyOf(c.index, lent != null ? lent.key : recordKey);
         String l7Proto = null;
         try {
             applyApplicationHints(c, hints, openedClient);
@@ -642,6 +659,13 @@ public final class ConnectionTable {
             score = 0;
         }
         int src = local >= 0 ? local : c.clientSide >= 0 ? c.clientSide : c.firstSide;
+        if (lent != null) {
+            lent.fill(c, nic(k.capturePointId()), l7Proto, direction, score, src, last, wasEvicted, rowPool);
+            records++;
+            c.resetChunk();
+            lent.deliver(rowPool);
+            return;
+        }
         int dst = 1 - src;
         String srcIp = address(src == 0 ? k.aHigh() : k.bHigh(), src == 0 ? k.aLow() : k.bLow());
         String dstIp = address(dst == 0 ? k.aHigh() : k.bHigh(), dst == 0 ? k.aLow() : k.bLow());
@@ -650,7 +674,7 @@ public final class ConnectionTable {
         boolean clientIsSrc = direction != Direction.INCOMING;
         Half tx = c.half(src);
         Half rx = c.half(dst);
-        PacketSeries series = c.series(src, rowPool != null);
+        PacketSeries series = c.series(src, rowPool, null);
         String nicTraceId = c.synSeen || c.synAckSeen ? (c.synSeen ? c.synSeq : 0) + "_" + (c.synAckSeen ? c.synAckSeq : 0)
                 : "0_0";
         L4Log log = new L4Log(
@@ -685,9 +709,7 @@ public final class ConnectionTable {
             listener.onL4Log(log);
         } finally {
             // the series was lent for the call: its rows serve the next chunks
-            for (long[] block : Connection.releaseSeries(series)) {
-                rowPool.give(block);
-            }
+            Connection.releaseSeries(series, rowPool);
         }
     }
 
@@ -700,7 +722,7 @@ public final class ConnectionTable {
         return rowPool != null ? rowPool.discarded() : 0;
     }
 
-    private static String address(long high, long low) {
+    static String address(long high, long low) {
         if (high == 0 && (low >>> 32) == 0xFFFFL) {
             // dotted quad written straight into the string's bytes (no builder)
             byte[] out = new byte[15];
