@@ -19,7 +19,8 @@ import java.time.Duration;
  *       lent for the duration of the {@link L4LogListener#onL4Log} call only (reading it later throws
  *       {@link IllegalStateException}; {@link PacketSeries#copy()} keeps one) and the tracker reuses its rows for
  *       the next chunks, so a known flow allocates nothing per packet (the rows are 40 B per packet otherwise). The
- *       free rows kept for reuse are bounded (4096 blocks per size class, ≤ 10 MiB).</li>
+ *       free rows kept for reuse are bounded (4096 blocks per size class, ≤ 10 MiB). A tracker with a view listener
+ *       ({@link L4Tracker.Builder#viewListener}, lent records) lends its series whatever this says.</li>
  * </ul>
  */
 public final class L4Config {

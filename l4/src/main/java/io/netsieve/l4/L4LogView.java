@@ -266,7 +266,10 @@ public final class L4LogView {
         return r().icmpLastError;
     }
 
-    /** The chunk's packets: a lent series, valid during this call only (the same wrapper for every record; {@link PacketSeries#copy()} keeps one). */
+    /**
+     * The chunk's packets: a lent series, valid during this call only (the tracker re-arms the same wrapper for every
+     * record; {@link PacketSeries#copy()} keeps one).
+     */
     public PacketSeries packets() {
         return r().series();
     }
