@@ -33,6 +33,7 @@ import io.netsieve.l7.L7Tracker;
 import io.netsieve.l7.Transport;
 import io.netsieve.topology.internal.FailureLog;
 import io.netsieve.topology.internal.FlowTee;
+import io.netsieve.topology.internal.PacketRing;
 import io.netsieve.topology.sink.RecordSink;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -155,6 +156,7 @@ public final class NetSieve {
     private final NetSieveListener listener;
     private final RecordSink sink;
     private final ReadProgress onProgress;
+    private final PacketRetention keepPackets;
 
     private NetSieve(Builder b) {
         this.captureSet = b.captureSet;
@@ -176,6 +178,7 @@ public final class NetSieve {
         this.listener = b.listener != null ? b.listener : new NetSieveListener() { };
         this.sink = b.sink;
         this.onProgress = b.onProgress;
+        this.keepPackets = b.keepPackets;
     }
 
     public static Builder builder() {
@@ -191,22 +194,24 @@ public final class NetSieve {
             throw new IllegalStateException("a live NetSieve runs with start()");
         }
         List<CapturePoint> points = captureSet.points();
-        Run run = new Run(OFFLINE_LATENESS, points);
+        int workers = Math.max(1, Math.min(threads, points.size()));
+        Run run = new Run(OFFLINE_LATENESS, points, workers);
         CapturePointStats[] stats = new CapturePointStats[points.size()];
         String[] errors = new String[points.size()];
         AtomicInteger next = new AtomicInteger();
+        AtomicInteger workerIds = new AtomicInteger();
         AtomicReference<Throwable> crash = new AtomicReference<>();
         Runnable worker = () -> {
             Map<Integer, BpfFilter> filters = new HashMap<>(); // per thread: a compiled filter is not shared
+            int shard = workerIds.getAndIncrement(); // this thread's share of the kept packets
             try {
                 for (int i = next.getAndIncrement(); i < points.size(); i = next.getAndIncrement()) {
-                    readPoint(run, points.get(i), filters, stats, errors, i);
+                    readPoint(run, points.get(i), filters, stats, errors, i, shard);
                 }
             } catch (Throwable t) {
                 crash.compareAndSet(null, t);
             }
         };
-        int workers = Math.min(threads, points.size());
         List<Thread> started = new ArrayList<>();
         for (int w = 1; w < workers; w++) {
             Thread t = new Thread(worker, "netsieve-pipeline-" + w);
@@ -238,13 +243,13 @@ public final class NetSieve {
             }
         }
         return new RunSummary(byPoint, failed, run.correlatorStats(), run.callbackFailures.get(),
-                run.metrics(null));
+                run.metrics(null), run.kept);
     }
 
     private void readPoint(Run run, CapturePoint point, Map<Integer, BpfFilter> filters, CapturePointStats[] stats,
-                           String[] errors, int index) {
+                           String[] errors, int index, int shard) {
         event(run, "capturePointStart", () -> listener.capturePointStart(point));
-        Pipeline pipeline = new Pipeline(run, filters, id -> point.nic(), filter != null);
+        Pipeline pipeline = new Pipeline(run, filters, id -> point.nic(), filter != null, shard);
         Counts counts = run.counts(point.id());
         counts.published = pipeline.published; // this pipeline's trackers see only this capture point
         Exception failure = null;
@@ -352,7 +357,7 @@ public final class NetSieve {
             captures.forEach(MultiLiveCapture::close);
             throw e;
         }
-        Run run = new Run(LIVE_LATENESS, points);
+        Run run = new Run(LIVE_LATENESS, points, shardCount);
         Map<Integer, Nic> nicById = Map.copyOf(nics);
         List<Shard> shards = new ArrayList<>();
         for (int s = 0; s < shardCount; s++) {
@@ -361,7 +366,7 @@ public final class NetSieve {
                 mine.add(points.get(i));
             }
             // the kernel filtered already: no filter in the pipeline
-            Pipeline pipeline = new Pipeline(run, null, nicById::get, false);
+            Pipeline pipeline = new Pipeline(run, null, nicById::get, false, s);
             for (CapturePoint p : mine) {
                 Counts c = run.counts(p.id());
                 c.format = "live";
@@ -524,6 +529,15 @@ public final class NetSieve {
             return run.metrics(shards);
         }
 
+        /**
+         * The packets this run keeps ({@link Builder#keepPackets}): exports may run on any thread while the run goes
+         * on (of what was processed so far) and after {@link #stop()}; without {@code keepPackets} every export fails
+         * with {@link PacketsNotKeptException.Reason#NOT_KEPT}.
+         */
+        public KeptPackets packets() {
+            return run.kept;
+        }
+
         /** As {@link #stop()} (for try-with-resources). */
         @Override
         public void close() {
@@ -569,7 +583,7 @@ public final class NetSieve {
                 }
             }
             summary = new RunSummary(stats, errors, run.correlatorStats(), run.callbackFailures.get(),
-                    run.metrics(shards));
+                    run.metrics(shards), run.kept);
             return summary;
         }
     }
@@ -594,9 +608,19 @@ public final class NetSieve {
         private Counts last;
         /** Flows that ended during the current L4 call (reported when it returns). */
         private final List<Ended> ended = new ArrayList<>();
+        /** This thread's share of the kept packets, or null when the run keeps none. */
+        private final PacketRing ring;
+        /** The current frame's connection key (for the ring), and its ports to recognise the flow L4 opens on it. */
+        private final long[] key = new long[6];
+        private int keyPoint = -1;
+        private int keySrcPort;
+        private int keyDstPort;
+        /** The {@code inner_traceid} of the flow L4 opened on the current frame, or null. */
+        private String started;
 
-        Pipeline(Run run, Map<Integer, BpfFilter> filters, IntFunction<Nic> nics, boolean filtering) {
+        Pipeline(Run run, Map<Integer, BpfFilter> filters, IntFunction<Nic> nics, boolean filtering, int shard) {
             this.run = run;
+            this.ring = run.kept.enabled() ? run.kept.ring(shard) : null;
             this.filters = filters;
             this.nics = nics;
             this.filtering = filtering;
@@ -645,6 +669,10 @@ public final class NetSieve {
 
         @Override
         public void flowStart(StreamInfo flow, Transport transport) {
+            if (flow.capturePointId() == keyPoint && (flow.clientPort() == keySrcPort && flow.serverPort() == keyDstPort
+                    || flow.clientPort() == keyDstPort && flow.serverPort() == keySrcPort)) {
+                started = flow.innerTraceId(); // L4 opened this flow on the current frame
+            }
             Nic nic = nics.apply(flow.capturePointId());
             try {
                 listener.flowStart(nic, transport, flow);
@@ -722,9 +750,22 @@ public final class NetSieve {
             }
             decoder.decode(view, decoded);
             c.analysed(view, decoded);
+            boolean keep = ring != null && PacketRing.key(decoded, view.capturePointId(), key);
+            if (keep) {
+                keyPoint = view.capturePointId();
+                keySrcPort = decoded.srcPort();
+                keyDstPort = decoded.dstPort();
+            }
             // every packet the filter let through goes to L4, which tracks what it can (e.g. a TCP segment with a
             // bad option, MALFORMED but with an intact header) and counts the rest as ignored; its clock moves
             l4.onPacket(decoded);
+            if (keep) {
+                // after L4: a flow it opened on this frame starts a new connection in the ring (the view is valid
+                // until this method returns; the ring copies the frame)
+                ring.offer(view, key, started);
+                started = null;
+                keyPoint = -1;
+            }
             reportEnded(view.timestampNanos());
         }
 
@@ -797,10 +838,18 @@ public final class NetSieve {
         final LongAdder paths = new LongAdder();
         final LongAdder findingsEmitted = new LongAdder();
         final FailureLog failureLog = new FailureLog(LOG, 10, 10_000_000_000L, System::nanoTime);
+        /** The packets kept for export: one ring per pipeline thread. */
+        final KeptPackets kept;
 
-        Run(Duration lateness, List<CapturePoint> points) {
+        Run(Duration lateness, List<CapturePoint> points, int pipelineThreads) {
             this.latenessNanos = lateness.toNanos();
             this.points = points;
+            Map<Integer, Nic> nicOf = new HashMap<>();
+            for (CapturePoint p : points) {
+                nicOf.put(p.id(), p.nic());
+            }
+            kept = keepPackets == null ? KeptPackets.none()
+                    : KeptPackets.create(keepPackets, pipelineThreads, Map.copyOf(nicOf)::get);
             for (CapturePoint p : points) {
                 counts.put(p.id(), new Counts());
             }
@@ -1085,6 +1134,7 @@ public final class NetSieve {
         private PayloadHook onPayload;
         private RecordSink sink;
         private ReadProgress onProgress;
+        private PacketRetention keepPackets;
 
         private Builder() {
         }
@@ -1261,6 +1311,19 @@ public final class NetSieve {
         public Builder onProgress(ReadProgress progress) {
             once(onProgress != null, "onProgress");
             onProgress = Objects.requireNonNull(progress, "progress");
+            return this;
+        }
+
+        /**
+         * Keeps copies of the TCP and UDP frames the filter lets through, per connection, within the bounds of
+         * {@code retention} (oldest connections evicted first; see {@link PacketRetention}), so that a connection, an
+         * exchange or an exchange path can be written to pcap/pcapng after the run or while it goes on
+         * ({@link RunSummary#keptPackets()}, {@link LiveRun#packets()}; {@link KeptPackets}). Off by default. Each frame
+         * is copied into pooled chunks on its pipeline thread (no allocation per frame once the store has wrapped).
+         */
+        public Builder keepPackets(PacketRetention retention) {
+            once(keepPackets != null, "keepPackets");
+            keepPackets = Objects.requireNonNull(retention, "retention");
             return this;
         }
 

@@ -6,15 +6,24 @@ import java.util.Map;
 
 /**
  * The outcome of {@link NetSieve#run()} or {@link NetSieve.LiveRun#stop()}: per capture point its counters (and the
- * error that ended its source, if any), the paths the correlator emitted, the user callbacks that failed, and the
- * run's final {@link NetSieveMetrics}.
+ * error that ended its source, if any), the paths the correlator emitted, the user callbacks that failed, the
+ * run's final {@link NetSieveMetrics}, and the packets it kept for export ({@link KeptPackets}; exports fail with
+ * {@code NOT_KEPT} unless it was built with {@code keepPackets}).
  */
 public record RunSummary(Map<CapturePoint, CapturePointStats> capturePoints, Map<CapturePoint, String> errors,
-                         CorrelatorStats correlation, long callbackFailures, NetSieveMetrics metrics) {
+                         CorrelatorStats correlation, long callbackFailures, NetSieveMetrics metrics,
+                         KeptPackets keptPackets) {
 
     public RunSummary {
         capturePoints = Map.copyOf(capturePoints);
         errors = Map.copyOf(errors);
+        keptPackets = keptPackets == null ? KeptPackets.none() : keptPackets;
+    }
+
+    /** A summary of a run that kept no packets. */
+    public RunSummary(Map<CapturePoint, CapturePointStats> capturePoints, Map<CapturePoint, String> errors,
+                      CorrelatorStats correlation, long callbackFailures, NetSieveMetrics metrics) {
+        this(capturePoints, errors, correlation, callbackFailures, metrics, null);
     }
 
     /** Packets read over every capture point. */
