@@ -188,7 +188,8 @@ public final class KeptPackets {
             if (found == null) {
                 throw new PacketsNotKeptException(PacketsNotKeptException.Reason.UNKNOWN, "no packets kept for "
                         + where + ": not seen by this run (filtered, not TCP/UDP), or evicted longer ago than the last "
-                        + retention.maxConnections() + " evictions remembered");
+                        + Math.max(retention.maxConnections(), PacketRing.REMEMBERED_EVICTIONS)
+                        + " evictions remembered");
             }
             if (found.state() != PacketRing.LIVE) {
                 String bound = found.state() == PacketRing.EVICTED_BYTES

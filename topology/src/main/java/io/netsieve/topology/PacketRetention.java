@@ -19,8 +19,8 @@ package io.netsieve.topology;
  * </ul>
  * With several pipeline threads ({@link NetSieve.Builder#threads}) each thread keeps the frames of its own capture
  * points within {@code totalBytes / threads} and {@code maxConnections / threads} (each at least one chunk or one
- * connection). Memory beside the frames: about 200 bytes per connection of {@code maxConnections} (a table of the
- * kept connections and as many remembered evictions), allocated when a run starts.
+ * connection). Memory beside the frames: about 200 bytes per connection of {@code maxConnections} plus as many for
+ * at least 1024 remembered evictions (so that an export can say "evicted"), allocated when a run starts.
  *
  * <p>Immutable and thread-safe.
  */
@@ -28,8 +28,10 @@ public final class PacketRetention {
     public static final long DEFAULT_BYTES_PER_CONNECTION = 1L << 20;
     public static final long DEFAULT_TOTAL_BYTES = 64L << 20;
     public static final int DEFAULT_MAX_CONNECTIONS = 10_000;
-    /** The smallest bound in bytes: one frame of a full-size Ethernet jumbo frame and its header fit. */
-    public static final long MIN_BYTES = 16 * 1024;
+    /** The smallest {@code bytesPerConnection}: a few full-size Ethernet frames with their headers. */
+    public static final long MIN_BYTES_PER_CONNECTION = 4096;
+    /** The smallest {@code totalBytes}: one 64 KiB chunk. */
+    public static final long MIN_TOTAL_BYTES = 64 * 1024;
     /** The largest {@code totalBytes}: 64 GiB. */
     public static final long MAX_TOTAL_BYTES = 64L << 30;
     /** The most connections kept at once. */
@@ -84,23 +86,26 @@ public final class PacketRetention {
         private Builder() {
         }
 
-        /** Bytes kept per connection, frame headers included ({@value #MIN_BYTES} to {@code totalBytes}). */
+        /**
+         * Bytes kept per connection, frame headers included ({@value #MIN_BYTES_PER_CONNECTION} to
+         * {@code totalBytes}).
+         */
         public Builder bytesPerConnection(long bytes) {
             once(bytesPerConnection != 0, "bytesPerConnection");
-            if (bytes < MIN_BYTES || bytes > MAX_TOTAL_BYTES) {
-                throw new IllegalArgumentException("bytesPerConnection must be " + MIN_BYTES + " to " + MAX_TOTAL_BYTES
-                        + ": " + bytes);
+            if (bytes < MIN_BYTES_PER_CONNECTION || bytes > MAX_TOTAL_BYTES) {
+                throw new IllegalArgumentException("bytesPerConnection must be " + MIN_BYTES_PER_CONNECTION + " to "
+                        + MAX_TOTAL_BYTES + ": " + bytes);
             }
             bytesPerConnection = bytes;
             return this;
         }
 
-        /** Bytes kept in all ({@value #MIN_BYTES} to 64 GiB). */
+        /** Bytes kept in all ({@value #MIN_TOTAL_BYTES} to 64 GiB; rounded up to whole 64 KiB chunks). */
         public Builder totalBytes(long bytes) {
             once(totalBytes != 0, "totalBytes");
-            if (bytes < MIN_BYTES || bytes > MAX_TOTAL_BYTES) {
-                throw new IllegalArgumentException("totalBytes must be " + MIN_BYTES + " to " + MAX_TOTAL_BYTES + ": "
-                        + bytes);
+            if (bytes < MIN_TOTAL_BYTES || bytes > MAX_TOTAL_BYTES) {
+                throw new IllegalArgumentException("totalBytes must be " + MIN_TOTAL_BYTES + " to " + MAX_TOTAL_BYTES
+                        + ": " + bytes);
             }
             totalBytes = bytes;
             return this;

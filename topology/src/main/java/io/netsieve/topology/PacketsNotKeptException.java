@@ -12,7 +12,7 @@ public final class PacketsNotKeptException extends Exception {
         /**
          * No packet of this connection was kept on that capture point: the filter refused them, they were not TCP
          * or UDP, the capture point or connection belongs to another run, or it was evicted longer ago than the
-         * store remembers ({@code maxConnections} evictions).
+         * store remembers (the last {@code max(maxConnections, 1024)} evictions).
          */
         UNKNOWN,
         /** The connection was evicted: the store needed room ({@code totalBytes}) or a slot ({@code maxConnections}). */

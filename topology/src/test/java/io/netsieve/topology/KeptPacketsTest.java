@@ -203,6 +203,112 @@ class KeptPacketsTest {
         assertEquals(PacketsNotKeptException.Reason.UNKNOWN, u.reason());
     }
 
+    /** A run over the demo set within {@code retention}, with its records. */
+    private record Bounded(RunSummary summary, List<L4Log> l4, List<L7Log> l7) {
+        /** The connection started first (earliest first packet) on {@code point}, or last if {@code last}. */
+        L4Log connection(int point, boolean last) {
+            Comparator<L4Log> byTime = Comparator.comparingLong(L4Log::timeNanos);
+            List<L4Log> on = l4.stream().filter(r -> r.capturePointId() == point).sorted(byTime).toList();
+            Map<String, L4Log> firsts = new LinkedHashMap<>();
+            on.forEach(r -> firsts.putIfAbsent(r.innerTraceId(), r));
+            List<L4Log> starts = new ArrayList<>(firsts.values());
+            return starts.get(last ? starts.size() - 1 : 0);
+        }
+    }
+
+    private static Bounded bounded(PacketRetention retention) {
+        List<L4Log> l4 = new ArrayList<>();
+        List<L7Log> l7 = new ArrayList<>();
+        RunSummary s = NetSieve.builder().captureSet(set).keepPackets(retention)
+                .onL4Log((log, nic) -> l4.add(log)).onL7Log((log, nic) -> l7.add(log)).build().run();
+        KeptPacketsStats k = s.keptPackets().stats();
+        assertEquals(k.framesOffered(), k.framesKept() + k.framesCut() + k.framesAfterEviction(), k.toString());
+        assertEquals(k.connections() - k.connectionsKept(), k.connectionsEvicted(), k.toString());
+        return new Bounded(s, l4, l7);
+    }
+
+    private static L4Log firstOf(List<L4Log> records, String traceId) {
+        return records.stream().filter(r -> r.innerTraceId().equals(traceId))
+                .min(Comparator.comparingLong(L4Log::timeNanos)).orElseThrow();
+    }
+
+    @Test
+    void moreConnectionsThanMaxConnectionsEvictTheOldest(@TempDir Path tmp) throws Exception {
+        Bounded b = bounded(PacketRetention.builder().maxConnections(2).build());
+        KeptPacketsStats s = b.summary().keptPackets().stats();
+        assertEquals(2, s.connectionsKept(), s.toString());
+        assertTrue(s.evictedForConnections() >= 100, s.toString());
+        assertEquals(0, s.evictedForBytes(), s.toString());
+        int firstPoint = set.points().get(0).id();
+        int lastPoint = set.points().get(set.size() - 1).id();
+        PacketsNotKeptException e = assertThrows(PacketsNotKeptException.class, () -> b.summary().keptPackets()
+                .writeConnection(b.connection(firstPoint, false), tmp.resolve("first.pcap"), ExportFormat.PCAP));
+        assertEquals(PacketsNotKeptException.Reason.EVICTED, e.reason());
+        assertTrue(e.getMessage().contains("maxConnections 2") && e.getMessage().contains(nicOf(firstPoint).label()),
+                e.getMessage());
+        assertFalse(Files.exists(tmp.resolve("first.pcap")), "nothing written");
+        // the newest connection is kept whole (slots reused many times over: the table still finds it)
+        L4Log last = b.connection(lastPoint, true);
+        Path out = tmp.resolve("last.pcapng");
+        b.summary().keptPackets().writeConnection(last, out, ExportFormat.PCAPNG);
+        assertEquals(streamFrames(lastPoint, last.l4Proto(), last.timeNanos()), TsharkFrames.read(out));
+    }
+
+    @Test
+    void aFullStoreEvictsTheOldestConnections(@TempDir Path tmp) throws Exception {
+        Bounded b = bounded(PacketRetention.builder().totalBytes(PacketRetention.MIN_TOTAL_BYTES).build());
+        KeptPacketsStats s = b.summary().keptPackets().stats();
+        assertEquals(65_536, s.bytesAllocated(), s.toString());
+        assertTrue(s.bytesInUse() <= 65_536, s.toString());
+        assertTrue(s.evictedForBytes() > 0 && s.framesEvicted() > 0, s.toString());
+        assertEquals(0, s.evictedForConnections(), s.toString());
+        int firstPoint = set.points().get(0).id();
+        int lastPoint = set.points().get(set.size() - 1).id();
+        PacketsNotKeptException e = assertThrows(PacketsNotKeptException.class, () -> b.summary().keptPackets()
+                .writeConnection(b.connection(firstPoint, false), tmp.resolve("first.pcap"), ExportFormat.PCAP));
+        assertEquals(PacketsNotKeptException.Reason.EVICTED, e.reason());
+        assertTrue(e.getMessage().contains("totalBytes 65536"), e.getMessage());
+        L4Log last = b.connection(lastPoint, true);
+        Path out = tmp.resolve("last.pcap");
+        b.summary().keptPackets().writeConnection(last, out, ExportFormat.PCAP);
+        assertEquals(streamFrames(lastPoint, last.l4Proto(), last.timeNanos()), TsharkFrames.read(out));
+    }
+
+    @Test
+    void aConnectionPastBytesPerConnectionIsCutItsEarlierExchangesStillExport(@TempDir Path tmp) throws Exception {
+        Bounded b = bounded(PacketRetention.builder().bytesPerConnection(PacketRetention.MIN_BYTES_PER_CONNECTION)
+                .build());
+        KeptPacketsStats s = b.summary().keptPackets().stats();
+        assertTrue(s.framesCut() > 0, s.toString());
+        assertEquals(0, s.connectionsEvicted(), s.toString());
+        // pod-a's keep-alive connection to pod-c: 38 frames, 3922 bytes (tshark -z conv,tcp), 5442 with headers
+        int podA = set.points().stream().filter(p -> p.nic().podName().equals("pod-a")).findFirst().orElseThrow()
+                .id();
+        Map<String, List<L7Log>> byConnection = new LinkedHashMap<>();
+        b.l7().stream().filter(x -> x.capturePointId() == podA)
+                .forEach(x -> byConnection.computeIfAbsent(x.innerTraceId(), k -> new ArrayList<>()).add(x));
+        List<L7Log> keepAlive = byConnection.values().stream().max(Comparator.comparingInt(List::size)).orElseThrow();
+        assertTrue(keepAlive.size() >= 3, "exchanges on the keep-alive connection: " + keepAlive.size());
+        L4Log connection = firstOf(b.l4(), keepAlive.get(0).innerTraceId());
+        PacketsNotKeptException e = assertThrows(PacketsNotKeptException.class, () -> b.summary().keptPackets()
+                .writeConnection(connection, tmp.resolve("c.pcap"), ExportFormat.PCAP));
+        assertEquals(PacketsNotKeptException.Reason.CUT, e.reason());
+        assertTrue(e.getMessage().contains("bytesPerConnection (4096)"), e.getMessage());
+        keepAlive.sort(Comparator.comparingLong(L7Log::timestampNanos));
+        L7Log early = keepAlive.get(0);
+        Path out = tmp.resolve("early.pcap");
+        b.summary().keptPackets().writeExchange(early, out, ExportFormat.PCAP);
+        // tshark's frames of that exchange (its record in this run has other random inner_traceids: found by time)
+        List<TsharkFrames.Frame> expected = httpExchanges(podA).entrySet().stream()
+                .filter(x -> x.getKey().timestampNanos() == early.timestampNanos()).findFirst().orElseThrow()
+                .getValue();
+        assertEquals(expected, TsharkFrames.read(out));
+        L7Log late = keepAlive.get(keepAlive.size() - 1);
+        PacketsNotKeptException cut = assertThrows(PacketsNotKeptException.class, () -> b.summary().keptPackets()
+                .writeExchange(late, tmp.resolve("late.pcap"), ExportFormat.PCAP));
+        assertEquals(PacketsNotKeptException.Reason.CUT, cut.reason());
+    }
+
     /**
      * The frames of the tshark stream whose frame at {@code firstNanos} (the connection's first packet) belongs to
      * (the innermost TCP/UDP stream of that frame).

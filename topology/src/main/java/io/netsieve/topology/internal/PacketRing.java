@@ -30,8 +30,8 @@ import java.util.List;
  * frame remembered so an exchange before it can still be exported), and at most {@code capacity} bytes in all.
  * Connections are numbered as they start and evicted oldest first, when a new one needs a slot or the log needs
  * room; an evicted connection's frames are dead at once and their bytes reused as the log wraps over them. The last
- * {@code maxConnections} evicted connections are remembered (their key stays mapped), so their later frames are not
- * kept (counted) and an export names the eviction and its bound.
+ * {@code max(maxConnections, 1024)} evicted connections are remembered (their key stays mapped), so their later
+ * frames are not kept (counted) and an export names the eviction and its bound.
  *
  * <p><b>Threads.</b> Every method is synchronized: the pipeline thread offers frames, any thread may export or read
  * the counters. The lock is uncontended except while an export copies frames out.
@@ -46,6 +46,8 @@ public final class PacketRing {
     public static final byte EVICTED_BYTES = 1;
     public static final byte EVICTED_CONNECTIONS = 2;
 
+    /** At least this many evicted connections are remembered (more when {@code maxConnections} is larger). */
+    public static final int REMEMBERED_EVICTIONS = 1024;
     private static final int KEY = 6;
     // frame header offsets
     private static final int H_CONN = 0;
@@ -111,7 +113,8 @@ public final class PacketRing {
         this.perConnection = Math.min(perConnection, this.capacity);
         this.maxConnections = maxConnections;
         this.chunks = new byte[(int) chunkCount][];
-        this.slotCount = 2 * maxConnections; // the live ones and as many remembered evictions
+        // the live ones and the last evictions, remembered so that an export can say "evicted"
+        this.slotCount = maxConnections + Math.max(maxConnections, REMEMBERED_EVICTIONS);
         sConn = new long[slotCount];
         java.util.Arrays.fill(sConn, -1);
         sCp = new int[slotCount];
