@@ -15,6 +15,7 @@ import io.netsieve.topology.Finding;
 import io.netsieve.topology.FindingKind;
 import io.netsieve.topology.FindingsAnalyzer;
 import io.netsieve.topology.NetSieve;
+import io.netsieve.topology.PacketRetention;
 import io.netsieve.topology.ReadProgress;
 import io.netsieve.topology.RunSummary;
 import io.netsieve.topology.Topology;
@@ -27,6 +28,7 @@ import io.netsieve.topology.sink.LineProtocolSink;
 import io.netsieve.topology.sink.RecordSink;
 import io.netsieve.topology.sink.RecordType;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -59,11 +61,14 @@ import java.util.concurrent.Callable;
  * it; {@link FindingsAnalyzer} at its defaults), and a summary table on stdout. The record files are written by the
  * library's sinks ({@link JsonLinesSink}, {@link LineProtocolSink}); {@code --lp-url} also posts every record as
  * line protocol ({@link LineProtocolSender}). A progress bar is drawn on stderr when it is a terminal.
+ * {@code --export-pcap ID} keeps the packets and writes those of an exchange or connection to {@code DIR/export/}
+ * ({@link ExportOptions}).
  *
  * <p>Errors go to stderr with exit code 2: a capture file that cannot be read, a manifest that cannot be read or a
  * line of it that is wrong or names a missing file (with the line number), a bad filter (with its column).
  * A capture file damaged part-way is read up to the damage and makes the exit code 1, as do lines that
- * {@code --lp-url} could not post (the endpoint failed past the retries, or was too slow to drain the queue).
+ * {@code --lp-url} could not post (the endpoint failed past the retries, or was too slow to drain the queue), and an
+ * {@code --export-pcap} ID that matched nothing or whose packets were not all kept.
  */
 @Command(name = "analyze", mixinStandardHelpOptions = true,
         description = "Analyse a capture set (a manifest or plain capture files) and write the results to a folder.")
@@ -104,6 +109,9 @@ final class AnalyzeCommand implements Callable<Integer> {
     @Option(names = "--lp-gzip", description = "gzip the bodies posted to --lp-url")
     boolean lpGzip;
 
+    @Mixin
+    ExportOptions export;
+
     @Override
     public Integer call() throws IOException {
         if ((manifest == null) == files.isEmpty()) {
@@ -123,6 +131,10 @@ final class AnalyzeCommand implements Callable<Integer> {
         }
         PrintWriter err = spec.commandLine().getErr();
         NetSieve.Builder pipeline = NetSieve.builder();
+        PacketRetention keep = export.retention(spec.commandLine());
+        if (keep != null) {
+            pipeline.keepPackets(keep);
+        }
         if (filter != null) {
             try {
                 pipeline.filter(filter);
@@ -165,7 +177,8 @@ final class AnalyzeCommand implements Callable<Integer> {
             // each record to the files, the endpoint and the report; a sink ignores the record types it was not
             // built for. One pipeline thread: the capture points are read in order (the join and the findings'
             // windows wait for the end of input either way)
-            pipeline.sink(RecordSink.tee(json, lpFiles, post, new Collected(html, allPaths, findingCounts)));
+            pipeline.sink(RecordSink.tee(json, lpFiles, post, new Collected(html, allPaths, findingCounts),
+                    export.collector()));
             Progress progress = Progress.onTerminal(err, totalBytes(set), set.size());
             if (progress != null) {
                 pipeline.onProgress(progressOf(progress, set));
@@ -208,8 +221,10 @@ final class AnalyzeCommand implements Callable<Integer> {
         if (posted != null) {
             SummaryTable.printPosted(stdout, lpUrl, posted);
         }
+        boolean exported = export.write(spec.commandLine(), run.keptPackets(), out, stdout, err);
         stdout.flush();
-        boolean failed = !run.complete() || posted != null && posted.dropped() > 0;
+        err.flush();
+        boolean failed = !run.complete() || posted != null && posted.dropped() > 0 || !exported;
         return failed ? 1 : 0;
     }
 

@@ -7,6 +7,7 @@ import io.netsieve.topology.CapturePointStats;
 import io.netsieve.topology.ExchangePath;
 import io.netsieve.topology.LiveInterface;
 import io.netsieve.topology.NetSieve;
+import io.netsieve.topology.PacketRetention;
 import io.netsieve.topology.RunSummary;
 import io.netsieve.topology.Topology;
 import io.netsieve.topology.TopologyExport;
@@ -16,6 +17,7 @@ import io.netsieve.topology.sink.LineProtocolSink;
 import io.netsieve.topology.sink.RecordSink;
 import io.netsieve.topology.sink.RecordType;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
@@ -41,7 +43,8 @@ import java.util.concurrent.TimeUnit;
  * interfaces (each possibly inside a network namespace) through the library's pipeline and writes the same files as
  * {@code analyze}: {@code l4.jsonl}, {@code l7.jsonl}, {@code paths.jsonl}, {@code topology.json}. Without
  * {@code --duration} it runs until interrupted (Ctrl-C): the shutdown flushes open flows and pending exchanges before
- * the files are closed.
+ * the files are closed. {@code --export-pcap ID} keeps the packets and, once stopped, writes those of an exchange or
+ * connection to {@code DIR/export/} ({@link ExportOptions}).
  */
 @Command(name = "capture", mixinStandardHelpOptions = true,
         description = "Capture live on network interfaces and write the results to a folder.")
@@ -72,6 +75,9 @@ final class CaptureCommand implements Callable<Integer> {
                     + "URL, in batches with retries")
     URI lpUrl;
 
+    @Mixin
+    ExportOptions export;
+
     @Override
     public Integer call() throws Exception {
         Duration limit;
@@ -80,6 +86,7 @@ final class CaptureCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw new ParameterException(spec.commandLine(), e.getMessage());
         }
+        PacketRetention keep = export.retention(spec.commandLine());
         String hostName = host != null ? host : InetAddress.getLocalHost().getHostName();
         List<LiveInterface> live = new ArrayList<>();
         for (String spec : interfaces) {
@@ -122,7 +129,7 @@ final class CaptureCommand implements Callable<Integer> {
                      .records(RecordType.L4, RecordType.L7, RecordType.PATH).build();
              LineProtocolSink post = sender == null ? null : LineProtocolSink.builder().sender(sender)
                      .records(RecordType.L4, RecordType.L7, RecordType.PATH).build()) {
-            RecordSink records = RecordSink.tee(sink, post);
+            RecordSink records = RecordSink.tee(sink, post, export.collector());
             NetSieve.Builder b = NetSieve.builder().live(live)
                     .onL4Log(records::onL4Log)
                     .onL7Log(records::onL7Log)
@@ -132,6 +139,9 @@ final class CaptureCommand implements Callable<Integer> {
                     });
             if (filter != null) {
                 b.filter(filter);
+            }
+            if (keep != null) {
+                b.keepPackets(keep);
             }
             NetSieve.LiveRun run;
             try {
@@ -178,8 +188,10 @@ final class CaptureCommand implements Callable<Integer> {
                 sender.close();
                 SummaryTable.printPosted(stdout, lpUrl, sender.stats());
             }
+            boolean exported = export.write(spec.commandLine(), summary.keptPackets(), out, stdout, err);
             stdout.flush();
-            return summary.complete() ? 0 : 1;
+            err.flush();
+            return summary.complete() && exported ? 0 : 1;
         } finally {
             finished.countDown();
         }
