@@ -11,6 +11,7 @@ import io.netsieve.topology.KeptPackets;
 import io.netsieve.topology.KeptPacketsStats;
 import io.netsieve.topology.PacketRetention;
 import io.netsieve.topology.PacketsNotKeptException;
+import io.netsieve.topology.Topology;
 import io.netsieve.topology.sink.RecordSink;
 import picocli.CommandLine;
 import picocli.CommandLine.Option;
@@ -27,19 +28,26 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * {@code --export-pcap ID}, shared by {@code analyze} and {@code capture}: the run keeps its packets
+ * {@code --export-pcap WHAT}, shared by {@code analyze} and {@code capture}: the run keeps its packets
  * ({@code NetSieve.Builder.keepPackets}) and, once it has ended, writes into {@code DIR/export/} the packets of what
- * each ID names — an {@code l7_traceid} (the exchange on every capture point of its path), an {@code inner_traceid}
- * (one connection on its capture point) or a {@code nic_traceid} (the connection on every capture point that saw
- * it) — as pcapng (one interface per capture point, named after its NIC) or pcap. The records are matched as they
- * come ({@link #collector()}, thread-safe), so nothing but the matching records is held beside the packets.
+ * each WHAT names — an {@code l7_traceid} (the exchange on every capture point of its path), a {@code nic_traceid}
+ * (the connection on every capture point that saw it), {@code path=/URI} (every HTTP exchange with that path) or
+ * {@code failed} (every exchange that failed as its server-most capture point saw it, {@code Topology.isError}) — as
+ * pcapng (one interface per capture point, named after its NIC) or pcap. The last two are what a live capture can
+ * name before it starts; each selects at most {@value #MAX_PER_SELECTOR} exchanges (the others are counted). The
+ * records are matched as they come ({@link #collector()}, thread-safe), so nothing but the matching records is held
+ * beside the packets. ({@code inner_traceid}s are random per run, so a command line cannot name one in advance.)
  */
 final class ExportOptions {
 
-    @Option(names = "--export-pcap", paramLabel = "ID",
-            description = "keep the packets and write those of ID to DIR/export/: an l7_traceid (the exchange on every "
-                    + "capture point of its path), an inner_traceid (one connection) or a nic_traceid (the "
-                    + "connection on every capture point); repeatable")
+    /** The most exchanges a selector ({@code failed}, {@code path=}) exports. */
+    static final int MAX_PER_SELECTOR = 100;
+
+    @Option(names = "--export-pcap", paramLabel = "WHAT",
+            description = "keep the packets and write those of WHAT to DIR/export/ when the run ends: an l7_traceid "
+                    + "(the exchange on every capture point of its path), a nic_traceid (the connection on every "
+                    + "capture point), path=/URI (each HTTP exchange with that path) or failed (each failed exchange); "
+                    + "repeatable")
     List<String> ids = new ArrayList<>();
 
     @Option(names = "--export-format", paramLabel = "FORMAT", defaultValue = "pcapng",
@@ -67,9 +75,9 @@ final class ExportOptions {
                     + (PacketRetention.MAX_TOTAL_BYTES >> 20) + ": " + keepMb);
         }
         for (String id : ids) {
-            if (id.isBlank() || id.equals("0_0")) {
-                throw new CommandLine.ParameterException(cl, "--export-pcap: '" + id + "' does not name one exchange or "
-                        + "connection (0_0 is the nic_traceid of every connection whose handshake was not seen)");
+            if (id.isBlank() || id.equals("0_0") || id.equals("path=")) {
+                throw new CommandLine.ParameterException(cl, "--export-pcap: '" + id + "' does not name an exchange "
+                        + "or connection (0_0 is the nic_traceid of every connection whose handshake was not seen)");
             }
         }
         if (!enabled()) {
@@ -107,38 +115,57 @@ final class ExportOptions {
         Path dir = out.resolve("export");
         Files.createDirectories(dir);
         boolean ok = true;
+        Set<String> names = new LinkedHashSet<>();
         for (String id : new LinkedHashSet<>(ids)) {
             List<ExchangePath> paths;
             List<L4Log> connection;
+            long more;
             synchronized (matches) {
                 paths = List.copyOf(matches.paths.getOrDefault(id, List.of()));
                 connection = List.copyOf(matches.l4.getOrDefault(id, List.of()));
+                more = matches.beyond.getOrDefault(id, 0L);
             }
+            boolean selector = selector(id);
             if (paths.isEmpty() && connection.isEmpty()) {
-                err.println("netsieve: --export-pcap " + id + ": no exchange (l7_traceid) or connection (inner_traceid, "
-                        + "nic_traceid) of this run has that id");
-                ok = false;
+                if (selector) {
+                    stdout.println("exported " + id + ": no exchange of this run matched");
+                } else {
+                    err.println("netsieve: --export-pcap " + id + ": no exchange (l7_traceid) or connection "
+                            + "(nic_traceid) of this run has that id");
+                    ok = false;
+                }
                 continue;
             }
             List<String> written = new ArrayList<>();
-            try {
-                for (int i = 0; i < paths.size(); i++) {
-                    Path file = dir.resolve(fileName(id, paths.size() > 1 ? "-" + (i + 1) : "", f));
-                    long n = packets.writePath(paths.get(i), file, f);
-                    written.add(out.relativize(file) + " (" + n + " frames, exchange on " + paths.get(i).hops().size()
+            for (ExchangePath path : paths) {
+                // a selector's exchanges are named by their l7_traceid; one id may name several exchanges
+                String base = selector ? path.hops().get(0).log().l7TraceId() : id;
+                Path file = dir.resolve(unique(names, base, f));
+                try {
+                    long n = packets.writePath(path, file, f);
+                    written.add(out.relativize(file) + " (" + n + " frames, exchange on " + path.hops().size()
                             + " capture points)");
+                } catch (PacketsNotKeptException e) {
+                    err.println("netsieve: --export-pcap " + id + ": " + e.getMessage());
+                    ok = false;
                 }
-                if (!connection.isEmpty()) {
-                    Path file = dir.resolve(fileName(id, "", f));
+            }
+            if (!connection.isEmpty()) {
+                Path file = dir.resolve(unique(names, id, f));
+                try {
                     long n = packets.writeConnections(connection, file, f);
                     long points = connection.stream().map(L4Log::capturePointId).distinct().count();
                     written.add(out.relativize(file) + " (" + n + " frames, connection on " + points
                             + (points == 1 ? " capture point)" : " capture points)"));
+                } catch (PacketsNotKeptException e) {
+                    err.println("netsieve: --export-pcap " + id + ": " + e.getMessage());
+                    ok = false;
                 }
-                stdout.println("exported " + id + ": " + String.join(", ", written));
-            } catch (PacketsNotKeptException e) {
-                err.println("netsieve: --export-pcap " + id + ": " + e.getMessage());
-                ok = false;
+            }
+            if (!written.isEmpty() || more > 0) {
+                stdout.println("exported " + id + ": " + String.join(", ", written) + (more == 0 ? ""
+                        : (written.isEmpty() ? "" : "; ") + more + " more exchanges matched, not exported (at most "
+                        + MAX_PER_SELECTOR + ")"));
             }
         }
         KeptPacketsStats s = packets.stats();
@@ -148,20 +175,51 @@ final class ExportOptions {
         return ok;
     }
 
-    /** {@code ID[suffix].pcapng}, the ID's characters outside {@code [A-Za-z0-9._-]} as {@code _}. */
-    static String fileName(String id, String suffix, ExportFormat f) {
-        return id.replaceAll("[^A-Za-z0-9._-]", "_") + suffix + f.extension();
+    /**
+     * {@code ID.pcapng} ({@code ID-2.pcapng}, … when taken), the ID's characters outside {@code [A-Za-z0-9._-]} as
+     * {@code _}.
+     */
+    static String unique(Set<String> taken, String id, ExportFormat f) {
+        String base = id.replaceAll("[^A-Za-z0-9._-]", "_");
+        String name = base + f.extension();
+        for (int i = 2; !taken.add(name); i++) {
+            name = base + "-" + i + f.extension();
+        }
+        return name;
+    }
+
+    private static boolean selector(String what) {
+        return what.equals("failed") || what.startsWith("path=");
+    }
+
+    /** Whether {@code path} is one that {@code what} (an id or a selector) names. */
+    private static boolean matches(String what, ExchangePath path) {
+        if (what.equals("failed")) {
+            return Topology.isError(path);
+        }
+        if (what.startsWith("path=")) {
+            L7Log server = path.hops().get(path.hops().size() - 1).log();
+            return server.http() != null && what.substring(5).equals(server.http().path());
+        }
+        for (Hop h : path.hops()) {
+            if (what.equals(h.log().l7TraceId())) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** The records the IDs name, as they come (any thread). */
     private final class Matches implements RecordSink {
         final Map<String, List<ExchangePath>> paths = new LinkedHashMap<>();
         final Map<String, List<L4Log>> l4 = new LinkedHashMap<>();
+        /** Exchanges a selector matched beyond {@value #MAX_PER_SELECTOR}. */
+        final Map<String, Long> beyond = new LinkedHashMap<>();
 
         @Override
         public synchronized void onL4Log(L4Log log, Nic nic) {
             for (String id : ids) {
-                if (id.equals(log.innerTraceId()) || id.equals(log.nicTraceId())) {
+                if (id.equals(log.nicTraceId())) {
                     l4.computeIfAbsent(id, k -> new ArrayList<>()).add(log);
                 }
             }
@@ -174,13 +232,14 @@ final class ExportOptions {
 
         @Override
         public synchronized void onPath(ExchangePath path) {
-            Set<String> keys = new LinkedHashSet<>();
-            for (Hop h : path.hops()) {
-                keys.add(h.log().l7TraceId());
-            }
             for (String id : ids) {
-                if (keys.contains(id)) {
-                    paths.computeIfAbsent(id, k -> new ArrayList<>()).add(path);
+                if (matches(id, path)) {
+                    List<ExchangePath> list = paths.computeIfAbsent(id, k -> new ArrayList<>());
+                    if (list.size() < MAX_PER_SELECTOR) {
+                        list.add(path);
+                    } else {
+                        beyond.merge(id, 1L, Long::sum);
+                    }
                 }
             }
         }

@@ -268,15 +268,25 @@ class AnalyzeCliTest {
             }
         }
 
+        List<String> chunked = new ArrayList<>();
+        List<String> serverErrors = new ArrayList<>();
+        for (String line : Files.readAllLines(first.resolve("paths.jsonl"))) {
+            JsonNode n = mapper.readTree(line);
+            if (n.path("http_path").asText().equals("/chunked")) {
+                chunked.add(n.get("l7_traceid").asText());
+            }
+            if (n.path("http_status_code").asInt() >= 500) {
+                serverErrors.add(n.get("l7_traceid").asText());
+            }
+        }
+        assertEquals(1, chunked.size(), "one /chunked exchange in the demo set");
+        assertEquals(1, serverErrors.size(), "one 500 in the demo set");
+
         Path out = tmp.resolve("out");
         FilterCommandTest.Result r = run("analyze", "--manifest", manifest, "--out", out.toString(), "--export-pcap",
                 l7, "--export-pcap", nicTraceId);
         assertEquals(0, r.exit(), r.err());
         assertTrue(r.out().contains("exported " + l7 + ": export/" + l7 + ".pcapng"), r.out());
-        // left in target/ to look at (the temporary folder goes)
-        Files.createDirectories(Path.of("target/export-pcap"));
-        Files.copy(out.resolve("export/" + l7 + ".pcapng"), Path.of("target/export-pcap/path.pcapng"),
-                java.nio.file.StandardCopyOption.REPLACE_EXISTING);
         // tshark 4.0 takes the same segment on the next NIC for a retransmission (conversations are not kept apart
         // by interface) and would dissect HTTP on the first NIC only: its sequence analysis is turned off
         Tshark.Result requests = Tshark.fields(out.resolve("export/" + l7 + ".pcapng"),
@@ -296,6 +306,23 @@ class AnalyzeCliTest {
         for (String[] row : syns.rows()) {
             assertEquals(nicTraceId.split("_")[0], row[1]);
         }
+
+        // the selectors a live capture can name in advance, as pcap: every /chunked exchange, every failed one
+        Path selected = tmp.resolve("selected");
+        FilterCommandTest.Result sel = run("analyze", "--manifest", manifest, "--out", selected.toString(),
+                "--export-pcap", "path=/chunked", "--export-pcap", "failed", "--export-format", "pcap");
+        assertEquals(0, sel.exit(), sel.err());
+        Tshark.Result chunkedRequests = Tshark.fields(selected.resolve("export/" + chunked.get(0) + ".pcap"),
+                List.of("http.request.uri"), "-o", "tcp.analyze_sequence_numbers:FALSE", "-Y", "http.request");
+        assertNull(chunkedRequests.error(), chunkedRequests.error());
+        assertTrue(chunkedRequests.rows().size() >= 2, "the request on each NIC of its path");
+        assertTrue(chunkedRequests.rows().stream().allMatch(x -> x[0].equals("/chunked")));
+        Tshark.Result errors = Tshark.fields(selected.resolve("export/" + serverErrors.get(0) + ".pcap"),
+                List.of("http.response.code"), "-o", "tcp.analyze_sequence_numbers:FALSE", "-Y", "http.response");
+        assertNull(errors.error(), errors.error());
+        assertTrue(!errors.rows().isEmpty() && errors.rows().stream().allMatch(x -> x[0].equals("500")),
+                "the 500 on each NIC of its path");
+        assertTrue(sel.out().contains("exported failed: "), sel.out());
 
         FilterCommandTest.Result unknown = run("analyze", "--manifest", manifest, "--out",
                 tmp.resolve("unknown").toString(), "--export-pcap", "1_2");
