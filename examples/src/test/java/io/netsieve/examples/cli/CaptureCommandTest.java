@@ -2,8 +2,12 @@ package io.netsieve.examples.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.netsieve.core.io.CaptureFileReader;
+import io.netsieve.core.io.CaptureFiles;
+import io.netsieve.core.packet.PacketView;
 import io.netsieve.core.testing.Lab;
 import io.netsieve.core.testing.Prerequisites;
+import io.netsieve.core.testing.Tshark;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
@@ -24,7 +28,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * {@code netsieve capture}: an interface that does not exist is a clear error with a non-zero exit; durations parse;
  * and in the lab (root, namespaces) a capture on pod-a's and pod-c's eth0 while the lab's clients run writes the
- * records of pod-a's requests on both NICs and their two-hop paths.
+ * records of pod-a's requests on both NICs and their two-hop paths, and {@code --export-pcap path=/chunked} writes
+ * that exchange from the packets kept live: on each NIC, byte for byte the frames tshark selects for it (first
+ * request segment to the response) from the capture tcpdump made of the same NIC at the same time.
  */
 class CaptureCommandTest {
 
@@ -65,10 +71,10 @@ class CaptureCommandTest {
             AtomicInteger code = new AtomicInteger(-1);
             Thread cli = new Thread(() -> code.set(run(stdout, stderr, "capture", "-i", "eth0@" + prefix + "-pod-a",
                     "-i", "eth0@" + prefix + "-pod-c", "--filter", "tcp port 8080", "--duration", "9s",
-                    "--host", "lab", "--out", out.toString())));
+                    "--host", "lab", "--out", out.toString(), "--export-pcap", "path=/chunked")));
             cli.start();
             Thread.sleep(1_500); // the capture opens before the clients start
-            Lab.traffic(state, tmp.resolve("captures"));
+            Lab tcpdump = Lab.traffic(state, tmp.resolve("captures"));
             cli.join(30_000);
             assertEquals(0, code.get(), stderr.toString());
             ObjectMapper mapper = new ObjectMapper();
@@ -89,9 +95,90 @@ class CaptureCommandTest {
                 }
             }
             assertTrue(twoHops, "the /chunked path from pod-a to pod-c");
+            String l7 = null;
+            for (String line : Files.readAllLines(out.resolve("paths.jsonl"))) {
+                JsonNode p = mapper.readTree(line);
+                if ("/chunked".equals(p.path("http_path").asText())) {
+                    l7 = p.get("l7_traceid").asText();
+                }
+            }
+            Path export = out.resolve("export/" + l7 + ".pcapng");
+            assertTrue(stdout.toString().contains("exported path=/chunked: export/" + l7 + ".pcapng"), stdout.toString());
+            Tshark.Result names = Tshark.fields(export, List.of("frame.interface_name"));
+            assertEquals(null, names.error());
+            List<Frame> exported = frames(export);
+            long sameTime = 0;
+            long maxDelta = 0;
+            for (String pod : List.of("pod-a", "pod-c")) {
+                List<Frame> ours = new ArrayList<>();
+                for (int i = 0; i < exported.size(); i++) {
+                    if (names.rows().get(i)[0].equals("lab/" + prefix + "-" + pod + "/eth0")) {
+                        ours.add(exported.get(i));
+                    }
+                }
+                List<Frame> theirs = chunkedExchange(tcpdump.capture(pod + "-eth0"));
+                assertEquals(theirs.stream().map(Frame::hex).toList(), ours.stream().map(Frame::hex).toList(), pod);
+                for (int i = 0; i < ours.size(); i++) {
+                    long delta = Math.abs(ours.get(i).nanos() - theirs.get(i).nanos());
+                    assertTrue(delta < 1_000_000, pod + " frame " + i + " timestamps " + delta + " ns apart");
+                    sameTime += delta == 0 ? 1 : 0;
+                    maxDelta = Math.max(maxDelta, delta);
+                }
+            }
+            // two packet sockets on one NIC: the kernel may stamp a frame for each (seen: the frames a pod sends)
+            System.out.println("live export: " + sameTime + " of " + exported.size() + " frames with tcpdump's "
+                    + "timestamp, the others at most " + maxDelta + " ns apart");
             assertTrue(stdout.toString().contains("kernel drops 0"), stdout.toString());
         } finally {
             Lab.down(state);
         }
+    }
+
+    /** A frame as captured: timestamp and bytes. */
+    private record Frame(long nanos, String hex) {
+    }
+
+    private static List<Frame> frames(Path file) throws java.io.IOException {
+        List<Frame> out = new ArrayList<>();
+        try (CaptureFileReader r = CaptureFiles.open(file)) {
+            PacketView v = new PacketView();
+            while (r.next(v)) {
+                out.add(new Frame(v.timestampNanos(), java.util.HexFormat.of().formatHex(v.copyBytes())));
+            }
+        }
+        return out;
+    }
+
+    /**
+     * The frames of the {@code GET /chunked} exchange in a capture, as tshark sees it: its stream's frames from the
+     * request's first segment to the frame the response is dissected in.
+     */
+    private static List<Frame> chunkedExchange(Path capture) throws Exception {
+        Tshark.Result t = Tshark.fields(capture, List.of("frame.time_epoch", "tcp.stream", "http.request.uri",
+                "http.request_in", "tcp.segment", "http.response"));
+        assertEquals(null, t.error());
+        List<String[]> rows = t.rows();
+        List<Frame> all = frames(capture);
+        for (String[] r : rows) {
+            if (r[5].isEmpty() || r[3].isEmpty()) {
+                continue;
+            }
+            String[] q = rows.get(Integer.parseInt(r[3]) - 1);
+            if (!q[2].equals("/chunked")) {
+                continue;
+            }
+            int first = q[4].isEmpty() ? Integer.parseInt(r[3]) - 1 : Integer.parseInt(q[4].split(",")[0]) - 1;
+            long from = Tshark.epochNanos(rows.get(first)[0]);
+            long to = Tshark.epochNanos(r[0]);
+            List<Frame> out = new ArrayList<>();
+            for (int j = 0; j < rows.size(); j++) {
+                long ts = Tshark.epochNanos(rows.get(j)[0]);
+                if (rows.get(j)[1].equals(r[1]) && ts >= from && ts <= to) {
+                    out.add(all.get(j));
+                }
+            }
+            return out;
+        }
+        throw new AssertionError("no /chunked exchange in " + capture);
     }
 }
