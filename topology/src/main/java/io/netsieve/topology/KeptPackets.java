@@ -147,7 +147,10 @@ public final class KeptPackets {
 
     /**
      * Writes one exchange on every capture point of its path (each hop's frames as {@link #writeExchange} selects
-     * them), frames in timestamp order; in pcapng one interface per capture point, named after its NIC.
+     * them), frames in timestamp order; in pcapng one interface per capture point, named after its NIC. Wireshark
+     * 4.0 keeps no conversation apart by interface: the same segment on the next NIC looks like a retransmission to
+     * it (and its HTTP dissector skips it), so read such a file per interface ({@code frame.interface_name}) or with
+     * {@code -o tcp.analyze_sequence_numbers:FALSE}.
      */
     public long writePath(ExchangePath path, Path file, ExportFormat format)
             throws IOException, PacketsNotKeptException {

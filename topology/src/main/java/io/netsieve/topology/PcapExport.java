@@ -22,7 +22,9 @@ import java.util.Objects;
  * tcpdump and Wireshark open: the frames as captured (bytes, lengths, nanosecond timestamps, link type), chosen by
  * the record's endpoints (either direction, VXLAN inner headers included) and time. A connection's packets run
  * from its first record's time to its last one's last packet; an exchange's from its first request byte to its
- * last response byte (the handshake and close of a keep-alive connection are not part of it).
+ * last response byte (the handshake and close of a keep-alive connection are not part of it). It re-reads the file,
+ * so it works offline only; a run built with {@code keepPackets} exports from memory, live or offline, byte for byte
+ * the connection L4 delimited ({@link KeptPackets}).
  */
 public final class PcapExport {
     private PcapExport() {
