@@ -125,6 +125,11 @@ import java.util.function.IntFunction;
  * packet moves L4's clock), exactly as an {@code L4Tracker} fed by hand does. Per capture point the run keeps, as
  * plain counters (no allocation per packet), the decoder's details ({@link DecodeCounts}: malformed reasons, layers),
  * bytes, time span, link types and the file's format, and the L4 and L7 trackers' own counters.
+ *
+ * <h2>Kept packets</h2>
+ * With {@link Builder#keepPackets} each pipeline thread copies the TCP and UDP frames it processes into its own
+ * bounded store (under a lock it holds for the copy; exports take it to copy frames out), keyed by the connection L4
+ * opened on them, for export to pcap/pcapng ({@link KeptPackets}).
  */
 public final class NetSieve {
     /** The most pipeline threads a run may use. */
@@ -1318,8 +1323,9 @@ public final class NetSieve {
          * Keeps copies of the TCP and UDP frames the filter lets through, per connection, within the bounds of
          * {@code retention} (oldest connections evicted first; see {@link PacketRetention}), so that a connection, an
          * exchange or an exchange path can be written to pcap/pcapng after the run or while it goes on
-         * ({@link RunSummary#keptPackets()}, {@link LiveRun#packets()}; {@link KeptPackets}). Off by default. Each frame
-         * is copied into pooled chunks on its pipeline thread (no allocation per frame once the store has wrapped).
+         * ({@link RunSummary#keptPackets()}, {@link LiveRun#packets()}; {@link KeptPackets}). Off by default. Each
+         * frame is copied into pooled chunks on its pipeline thread (no allocation per frame once the store has
+         * wrapped); the store is allocated per run and lives as long as its {@code KeptPackets} is reachable.
          */
         public Builder keepPackets(PacketRetention retention) {
             once(keepPackets != null, "keepPackets");

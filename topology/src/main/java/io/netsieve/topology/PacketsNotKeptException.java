@@ -15,7 +15,9 @@ public final class PacketsNotKeptException extends Exception {
          * store remembers (the last {@code max(maxConnections, 1024)} evictions).
          */
         UNKNOWN,
-        /** The connection was evicted: the store needed room ({@code totalBytes}) or a slot ({@code maxConnections}). */
+        /**
+         * The connection was evicted: the store needed room ({@code totalBytes}) or a slot ({@code maxConnections}).
+         */
         EVICTED,
         /** Frames of the connection in the range asked for were cut by {@code bytesPerConnection}. */
         CUT

@@ -103,7 +103,8 @@ class CaptureCommandTest {
                 }
             }
             Path export = out.resolve("export/" + l7 + ".pcapng");
-            assertTrue(stdout.toString().contains("exported path=/chunked: export/" + l7 + ".pcapng"), stdout.toString());
+            assertTrue(stdout.toString().contains("exported path=/chunked: export/" + l7 + ".pcapng"),
+                    stdout.toString());
             Tshark.Result names = Tshark.fields(export, List.of("frame.interface_name"));
             assertEquals(null, names.error());
             List<Frame> exported = frames(export);
