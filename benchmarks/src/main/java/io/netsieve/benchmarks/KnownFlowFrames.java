@@ -1,6 +1,7 @@
 package io.netsieve.benchmarks;
 
 import io.netsieve.core.packet.DecodedPacket;
+import io.netsieve.core.packet.HeaderPrefetch;
 import io.netsieve.core.packet.Layer;
 import io.netsieve.core.packet.PacketDecoder;
 import io.netsieve.core.packet.PacketView;
@@ -29,6 +30,8 @@ final class KnownFlowFrames {
     /** Advance of the acknowledgment number (the peer direction's), 0 without ACK. */
     private final int[] ackAdvance;
     final long span;
+    /** Keeps the prefetching loads alive (see {@link HeaderPrefetch}). */
+    int prefetchKeep;
 
     private KnownFlowFrames(BenchFrames f, int[] seqAt, int[] seqAdvance, int[] ackAdvance, long span) {
         this.f = f;
@@ -104,17 +107,26 @@ final class KnownFlowFrames {
         return new KnownFlowFrames(f, seqAt, seqAdvance, ackAdvance, span);
     }
 
-    /** A tracker fed pass after pass, each pass one capture span later. */
+    /**
+     * A tracker fed pass after pass, each pass one capture span later. With {@code prefetch}, the pass touches the
+     * header lines of the frames ahead ({@link HeaderPrefetch}), as a source holding its frames in memory does.
+     */
     final class Run {
         private final L4Tracker tracker;
+        private final boolean prefetch;
         private long shift;
 
         Run(L4Tracker tracker) {
+            this(tracker, true);
+        }
+
+        Run(L4Tracker tracker, boolean prefetch) {
             this.tracker = tracker;
+            this.prefetch = prefetch;
         }
 
         void pass(PacketView view, PacketDecoder decoder, DecodedPacket decoded) {
-            KnownFlowFrames.this.pass(tracker, view, decoder, decoded, shift);
+            KnownFlowFrames.this.pass(tracker, view, decoder, decoded, shift, prefetch);
             shift += span;
         }
 
@@ -123,10 +135,18 @@ final class KnownFlowFrames {
         }
     }
 
-    /** One pass into {@code tracker} (times moved by {@code shiftNanos}), each frame advanced for the next pass. */
-    void pass(L4Tracker tracker, PacketView view, PacketDecoder decoder, DecodedPacket decoded, long shiftNanos) {
+    /**
+     * One pass into {@code tracker} (times moved by {@code shiftNanos}), each frame advanced for the next pass; with
+     * {@code prefetch}, header lines touched {@link HeaderPrefetch#BATCH} frames ahead.
+     */
+    void pass(L4Tracker tracker, PacketView view, PacketDecoder decoder, DecodedPacket decoded, long shiftNanos,
+              boolean prefetch) {
         byte[] b = f.frames;
+        int keep = 0;
         for (int i = 0; i < f.count; i++) {
+            if (prefetch) {
+                keep += HeaderPrefetch.ahead(b, f.offsets, f.lengths, f.count, i);
+            }
             f.wrap(view, i, shiftNanos);
             decoder.decode(view, decoded);
             tracker.onPacket(decoded);
@@ -134,6 +154,7 @@ final class KnownFlowFrames {
             putInt(b, at, getInt(b, at) + seqAdvance[i]);
             putInt(b, at + 4, getInt(b, at + 4) + ackAdvance[i]);
         }
+        prefetchKeep += keep;
     }
 
     private static int getInt(byte[] b, int at) {
