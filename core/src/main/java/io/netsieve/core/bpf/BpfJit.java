@@ -3,6 +3,7 @@ package io.netsieve.core.bpf;
 import java.lang.invoke.MethodHandle;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.MethodType;
+import io.netsieve.core.bpf.internal.LastTestFirst;
 import org.objectweb.asm.ClassWriter;
 import org.objectweb.asm.Label;
 import org.objectweb.asm.MethodTooLargeException;
@@ -37,7 +38,10 @@ import org.objectweb.asm.Opcodes;
  * VarHandle) that HotSpot inlines, which keeps the method small enough to be inlined into a caller's loop and lets
  * C2 merge the array range checks of the byte loads. An indirect load whose X is an IPv4 header length
  * ({@code ldxb 4*([k]&0xf)}) is split into {@code X == 20 ? P[20 + k] : P[X + k]}, so that the processor, predicting
- * the usual header length, need not wait for the header-length byte before it reads the port or flags.
+ * the usual header length, need not wait for the header-length byte before it reads the port or flags. A program
+ * that is a plain conjunction of tests (every test's failing side is {@code ret #0}, one constant {@code ret #k}
+ * after the last) runs its last test first when that is exact ({@link LastTestFirst}): in libpcap's code the
+ * prerequisites (EtherType, protocol, fragment offset) come first and almost always pass, the final test decides.
  *
  * <p><b>Size limit.</b> By default HotSpot never JIT-compiles a method of more than 8000 bytes of bytecode
  * ({@code -XX:+DontCompileHugeMethods}, {@code HugeMethodLimit}); such a method would stay in the bytecode
@@ -110,7 +114,7 @@ public final class BpfJit {
     /** The class file, or null if the apply method would be larger than {@link #MAX_METHOD_BYTES}. */
     static byte[] generate(BpfProgram program) {
         try {
-            return new Generator(program).generate();
+            return new Generator(LastTestFirst.reorder(program)).generate();
         } catch (MethodTooLargeException e) {
             return null; // over 64 KiB: far over the JIT limit anyway
         }
