@@ -35,9 +35,9 @@ import java.util.Objects;
  * @param decode        the decoder's counts for the packets the filter let through (outcomes, malformed reasons,
  *                      layers)
  * @param l4            the L4 tracker's counters for this capture point (packets tracked by transport and ignored,
- *                      flows created / expired / evicted / port reuses, records…); null when the capture point shares
- *                      its tracker with others (live, more interfaces than pipeline threads: see
- *                      {@link NetSieveMetrics} for the run's totals)
+ *                      flows created / expired / evicted / port reuses, records…): every capture point has its own
+ *                      trackers, also live interfaces that share a pipeline thread; null only before its pipeline
+ *                      first published them
  * @param l7            the L7 tracker's counters (connections, detected protocols, exchanges by status, gaps, parser
  *                      failures…); null when {@code l4} is
  */

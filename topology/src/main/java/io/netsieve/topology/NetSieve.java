@@ -370,16 +370,17 @@ public final class NetSieve {
             for (int i = s; i < points.size(); i += shardCount) {
                 mine.add(points.get(i));
             }
-            // the kernel filtered already: no filter in the pipeline
-            Pipeline pipeline = new Pipeline(run, null, nicById::get, false, s);
+            // One pipeline per interface, as offline per capture point: its L4 and L7 counters are that interface's.
+            // The kernel filtered already: no filter in the pipelines.
+            List<Pipeline> pipelines = new ArrayList<>();
             for (CapturePoint p : mine) {
+                Pipeline pipeline = new Pipeline(run, null, nicById::get, false, s);
                 Counts c = run.counts(p.id());
                 c.format = "live";
-                if (mine.size() == 1) {
-                    c.published = pipeline.published; // its trackers see only this interface
-                }
+                c.published = pipeline.published;
+                pipelines.add(pipeline);
             }
-            shards.add(new Shard(s, captures.get(s), pipeline, mine));
+            shards.add(new Shard(s, shardCount, captures.get(s), pipelines, mine));
         }
         return new LiveRun(run, shards, points);
     }
@@ -395,8 +396,11 @@ public final class NetSieve {
     /** One live pipeline thread: its interfaces' capture (rings), its pipeline, what it reported of their drops. */
     private final class Shard {
         final int index;
+        /** Interface i is on shard {@code i % shards}, at position {@code i / shards} of its interfaces. */
+        final int shards;
         final MultiLiveCapture capture;
-        final Pipeline pipeline;
+        /** One pipeline per interface of the shard, in the order of {@link #points}. */
+        final List<Pipeline> pipelines;
         final List<CapturePoint> points;
         final long[] reportedKernel;
         final long[] reportedUs;
@@ -404,10 +408,11 @@ public final class NetSieve {
         volatile Exception failure;
         Thread thread;
 
-        Shard(int index, MultiLiveCapture capture, Pipeline pipeline, List<CapturePoint> points) {
+        Shard(int index, int shards, MultiLiveCapture capture, List<Pipeline> pipelines, List<CapturePoint> points) {
             this.index = index;
+            this.shards = shards;
             this.capture = capture;
-            this.pipeline = pipeline;
+            this.pipelines = List.copyOf(pipelines);
             this.points = points;
             this.reportedKernel = new long[points.size()];
             this.reportedUs = new long[points.size()];
@@ -438,7 +443,7 @@ public final class NetSieve {
                         return;
                     }
                     if (p == MultiLiveCapture.Poll.PACKET) {
-                        pipeline.onPacket(view);
+                        pipelines.get(view.capturePointId() / shards).onPacket(view);
                     }
                     long t = System.nanoTime();
                     if (t - nextSweep >= 0) {
@@ -455,7 +460,9 @@ public final class NetSieve {
         void sweep(Run run) {
             Instant now = clock.instant();
             long nowNanos = now.getEpochSecond() * 1_000_000_000L + now.getNano();
-            pipeline.advanceTime(nowNanos);
+            for (Pipeline pipeline : pipelines) {
+                pipeline.advanceTime(nowNanos);
+            }
             reportDrops(run);
             run.advance(nowNanos);
         }
@@ -569,7 +576,9 @@ public final class NetSieve {
                 }
             }
             for (Shard s : shards) {
-                s.pipeline.flush();
+                for (Pipeline pipeline : s.pipelines) {
+                    pipeline.flush();
+                }
                 s.reportDrops(run);
             }
             run.finish();
@@ -594,8 +603,8 @@ public final class NetSieve {
     }
 
     /**
-     * Filter, decode, L4 and L7 for the packets of one pipeline thread (offline: one capture point; live: the
-     * thread's interfaces, flows kept apart by capture point), counting every packet per capture point.
+     * Filter, decode, L4 and L7 for the packets of one capture point (offline: its file; live: one interface, the
+     * pipelines of a thread's interfaces called in turn by that thread), counting every packet.
      */
     private final class Pipeline implements FlowTee.Events {
         private final Run run;
@@ -1216,7 +1225,9 @@ public final class NetSieve {
         /**
          * Pipeline threads (1 to {@value NetSieve#MAX_THREADS}; default 1). Offline, capture points are read
          * {@code threads} at a time; live, the interfaces are sharded over {@code min(threads, interfaces)} threads.
-         * Each thread keeps its own flow state, so this bounds the threads, not the interfaces.
+         * Every capture point has its own L4 and L7 trackers (their tables sized by the L4/L7 configuration), also
+         * live interfaces that share a thread, so that their counters are theirs: this bounds the threads, not the
+         * interfaces, and memory grows with the interfaces.
          */
         public Builder threads(int threads) {
             once(this.threads != 0, "threads");
