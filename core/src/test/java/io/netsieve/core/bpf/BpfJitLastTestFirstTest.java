@@ -109,6 +109,7 @@ class BpfJitLastTestFirstTest {
                 assertSameResults(p, q, r, expr);
             }
         }
+        System.out.println("last test first: " + reordered + " of 22 compiled conjunctions reordered");
         assertTrue(reordered >= 10, "reordered: " + reordered);
     }
 
@@ -131,6 +132,7 @@ class BpfJitLastTestFirstTest {
             }
             assertSameResults(p, q, r, "random program " + programs);
         }
+        System.out.println("last test first: " + reordered + " of " + programs + " random conjunctions reordered");
         // enough of them must qualify for this to test anything, and enough must be refused (dependencies)
         assertTrue(reordered > programs / 4, "reordered " + reordered + " of " + programs);
         assertTrue(reordered < programs, "reordered " + reordered + " of " + programs);
