@@ -9,6 +9,9 @@ import io.netsieve.core.packet.TcpView;
 import io.netsieve.l4.L4Tracker;
 
 import java.io.ByteArrayOutputStream;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteOrder;
 import java.util.HashMap;
 import java.util.Map;
 
@@ -157,14 +160,15 @@ final class KnownFlowFrames {
         prefetchKeep += keep;
     }
 
+    // The rewrite is the harness's work, not the tracker's: one big-endian 32-bit access each (a load and a store
+    // with a byte swap), not four byte loads and four byte stores.
+    private static final VarHandle BE_INT = MethodHandles.byteArrayViewVarHandle(int[].class, ByteOrder.BIG_ENDIAN);
+
     private static int getInt(byte[] b, int at) {
-        return (b[at] & 0xFF) << 24 | (b[at + 1] & 0xFF) << 16 | (b[at + 2] & 0xFF) << 8 | (b[at + 3] & 0xFF);
+        return (int) BE_INT.get(b, at);
     }
 
     private static void putInt(byte[] b, int at, int v) {
-        b[at] = (byte) (v >>> 24);
-        b[at + 1] = (byte) (v >>> 16);
-        b[at + 2] = (byte) (v >>> 8);
-        b[at + 3] = (byte) v;
+        BE_INT.set(b, at, v);
     }
 }
