@@ -623,6 +623,202 @@ public final class Connection extends Flow {
         }
     }
 
+    // ---- idle form (IdleConnection) ---------------------------------------------------------------------------
+
+    // IdleConnection.bits: the connection's flags and small fields
+    static final long IDLE_TCP = 1L;
+    private static final long IDLE_STREAMS_DECIDED = 1L << 1;
+    private static final long IDLE_DATAGRAMS_DECIDED = 1L << 2;
+    private static final long IDLE_DATAGRAM_CLIENT = 1L << 3;
+    private static final int IDLE_STATE = 4; // 3 bits: 0 = null, else ordinal + 1
+    private static final long IDLE_FIRST_SIDE = 1L << 7;
+    private static final int IDLE_CLIENT_SIDE = 8; // 2 bits: clientSide + 1
+    private static final int IDLE_LOCAL_SIDE = 10; // 3 bits: localSide + 1
+    private static final long IDLE_DIRECTION_REPORTED = 1L << 13;
+    static final long IDLE_CLOSED = 1L << 14;
+    private static final long IDLE_LAST_RETRANS = 1L << 15;
+    private static final long IDLE_SYN_SEEN = 1L << 16;
+    private static final long IDLE_SYN_ACK_SEEN = 1L << 17;
+    private static final long IDLE_HANDSHAKE_COST = 1L << 18;
+    private static final long IDLE_HANDSHAKE_REPORTED = 1L << 19;
+    private static final int IDLE_SENT = 20; // 10 bits
+    private static final int IDLE_HISTORY_COUNT = 30; // 5 bits
+    private static final int IDLE_MAC_COUNT = 35; // 2 bits
+    private static final long IDLE_HALF0 = 1L << 37;
+    private static final long IDLE_HALF1 = 1L << 38;
+    private static final int IDLE_SCORE = 39; // 8 bits
+    private static final int IDLE_HISTORY_SEEN = 47; // 16 bits
+    // IdleConnection.halfBitsN: a side's small fields
+    private static final int HALF_WINDOW = 0; // 17 bits: window + 1
+    private static final int HALF_WINDOW_SCALE = 17; // 9 bits: windowScale + 2
+    private static final int HALF_WSCALE = 26; // 9 bits: wscale + 1
+    private static final int HALF_FLAGS = 35; // 16 bits: lastSegmentFlags
+    private static final long HALF_SEQ_KNOWN = 1L << 51;
+    private static final long HALF_SYN = 1L << 52;
+    private static final long HALF_FIRST_ACK = 1L << 53;
+
+    /**
+     * True when this connection can become an {@link IdleConnection} without losing anything: its chunk is empty
+     * (written), no handler is attached, the rarely used state is at its defaults (no FIN, ICMP error or third
+     * MAC: what {@code extra} holds then is what a new one holds), each side has no unacknowledged segment and no
+     * RTT probe in flight, and every value fits its packed field (checked, not assumed).
+     */
+    boolean compactable() {
+        if (chunkCount != 0 || block0 != null || blocks != null || streams != null || datagrams != null
+                || chunkSyn || chunkFin || lastRttMs != -1) {
+            return false;
+        }
+        if (extra != null && (extra.icmpErrors != 0 || !extra.icmpLastError.isEmpty() || extra.firstFinTs != -1
+                || extra.closeCostMs != -1 || extra.closeReported || extra.moreMacs != null)) {
+            return false;
+        }
+        if (handshakeCostMs != -1 && handshakeCostMs != firstRttNanos / 1e6) {
+            return false; // set with firstRttNanos (same difference), so rebuilt from it
+        }
+        return idleHalf(half0) && idleHalf(half1) && macCount <= 2 && clientSide >= -1 && clientSide <= 1
+                && localSide >= -1 && localSide <= 2 && firstSide >= 0 && firstSide <= 1
+                && directionScore >= 0 && directionScore <= 255 && datagramClientSide >= 0 && datagramClientSide <= 1
+                && historyCount <= 16 && (sent & ~0x3FF) == 0 && fits32(synSeq) && fits32(synAckSeq);
+    }
+
+    private static boolean idleHalf(Half h) {
+        // what the chunk counters and the RTT probe hold while unset is written again before it is read
+        return h == null || h.unCount == 0 && !h.rttPending && !h.fin && !h.finAcked && h.finSeqEnd == 0
+                && h.packets == 0 && h.bytes == 0 && h.retrans == 0 && !h.seqRangeKnown
+                && h.window >= -1 && h.window <= 0xFFFF && h.windowScale >= -2 && h.windowScale <= 255
+                && h.wscale >= -1 && h.wscale <= 255 && (h.lastSegmentFlags & ~0xFFFF) == 0
+                && fits32(h.nextSeq) && fits32(h.maxSeqToBeAcked) && fits32(h.lastAck);
+    }
+
+    private static boolean fits32(long v) {
+        return (v & ~0xFFFF_FFFFL) == 0;
+    }
+
+    /** This connection as an {@link IdleConnection} (only when {@link #compactable}). */
+    IdleConnection compact() {
+        assert compactable();
+        IdleConnection i = new IdleConnection(traceHigh, traceLow);
+        i.lastSeenNanos = lastSeenNanos;
+        i.firstRttNanos = firstRttNanos;
+        i.synTs = synTs;
+        i.historyEvents = historyEvents;
+        i.mac0 = mac0;
+        i.mac1 = mac1;
+        i.chunkId = chunkId;
+        i.synRetrans = synRetrans;
+        i.synSeq = (int) synSeq;
+        i.synAckSeq = (int) synAckSeq;
+        i.bits = (tcp ? IDLE_TCP : 0) | (streamsDecided ? IDLE_STREAMS_DECIDED : 0)
+                | (datagramsDecided ? IDLE_DATAGRAMS_DECIDED : 0) | (datagramClientSide == 1 ? IDLE_DATAGRAM_CLIENT : 0)
+                | (long) (state == null ? 0 : state.ordinal() + 1) << IDLE_STATE
+                | (firstSide == 1 ? IDLE_FIRST_SIDE : 0)
+                | (long) (clientSide + 1) << IDLE_CLIENT_SIDE | (long) (localSide + 1) << IDLE_LOCAL_SIDE
+                | (directionReported ? IDLE_DIRECTION_REPORTED : 0) | (closed ? IDLE_CLOSED : 0)
+                | (lastPacketRetrans ? IDLE_LAST_RETRANS : 0) | (synSeen ? IDLE_SYN_SEEN : 0)
+                | (synAckSeen ? IDLE_SYN_ACK_SEEN : 0) | (handshakeCostMs != -1 ? IDLE_HANDSHAKE_COST : 0)
+                | (handshakeReported ? IDLE_HANDSHAKE_REPORTED : 0) | (long) sent << IDLE_SENT
+                | (long) historyCount << IDLE_HISTORY_COUNT | (long) macCount << IDLE_MAC_COUNT
+                | (half0 != null ? IDLE_HALF0 : 0) | (half1 != null ? IDLE_HALF1 : 0)
+                | (long) directionScore << IDLE_SCORE | (historySeen & 0xFFFFL) << IDLE_HISTORY_SEEN;
+        Half h = half(0);
+        i.nextSeqTime0 = h.nextSeqTime;
+        i.lastAckTime0 = h.lastAckTime;
+        i.seqPos0 = (int) h.seqPos();
+        i.isn0 = (int) h.isn();
+        i.nextSeq0 = (int) h.nextSeq;
+        i.maxSeqToBeAcked0 = (int) h.maxSeqToBeAcked;
+        i.lastAck0 = (int) h.lastAck;
+        i.dupAckNum0 = h.dupAckNum;
+        i.halfBits0 = halfBits(h);
+        h = half(1);
+        i.nextSeqTime1 = h.nextSeqTime;
+        i.lastAckTime1 = h.lastAckTime;
+        i.seqPos1 = (int) h.seqPos();
+        i.isn1 = (int) h.isn();
+        i.nextSeq1 = (int) h.nextSeq;
+        i.maxSeqToBeAcked1 = (int) h.maxSeqToBeAcked;
+        i.lastAck1 = (int) h.lastAck;
+        i.dupAckNum1 = h.dupAckNum;
+        i.halfBits1 = halfBits(h);
+        return i;
+    }
+
+    private static long halfBits(Half h) {
+        return (long) (h.window + 1) << HALF_WINDOW | (long) (h.windowScale + 2) << HALF_WINDOW_SCALE
+                | (long) (h.wscale + 1) << HALF_WSCALE | (long) h.lastSegmentFlags << HALF_FLAGS
+                | (h.seqKnown ? HALF_SEQ_KNOWN : 0) | (h.syn ? HALF_SYN : 0) | (h.firstAck ? HALF_FIRST_ACK : 0);
+    }
+
+    /**
+     * The connection an {@link IdleConnection} was made from: every field that is read before it is written again
+     * has its value back (the chunk's start time, the RTT probe's end and time and the chunk's seq range are written
+     * by the next packet before anything reads them; the rarely used state is at its defaults, as it was).
+     */
+    static Connection restore(IdleConnection i, int maxRows) {
+        long b = i.bits;
+        Connection c = new Connection((b & IDLE_TCP) != 0, i.traceHigh, i.traceLow, i.lastSeenNanos,
+                (b & IDLE_FIRST_SIDE) != 0 ? 1 : 0, maxRows);
+        c.streamsDecided = (b & IDLE_STREAMS_DECIDED) != 0;
+        c.datagramsDecided = (b & IDLE_DATAGRAMS_DECIDED) != 0;
+        c.datagramClientSide = (b & IDLE_DATAGRAM_CLIENT) != 0 ? 1 : 0;
+        int state = (int) (b >>> IDLE_STATE) & 7;
+        c.state = state == 0 ? null : State.values()[state - 1];
+        c.clientSide = (int) (b >>> IDLE_CLIENT_SIDE & 3) - 1;
+        c.localSide = (int) (b >>> IDLE_LOCAL_SIDE & 7) - 1;
+        c.directionScore = (int) (b >>> IDLE_SCORE) & 0xFF;
+        c.directionReported = (b & IDLE_DIRECTION_REPORTED) != 0;
+        c.closed = (b & IDLE_CLOSED) != 0;
+        c.synRetrans = i.synRetrans;
+        c.lastPacketRetrans = (b & IDLE_LAST_RETRANS) != 0;
+        c.synSeen = (b & IDLE_SYN_SEEN) != 0;
+        c.synSeq = i.synSeq & 0xFFFF_FFFFL;
+        c.synTs = i.synTs;
+        c.synAckSeen = (b & IDLE_SYN_ACK_SEEN) != 0;
+        c.synAckSeq = i.synAckSeq & 0xFFFF_FFFFL;
+        c.firstRttNanos = i.firstRttNanos;
+        c.handshakeCostMs = (b & IDLE_HANDSHAKE_COST) != 0 ? i.firstRttNanos / 1e6 : -1;
+        c.handshakeReported = (b & IDLE_HANDSHAKE_REPORTED) != 0;
+        c.sent = (short) (b >>> IDLE_SENT & 0x3FF);
+        c.historyEvents = i.historyEvents;
+        c.historySeen = (short) (b >>> IDLE_HISTORY_SEEN);
+        c.historyCount = (byte) (b >>> IDLE_HISTORY_COUNT & 0x1F);
+        c.macCount = (byte) (b >>> IDLE_MAC_COUNT & 3);
+        c.mac0 = i.mac0;
+        c.mac1 = i.mac1;
+        c.chunkId = i.chunkId;
+        c.chunkStartNanos = i.lastSeenNanos;
+        if ((b & IDLE_HALF0) != 0) {
+            c.half0 = restoreHalf(i.nextSeqTime0, i.lastAckTime0, i.seqPos0, i.isn0, i.nextSeq0, i.maxSeqToBeAcked0,
+                    i.lastAck0, i.dupAckNum0, i.halfBits0);
+        }
+        if ((b & IDLE_HALF1) != 0) {
+            c.half1 = restoreHalf(i.nextSeqTime1, i.lastAckTime1, i.seqPos1, i.isn1, i.nextSeq1, i.maxSeqToBeAcked1,
+                    i.lastAck1, i.dupAckNum1, i.halfBits1);
+        }
+        return c;
+    }
+
+    private static Half restoreHalf(long nextSeqTime, long lastAckTime, int seqPos, int isn, int nextSeq,
+                                    int maxSeqToBeAcked, int lastAck, int dupAckNum, long bits) {
+        Half h = new Half();
+        h.nextSeqTime = nextSeqTime;
+        h.lastAckTime = lastAckTime;
+        h.seqPos(seqPos & 0xFFFF_FFFFL);
+        h.isn(isn & 0xFFFF_FFFFL);
+        h.nextSeq = nextSeq & 0xFFFF_FFFFL;
+        h.maxSeqToBeAcked = maxSeqToBeAcked & 0xFFFF_FFFFL;
+        h.lastAck = lastAck & 0xFFFF_FFFFL;
+        h.dupAckNum = dupAckNum;
+        h.window = (int) (bits >>> HALF_WINDOW & 0x1FFFF) - 1;
+        h.windowScale = (short) ((bits >>> HALF_WINDOW_SCALE & 0x1FF) - 2);
+        h.wscale = (short) ((bits >>> HALF_WSCALE & 0x1FF) - 1);
+        h.lastSegmentFlags = (int) (bits >>> HALF_FLAGS & 0xFFFF);
+        h.seqKnown = (bits & HALF_SEQ_KNOWN) != 0;
+        h.syn = (bits & HALF_SYN) != 0;
+        h.firstAck = (bits & HALF_FIRST_ACK) != 0;
+        return h;
+    }
+
     /** Clears the chunk after it was emitted. */
     void resetChunk() {
         if (extra != null) {

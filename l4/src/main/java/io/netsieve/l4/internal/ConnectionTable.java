@@ -72,6 +72,9 @@ public final class ConnectionTable {
     private long evicted;
     private long portReuses;
     private long flushed;
+    /** Idle connections kept as {@link IdleConnection}s, and those rebuilt from one. */
+    private long compacted;
+    private long restored;
     private long records;
     private long listeningDecided;
     private long applicationDecided;
@@ -247,6 +250,8 @@ public final class ConnectionTable {
     public long evicted() { return evicted; }
     public long portReuses() { return portReuses; }
     public long flushed() { return flushed; }
+    public long compacted() { return compacted; }
+    public long restored() { return restored; }
     public long records() { return records; }
     public int size() { return table.size(); }
 
@@ -272,6 +277,17 @@ public final class ConnectionTable {
                     continue;
                 }
                 f = materialize(o);
+            } else if (f instanceof IdleConnection i) {
+                // its chunk was written and it has no handler: ending it writes nothing, so it ends as it is
+                long idle = now - i.lastSeen();
+                if (idle >= (i.closed() ? config.timeWaitNanos() : i.tcp() ? config.tcpIdleNanos()
+                        : config.udpIdleNanos())) {
+                    table.removeAt(slot);
+                    unlink(i);
+                    expired++;
+                    slot--;
+                }
+                continue;
             }
             Connection c = (Connection) f;
             long idle = now - c.lastSeenNanos;
@@ -282,9 +298,17 @@ public final class ConnectionTable {
                 unlink(c);
                 expired++;
                 slot--; // backward-shift deletion may have moved another flow into this slot
-            } else if (!c.chunkEmpty() && idle >= config.chunkIdleNanos()) {
-                emit(c, false, false);
-                c.trimIdle();
+            } else if (idle >= config.chunkIdleNanos()) {
+                if (!c.chunkEmpty()) {
+                    emit(c, false, false);
+                    c.trimIdle();
+                }
+                if (c.compactable()) {
+                    IdleConnection i = c.compact();
+                    table.replace(c.index, i);
+                    replaceInLru(c, i);
+                    compacted++;
+                }
             }
         }
     }
@@ -297,7 +321,9 @@ public final class ConnectionTable {
         int side = key.packetFromA() ? 0 : 1;
         Segment s = segment.set(d);
         Flow f = table.get(key);
-        if (f instanceof OpeningFlow o) {
+        if (f instanceof IdleConnection i) {
+            f = restore(i);
+        } else if (f instanceof OpeningFlow o) {
             if (o.canAdd(s) && !chunkDue(now, o.time(0), o.lastSeen())
                     && o.count() + 1 < config.chunkMaxPackets()) {
                 // nothing to decide on this packet: kept for the replay
@@ -361,7 +387,16 @@ public final class ConnectionTable {
 
     /** The connection of {@code f}, built from an opening flow if needed. */
     private Connection connection(Flow f) {
-        return f instanceof OpeningFlow o ? materialize(o) : (Connection) f;
+        return f instanceof OpeningFlow o ? materialize(o) : f instanceof IdleConnection i ? restore(i) : (Connection) f;
+    }
+
+    /** Rebuilds the connection of an idle one, in its place (same table entry, same place in the eviction order). */
+    private Connection restore(IdleConnection i) {
+        Connection c = Connection.restore(i, config.chunkMaxPackets());
+        table.replace(i.index, c);
+        replaceInLru(i, c);
+        restored++;
+        return c;
     }
 
     /**

@@ -3,11 +3,12 @@ package io.netsieve.l4.internal;
 import io.netsieve.l4.flow.FlowTable;
 
 /**
- * What the connection table holds per flow: a {@link Connection}, or an {@link OpeningFlow} (the first packets of a
- * TCP flow, kept compact until the flow needs its full state). Both sit in the least-recently-seen list used for
+ * What the connection table holds per flow: a {@link Connection}, an {@link OpeningFlow} (the first packets of a
+ * TCP flow, kept compact until the flow needs its full state), or an {@link IdleConnection} (a connection idle
+ * after its chunk was written, kept compact until its next packet). Both sit in the least-recently-seen list used for
  * eviction and know their entry in the flow table, whose columns are the only copy of the flow's key.
  */
-abstract sealed class Flow implements FlowTable.Indexed permits Connection, OpeningFlow {
+abstract sealed class Flow implements FlowTable.Indexed permits Connection, OpeningFlow, IdleConnection {
     /** Eviction list neighbours (least recently seen first). */
     Flow lruPrev;
     Flow lruNext;
