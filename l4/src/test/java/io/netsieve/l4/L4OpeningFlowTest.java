@@ -20,8 +20,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * A new TCP flow is kept compact (its first packets) and replayed into a full connection when it needs one; this
- * must not change any record. A tracker with a stream handler factory (one that declines every connection) builds
- * the full connection on the first packet instead, so the two trackers' records are compared field by field and
+ * must not change any record. A tracker with a stream handler factory that accepts every connection with a handler
+ * that does nothing (and gives no hints) builds the full connection on the first packet instead and keeps it, so
+ * the two trackers' records are compared field by field and
  * row by row — inner trace ids by their order of first appearance (they are random, but must stay the same across
  * a connection's records) — on every corpus and demo capture, under configurations that reach each way out of the
  * compact form: small chunks, chunk and TCP idle timeouts (sweeps; a chunk written while the flow stays compact),
@@ -57,10 +58,20 @@ class L4OpeningFlowTest {
     }
 
     private static List<String> records(L4Config config, boolean compact, Consumer<L4Tracker> feed) {
+        return records(config, compact, false, feed);
+    }
+
+    /** {@code declining}: with a stream handler factory that declines every connection (kept compact too). */
+    private static List<String> records(L4Config config, boolean compact, boolean declining,
+                                        Consumer<L4Tracker> feed) {
         Recorder r = new Recorder();
         L4Tracker.Builder b = L4Tracker.builder().config(config).listener(r);
-        if (!compact) {
-            b.streams(info -> null); // declines every connection, but makes the tracker build it on its first packet
+        if (declining) {
+            b.streams(info -> null);
+        } else if (!compact) {
+            // a handler to feed makes the tracker build the connection on its first packet (a declined one is kept
+            // compact like any other)
+            b.streams(info -> (direction, data, offset, length, seq, ts) -> { });
         }
         feed.accept(b.build());
         return r.records;
@@ -80,6 +91,8 @@ class L4OpeningFlowTest {
                 };
                 List<String> expected = records(c.getValue(), false, feed);
                 assertEquals(expected, records(c.getValue(), true, feed), file.getFileName() + ", " + c.getKey());
+                assertEquals(expected, records(c.getValue(), true, true, feed),
+                        file.getFileName() + ", " + c.getKey() + ", declining factory");
                 records += expected.size();
             }
         }
@@ -112,6 +125,28 @@ class L4OpeningFlowTest {
         List<String> expected = records(config, false, feed);
         assertEquals(2, expected.size(), expected.toString());
         assertEquals(expected, records(config, true, feed));
+    }
+
+    /** A flow the stream handler factory declined on its first packet is kept compact, and never offered again. */
+    @Test
+    void declinedFlowIsOfferedOnce() {
+        int[] offers = new int[1];
+        List<String> records = new ArrayList<>();
+        L4Tracker t = L4Tracker.builder().listener(log -> records.add(log.connState() + " " + log.history()))
+                .streams(info -> {
+                    offers[0]++;
+                    return null;
+                }).build();
+        Frames f = new Frames();
+        long s = 1_000_000_000L;
+        f.send(t, true, 100, 0, 0x02, 0, s);              // SYN: offered, declined
+        f.send(t, false, 500, 101, 0x12, 0, s + 1_000);    // SYN-ACK
+        f.send(t, true, 101, 501, 0x10, 0, s + 2_000);     // ACK
+        f.send(t, true, 101, 501, 0x18, 10, s + 3_000);    // request: the 4th packet rebuilds the connection
+        f.send(t, false, 501, 111, 0x18, 20, s + 4_000);   // response
+        t.flush();
+        assertEquals(1, offers[0]);
+        assertEquals(List.of("S1 ShADd"), records);
     }
 
     /** A second SYN with a new ISN (port reuse: a new connection) and one with the same ISN (a retransmission). */

@@ -347,12 +347,15 @@ public final class ConnectionTable {
                 c = null;
             }
         }
-        if (c == null) {
+        int local = 0;
+        int server = 0;
+        boolean newFlow = c == null;
+        if (newFlow) {
             if (table.size() == table.maxFlows()) {
                 evictOldest();
             }
-            int local = localSide(d.packet().capturePointId(), key);
-            int server = listeningServer(d, side, tcp);
+            local = localSide(d.packet().capturePointId(), key);
+            server = listeningServer(d, side, tcp);
             created++;
             if (streamFactory == null && OpeningFlow.keepable(s) && config.chunkMaxPackets() > 1) {
                 OpeningFlow o = new OpeningFlow(s, side, now, local, server, random.nextLong(), random.nextLong());
@@ -377,6 +380,14 @@ public final class ConnectionTable {
             finish(c, false, now);
         } else if (c.chunkCount >= config.chunkMaxPackets()) {
             emit(c, false, false);
+        } else if (newFlow && c.streamsDecided && c.streams == null && OpeningFlow.keepable(s)) {
+            // the stream handler factory declined the flow on its first packet: nothing is left to decide when a
+            // packet arrives, so it is kept as that packet like any new flow (its replay gives this connection)
+            OpeningFlow o = new OpeningFlow(s, side, now, local, server, c.traceHigh, c.traceLow);
+            o.streamsDeclined = true;
+            c.dropReplayedChunk(rowPool);
+            table.replace(c.index, o);
+            replaceInLru(c, o);
         }
     }
 
@@ -407,6 +418,7 @@ public final class ConnectionTable {
     private Connection materialize(OpeningFlow o) {
         Connection c = new Connection(true, o.traceHigh, o.traceLow, o.time(0), o.side(0), config.chunkMaxPackets());
         applyDirection(c, o.localSide, o.serverSide);
+        c.streamsDecided = o.streamsDeclined;
         for (int i = 0; i < o.count(); i++) {
             c.onPacket(o.segment(i, replayed), o.side(i), o.time(i), rowPool);
         }

@@ -12,8 +12,9 @@ import io.netsieve.core.packet.TcpView;
  * error, eviction), the connection table builds the {@link Connection} by replaying these packets through
  * {@link Connection#onPacket} in order: the connection then holds exactly what it would have held had it been
  * built on the first packet (it is deterministic in its inputs, which are all kept here). Only flows that need no
- * decision on arrival are kept: no stream handler to open, no FIN or RST (they close the connection), no second
- * SYN without ACK (port reuse is decided on the connection's state), no chunk to close.
+ * decision on arrival are kept: no stream handler to open (none is set, or the factory declined the flow on its
+ * first packet), no FIN or RST (they close the connection), no second SYN without ACK (port reuse is decided on
+ * the connection's state), no chunk to close.
  *
  * <p>When the chunk idle timeout closes the chunk of an opening flow, its record is written from the replayed
  * connection and the flow stays in this form, marked {@link #recorded()}: what the connection holds after that
@@ -49,6 +50,8 @@ final class OpeningFlow extends Flow {
     /** What the connection table decided on the first packet: local side (-1, 0, 1, 2), listening server (-1, 0, 1). */
     final byte localSide;
     final byte serverSide;
+    /** A stream handler factory was asked on the first packet and declined: it is not asked again. */
+    boolean streamsDeclined;
 
     OpeningFlow(Segment s, int side, long now, int localSide, int serverSide, long traceHigh, long traceLow) {
         this.traceHigh = traceHigh;
