@@ -33,7 +33,7 @@ class L4OpeningFlowTest {
 
     static {
         CONFIGS.put("defaults", L4Config.defaults());
-        for (int n = 2; n <= 4; n++) {
+        for (int n = 2; n <= 7; n++) { // around the 3 packets kept in fields and the 6 kept in all
             CONFIGS.put("chunkMaxPackets " + n, L4Config.builder().chunkMaxPackets(n).build());
         }
         CONFIGS.put("idle timeouts", L4Config.builder().chunkIdle(Duration.ofMillis(200))
