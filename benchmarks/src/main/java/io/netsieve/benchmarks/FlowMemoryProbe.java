@@ -22,8 +22,11 @@ import java.nio.ByteBuffer;
  *       exchanged data, then idle, its first chunk open);</li>
  *   <li>{@code data-recorded}: as {@code data}, then the clock advanced past the chunk idle timeout.</li>
  * </ul>
- * A third argument {@code streams} sets a stream handler factory (one that declines every connection), as an L7
- * pipeline does: the tracker then builds each flow's full connection on its first packet.
+ * A third argument sets a stream handler factory, as an L7 pipeline does: {@code streams}, one that declines every
+ * connection (the tracker asks it on the first packet, then keeps the flow compact as without a factory);
+ * {@code accepting}, one that gives every connection a handler that does nothing (the connection, its reassembly
+ * state and the handler are kept whole: the L4 share of what an L7 pipeline, whose factory accepts every TCP
+ * connection, holds per flow, the L7 handler's own state not included).
  * Also printed: the empty tracker's own heap (its flow table, allocated up front for {@code maxFlows} = N), which the
  * per-flow figure leaves out.
  */
@@ -37,11 +40,17 @@ public final class FlowMemoryProbe {
         boolean data = mode.startsWith("data");
         boolean handshake = !mode.equals("syn");
         long empty = used();
-        boolean streams = args.length > 2 && args[2].equals("streams");
+        String factory = args.length > 2 ? args[2] : "";
+        if (!java.util.List.of("", "streams", "accepting").contains(factory)) {
+            throw new IllegalArgumentException("stream handler factory: streams or accepting: " + factory);
+        }
+        boolean streams = !factory.isEmpty();
         L4Tracker.Builder builder = L4Tracker.builder().config(L4Config.builder().maxFlows(Math.max(n, 1)).build())
                 .listener(log -> { });
-        if (streams) {
+        if (factory.equals("streams")) {
             builder.streams(info -> null);
+        } else if (streams) {
+            builder.streams(info -> (direction, bytes, offset, length, seq, ts) -> { });
         }
         L4Tracker tracker = builder.build();
         PacketDecoder decoder = new PacketDecoder();
@@ -70,7 +79,7 @@ public final class FlowMemoryProbe {
         long after = used();
         System.out.printf("%d idle TCP flows (%s%s): %d active, %d records, %.0f bytes of heap per flow "
                         + "(max heap %d MB); the empty tracker (flow table for %d flows): %.1f MB%n", n, mode,
-                streams ? ", stream handler factory" : "",
+                streams ? ", stream handler factory " + factory : "",
                 tracker.stats().flowsActive(), tracker.stats().records(), (after - before) / (double) n,
                 Runtime.getRuntime().maxMemory() >> 20, n, (before - empty) / 1e6);
     }

@@ -659,8 +659,8 @@ public final class Connection extends Flow {
 
     /**
      * True when this connection can become an {@link IdleConnection} without losing anything: its chunk is empty
-     * (written), no handler is attached, the rarely used state is at its defaults (no FIN, ICMP error or third
-     * MAC: what {@code extra} holds then is what a new one holds), each side has no unacknowledged segment and no
+     * (written), no handler is attached, the rarely used state is at its defaults (no FIN or third MAC, and the
+     * written chunk's ICMP errors cleared: what {@code extra} holds then is what a new one holds), each side has no unacknowledged segment and no
      * RTT probe in flight, and every value fits its packed field (checked, not assumed).
      */
     boolean compactable() {

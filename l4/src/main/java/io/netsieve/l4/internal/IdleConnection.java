@@ -9,8 +9,8 @@ package io.netsieve.l4.internal;
  * what keeps such a flow under 256 bytes.
  *
  * <p>Only a connection that holds nothing else is kept like this ({@link Connection#compactable}): an empty chunk
- * (its record written), no stream or datagram handler, no unacknowledged segment, no RTT probe in flight, no FIN,
- * ICMP error or third MAC. {@link Connection#restore} rebuilds the same connection (same values in every field
+ * (its record written), no stream or datagram handler, no unacknowledged segment, no RTT probe in flight, no FIN
+ * and no third MAC. {@link Connection#restore} rebuilds the same connection (same values in every field
  * that is read before it is written again) when anything needs it: a packet, an ICMP error, eviction, flush.
  * Expiring it needs nothing: its chunk is empty, so there is no record to write.
  *
