@@ -79,7 +79,8 @@ class L4IdleConnectionTest {
             }
         }
         assertTrue(records > 5_000, "records compared: " + records);
-        System.out.println("L4IdleConnectionTest: " + records + " records, " + compacted + " compacted, " + restored + " rebuilt");
+        System.out.println("[idle connections] " + records + " records, " + compacted + " compacted, " + restored
+                + " rebuilt");
         assertTrue(compacted > 1_000 && restored > 500, compacted + " compacted, " + restored + " rebuilt");
     }
 

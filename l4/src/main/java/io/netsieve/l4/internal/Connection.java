@@ -660,8 +660,9 @@ public final class Connection extends Flow {
     /**
      * True when this connection can become an {@link IdleConnection} without losing anything: its chunk is empty
      * (written), no handler is attached, the rarely used state is at its defaults (no FIN or third MAC, and the
-     * written chunk's ICMP errors cleared: what {@code extra} holds then is what a new one holds), each side has no unacknowledged segment and no
-     * RTT probe in flight, and every value fits its packed field (checked, not assumed).
+     * written chunk's ICMP errors cleared: what {@code extra} holds then is what a new one holds), each side has no
+     * unacknowledged segment and no RTT probe in flight, and every value fits its packed field (checked, not
+     * assumed).
      */
     boolean compactable() {
         if (chunkCount != 0 || block0 != null || blocks != null || streams != null || datagrams != null

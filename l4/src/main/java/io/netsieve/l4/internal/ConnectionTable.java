@@ -393,7 +393,8 @@ public final class ConnectionTable {
 
     /** The connection of {@code f}, built from an opening flow if needed. */
     private Connection connection(Flow f) {
-        return f instanceof OpeningFlow o ? materialize(o) : f instanceof IdleConnection i ? restore(i) : (Connection) f;
+        return f instanceof OpeningFlow o ? materialize(o)
+                : f instanceof IdleConnection i ? restore(i) : (Connection) f;
     }
 
     /** Replaces a connection whose chunk was written by its {@link IdleConnection} form, if it can be. */
