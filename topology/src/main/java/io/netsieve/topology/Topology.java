@@ -39,14 +39,45 @@ public record Topology(List<TopologyNode> nodes, List<TopologyEdge> edges) {
      * of exchanges, the failed ones, and latency percentiles.
      */
     public static Topology aggregate(Collection<ExchangePath> paths, long fromNanos, long toNanos) {
-        Builder b = new Builder(true);
+        Aggregator a = aggregator(fromNanos, toNanos);
         for (ExchangePath p : paths) {
-            long t = p.hops().get(0).log().timestampNanos();
+            a.add(p);
+        }
+        return a.topology();
+    }
+
+    /**
+     * The same as {@link #aggregate} fed one path at a time, so a run need not keep its paths to draw its topology:
+     * what it keeps is one node per capture point and endpoint, one counter set per edge, and the edge's known
+     * latencies (two longs per exchange and hop pair, for exact percentiles).
+     */
+    public static Aggregator aggregator(long fromNanos, long toNanos) {
+        return new Aggregator(fromNanos, toNanos);
+    }
+
+    /** Builds an aggregate topology incrementally ({@link #aggregator}); one thread at a time. */
+    public static final class Aggregator {
+        private final long fromNanos;
+        private final long toNanos;
+        private final Builder builder = new Builder(true);
+
+        private Aggregator(long fromNanos, long toNanos) {
+            this.fromNanos = fromNanos;
+            this.toNanos = toNanos;
+        }
+
+        /** Adds {@code path} when its first hop's time lies in the range. */
+        public void add(ExchangePath path) {
+            long t = path.hops().get(0).log().timestampNanos();
             if (t >= fromNanos && t < toNanos) {
-                b.add(p);
+                builder.add(path);
             }
         }
-        return b.build();
+
+        /** The topology of the paths added so far. */
+        public Topology topology() {
+            return builder.build();
+        }
     }
 
     /**
@@ -167,6 +198,9 @@ public record Topology(List<TopologyNode> nodes, List<TopologyEdge> edges) {
         }
 
         void add(long req, long resp) {
+            if (req < 0 && resp < 0) {
+                return; // unknown both ways: LatencySummary skips negative samples anyway, keep nothing
+            }
             if (n == request.length) {
                 request = Arrays.copyOf(request, 2 * n);
                 response = Arrays.copyOf(response, 2 * n);

@@ -159,7 +159,8 @@ final class AnalyzeCommand implements Callable<Integer> {
         pipeline.captureSet(set);
         Files.createDirectories(out);
         Map<FindingKind, Long> findingCounts = new EnumMap<>(FindingKind.class);
-        List<ExchangePath> allPaths = new ArrayList<>();
+        // the topology is aggregated as the paths come: a run keeps no path (a path holds its records)
+        Topology.Aggregator topologyOfPaths = Topology.aggregator(Long.MIN_VALUE, Long.MAX_VALUE);
         RunSummary run;
         long l4Records;
         long l7Records;
@@ -177,7 +178,7 @@ final class AnalyzeCommand implements Callable<Integer> {
             // each record to the files, the endpoint and the report; a sink ignores the record types it was not
             // built for. One pipeline thread: the capture points are read in order (the join and the findings'
             // windows wait for the end of input either way)
-            pipeline.sink(RecordSink.tee(json, lpFiles, post, new Collected(html, allPaths, findingCounts),
+            pipeline.sink(RecordSink.tee(json, lpFiles, post, new Collected(html, topologyOfPaths, findingCounts),
                     export.collector()));
             Progress progress = Progress.onTerminal(err, totalBytes(set), set.size());
             if (progress != null) {
@@ -199,7 +200,7 @@ final class AnalyzeCommand implements Callable<Integer> {
         List<CapturePointSummary> summaries = CapturePointSummary.of(run, set.points());
         Map<String, Long> exchangesByProtocol = new TreeMap<>(run.metrics().exchangesByProtocol());
         writeJson(summaries);
-        Topology topology = Topology.aggregate(allPaths, Long.MIN_VALUE, Long.MAX_VALUE);
+        Topology topology = topologyOfPaths.topology();
         Files.writeString(out.resolve("topology.json"), TopologyExport.json(topology) + "\n");
         Files.writeString(out.resolve("topology.dot"), TopologyExport.dot(topology));
         Files.writeString(out.resolve("topology.mmd"), TopologyExport.mermaid(topology));
@@ -308,10 +309,10 @@ final class AnalyzeCommand implements Callable<Integer> {
     }
 
     /**
-     * What {@code analyze} keeps of the records beside the files: the paths (for {@code topology.json}), the
+     * What {@code analyze} keeps of the records beside the files: the topology of the paths (for {@code topology.json}), the
      * findings by kind (for the summary) and, with {@code --report}, everything the report shows.
      */
-    private record Collected(HtmlReport.Builder html, List<ExchangePath> paths, Map<FindingKind, Long> findings)
+    private record Collected(HtmlReport.Builder html, Topology.Aggregator paths, Map<FindingKind, Long> findings)
             implements RecordSink {
         @Override
         public void onL4Log(L4Log log, Nic nic) {
