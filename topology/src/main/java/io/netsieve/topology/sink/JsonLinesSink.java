@@ -1,7 +1,8 @@
 package io.netsieve.topology.sink;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.core.JsonEncoding;
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonGenerator;
 import io.netsieve.core.nic.Nic;
 import io.netsieve.l4.L4Log;
 import io.netsieve.l7.L7Log;
@@ -10,9 +11,11 @@ import io.netsieve.topology.Finding;
 import io.netsieve.topology.sink.internal.FileOptions;
 import io.netsieve.topology.sink.internal.RecordFiles;
 
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Path;
-import java.util.Map;
+import java.util.function.Consumer;
 
 /**
  * Writes records as JSON Lines, one file per record type in one folder: {@code l4.jsonl} (one
@@ -36,10 +39,19 @@ import java.util.Map;
  * the files.
  */
 public final class JsonLinesSink extends FileRecordSink {
-    private final ObjectMapper mapper = new ObjectMapper();
+    private static final JsonFactory JSON = new JsonFactory();
+
+    /**
+     * The line being written, UTF-8: reused (it grows to the longest line written, an L4 record with its packet
+     * series: tens of KB), so a line costs no map, string or byte array; guarded by {@code this}.
+     */
+    private final ByteArrayOutputStream line = new ByteArrayOutputStream(4096);
+    private JsonGenerator generator;
+    private JsonFieldOut out;
 
     private JsonLinesSink(RecordFiles files) {
         super(files);
+        newGenerator();
     }
 
     public static Builder builder() {
@@ -49,40 +61,66 @@ public final class JsonLinesSink extends FileRecordSink {
     @Override
     public void onL4Log(L4Log log, Nic nic) {
         if (files.has(RecordType.L4)) {
-            write(RecordType.L4, RecordFields.l4(log, nic));
+            write(RecordType.L4, o -> RecordFields.l4(o, log, nic));
         }
     }
 
     @Override
     public void onL7Log(L7Log log, Nic nic) {
         if (files.has(RecordType.L7)) {
-            write(RecordType.L7, RecordFields.l7(log, nic));
+            write(RecordType.L7, o -> RecordFields.l7(o, log, nic));
         }
     }
 
     @Override
     public void onPath(ExchangePath path) {
         if (files.has(RecordType.PATH)) {
-            write(RecordType.PATH, RecordFields.path(path));
+            write(RecordType.PATH, o -> RecordFields.path(o, path));
         }
     }
 
     @Override
     public void onFinding(Finding finding) {
         if (files.has(RecordType.FINDING)) {
-            write(RecordType.FINDING, RecordFields.finding(finding));
+            write(RecordType.FINDING, o -> RecordFields.finding(o, finding));
         }
     }
 
-    private void write(RecordType type, Map<String, Object> record) {
-        String line;
+    /**
+     * Writes one record's fields as a JSON object into {@link #line} with Jackson's streaming generator (the text
+     * {@code ObjectMapper} wrote for {@link RecordFields}'s maps, byte for byte), then the line to its file.
+     */
+    private synchronized void write(RecordType type, Consumer<FieldOut> record) {
+        line.reset();
+        boolean done = false;
         try {
-            line = mapper.writeValueAsString(record);
-        } catch (JsonProcessingException e) {
+            out.beginRecord();
+            record.accept(out);
+            out.endRecord();
+            generator.flush();
+            done = true;
+        } catch (IOException e) {
             files.failed(e);
             return;
+        } catch (UncheckedIOException e) {
+            files.failed(e.getCause());
+            return;
+        } finally {
+            if (!done) {
+                newGenerator(); // the old one is inside a half-written record
+            }
         }
         files.write(type, line);
+    }
+
+    private void newGenerator() {
+        try {
+            generator = JSON.createGenerator(line, JsonEncoding.UTF8);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e); // a ByteArrayOutputStream does not fail
+        }
+        generator.setRootValueSeparator(null); // one record per line: the sink writes the newlines
+        out = new JsonFieldOut(generator);
     }
 
     /** Builder; each setter validates its argument and may be called once. */

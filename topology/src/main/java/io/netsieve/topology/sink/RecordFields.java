@@ -15,8 +15,6 @@ import io.netsieve.topology.ExchangePath;
 import io.netsieve.topology.Finding;
 import io.netsieve.topology.Hop;
 
-import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
@@ -28,7 +26,8 @@ import java.util.TreeMap;
  * netsieve's records as ordered maps with the field names of the record model (snake_case, reference §2-§4), the
  * form both sinks write ({@link JsonLinesSink} as JSON objects, {@link LineProtocolSink} as tags and fields) and the
  * one to use for a sink of your own. Absent values are {@code null} (JSON {@code null}, left out of line protocol);
- * costs and latencies are in ms, times in ns since the epoch. Each call returns a new mutable map.
+ * costs and latencies are in ms, times in ns since the epoch. Each call returns a new mutable map. The fields are
+ * written through a {@link FieldOut}, so {@link JsonLinesSink} writes the same fields as JSON without making the maps.
  */
 public final class RecordFields {
     private RecordFields() {
@@ -40,7 +39,13 @@ public final class RecordFields {
      * and the packet series as a list of maps).
      */
     public static Map<String, Object> l4(L4Log log, Nic nic) {
-        Map<String, Object> m = new LinkedHashMap<>();
+        MapFieldOut m = new MapFieldOut();
+        l4(m, log, nic);
+        return m.root();
+    }
+
+    /** The same fields written to {@code m}. */
+    static void l4(FieldOut m, L4Log log, Nic nic) {
         m.put("source", "bpf_net_l4_log");
         m.put("time", log.timeNanos());
         nicTags(m, nic);
@@ -79,9 +84,10 @@ public final class RecordFields {
         m.put("icmp_errors", log.icmpErrors());
         m.put("icmp_last_error", log.icmpLastError());
         PacketSeries s = log.packets();
-        List<Map<String, Object>> packets = new ArrayList<>(s.size());
+        m.beginArray("packets");
         for (int i = 0; i < s.size(); i++) {
-            Map<String, Object> p = new LinkedHashMap<>();
+            FieldOut p = m;
+            p.beginElement();
             p.put("txrx", s.isTx(i) ? "tx" : "rx");
             p.put("src_mac", s.srcMacId(i));
             p.put("dst_mac", s.dstMacId(i));
@@ -97,10 +103,9 @@ public final class RecordFields {
             if (s.ackRttNanos(i) >= 0) {
                 p.put("ack_rtt", s.ackRttNanos(i) / 1e6);
             }
-            packets.add(p);
+            p.endObject();
         }
-        m.put("packets", packets);
-        return m;
+        m.endArray();
     }
 
     /**
@@ -109,7 +114,13 @@ public final class RecordFields {
      * {@code redis_reply_type}, {@code redis_error}); a protocol's other attributes at the top level.
      */
     public static Map<String, Object> l7(L7Log log, Nic nic) {
-        Map<String, Object> m = new LinkedHashMap<>();
+        MapFieldOut m = new MapFieldOut();
+        l7(m, log, nic);
+        return m.root();
+    }
+
+    /** The same fields written to {@code m}. */
+    static void l7(FieldOut m, L7Log log, Nic nic) {
         m.put("source", "bpf_net_l7_log");
         m.put("time", log.timestampNanos());
         nicTags(m, nic);
@@ -150,7 +161,7 @@ public final class RecordFields {
             m.put("trace_id", h.traceId());
             m.put("parent_id", h.parentId());
             m.put("x_request_id", h.requestId());
-            m.put("http_headers", h.headers() == null ? null : new TreeMap<>(h.headers())); // one order every run
+            m.putSorted("http_headers", h.headers()); // one order every run
         }
         DnsInfo d = log.dns();
         if (d != null) {
@@ -161,23 +172,24 @@ public final class RecordFields {
             m.put("dns_flags", d.flags());
             m.put("dns_rcode", d.rcode() >= 0 ? d.rcode() : null);
             m.put("dns_extended_rcode", d.extendedRcode() >= 0 ? d.extendedRcode() : null);
-            List<Map<String, Object>> answers = new ArrayList<>();
+            m.beginArray("dns_answers");
             for (DnsAnswer a : d.answers()) {
-                Map<String, Object> am = new LinkedHashMap<>();
-                am.put("name", a.name());
-                am.put("type", a.type());
-                am.put("ttl", a.ttl());
-                am.put("data", a.data());
-                answers.add(am);
+                m.beginElement();
+                m.put("name", a.name());
+                m.put("type", a.type());
+                m.put("ttl", a.ttl());
+                m.put("data", a.data());
+                m.endObject();
             }
-            m.put("dns_answers", answers);
+            m.endArray();
             m.put("dns_malformed", d.malformed());
         }
         // protocols without a typed part (Redis, user protocols) name their fields in the same style: top level
-        for (Map.Entry<String, String> a : new TreeMap<>(log.attributes()).entrySet()) {
-            m.putIfAbsent(a.getKey(), a.getValue());
+        if (!log.attributes().isEmpty()) {
+            for (Map.Entry<String, String> a : new TreeMap<>(log.attributes()).entrySet()) {
+                m.putIfAbsent(a.getKey(), a.getValue());
+            }
         }
-        return m;
     }
 
     /**
@@ -187,7 +199,13 @@ public final class RecordFields {
      * address translations between hops.
      */
     public static Map<String, Object> path(ExchangePath p) {
-        Map<String, Object> m = new LinkedHashMap<>();
+        MapFieldOut m = new MapFieldOut();
+        path(m, p);
+        return m.root();
+    }
+
+    /** The same fields written to {@code m}. */
+    static void path(FieldOut m, ExchangePath p) {
         List<Hop> hops = p.hops();
         L7Log last = hops.get(hops.size() - 1).log();
         m.put("l7_traceid", hops.get(0).log().l7TraceId());
@@ -197,7 +215,7 @@ public final class RecordFields {
                 joinedBy.add(h.joinedBy().name().toLowerCase(Locale.ROOT));
             }
         }
-        m.put("joined_by", List.copyOf(joinedBy));
+        m.putStrings("joined_by", List.copyOf(joinedBy));
         m.put("l4_proto", last.l4Proto());
         m.put("l7_proto", last.l7Proto());
         HttpInfo h = last.http();
@@ -212,9 +230,10 @@ public final class RecordFields {
         }
         m.put("client_observed", p.clientObserved());
         m.put("server_observed", p.serverObserved());
-        List<Map<String, Object>> hopList = new ArrayList<>();
+        m.beginArray("hops");
         for (Hop hop : hops) {
-            Map<String, Object> hm = new LinkedHashMap<>();
+            FieldOut hm = m;
+            hm.beginElement();
             nicTags(hm, hop.nic());
             hm.put("role", hop.role().label());
             hm.put("req_time", hop.requestNanos() >= 0 ? hop.requestNanos() : null);
@@ -223,24 +242,26 @@ public final class RecordFields {
             hm.put("server", hop.server());
             hm.put("inner_traceid", hop.log().innerTraceId());
             hm.put("joined_by", hop.joinedBy() == null ? null : hop.joinedBy().name().toLowerCase(Locale.ROOT));
-            hopList.add(hm);
+            hm.endObject();
         }
-        m.put("hops", hopList);
-        List<Map<String, Object>> latencies = new ArrayList<>();
+        m.endArray();
+        m.beginArray("hop_latencies");
         for (int i = 0; i < p.requestLatencyNanos().size(); i++) {
-            Map<String, Object> lm = new LinkedHashMap<>();
+            FieldOut lm = m;
+            lm.beginElement();
             lm.put("from_hop", i);
             lm.put("to_hop", i + 1);
             long req = p.requestLatencyNanos().get(i);
             long resp = p.responseLatencyNanos().get(i);
             lm.put("request_ms", req >= 0 ? req / 1e6 : null);
             lm.put("response_ms", resp >= 0 ? resp / 1e6 : null);
-            latencies.add(lm);
+            lm.endObject();
         }
-        m.put("hop_latencies", latencies);
-        List<Map<String, Object>> nat = new ArrayList<>();
+        m.endArray();
+        m.beginArray("nat");
         for (AddressTranslation t : p.translations()) {
-            Map<String, Object> tm = new LinkedHashMap<>();
+            FieldOut tm = m;
+            tm.beginElement();
             tm.put("after_hop", t.afterHop());
             tm.put("snat", t.snat());
             tm.put("dnat", t.dnat());
@@ -248,10 +269,9 @@ public final class RecordFields {
             tm.put("client_after", t.clientAfter());
             tm.put("server_before", t.serverBefore());
             tm.put("server_after", t.serverAfter());
-            nat.add(tm);
+            tm.endObject();
         }
-        m.put("nat", nat);
-        return m;
+        m.endArray();
     }
 
     /**
@@ -261,39 +281,45 @@ public final class RecordFields {
      * {@code l7_traceid}, paths by their key, the first hop's {@code l7_traceid} (as in {@link #path}) and its time.
      */
     public static Map<String, Object> finding(Finding f) {
-        Map<String, Object> m = new LinkedHashMap<>();
+        MapFieldOut m = new MapFieldOut();
+        finding(m, f);
+        return m.root();
+    }
+
+    /** The same fields written to {@code m}. */
+    static void finding(FieldOut m, Finding f) {
         m.put("kind", f.kind().label());
         m.put("severity", f.severity().label());
         m.put("summary", f.summary());
-        Map<String, Object> subject = new LinkedHashMap<>();
-        subject.put("type", f.subject().type().label());
-        subject.put("value", f.subject().value());
-        m.put("subject", subject);
+        m.beginObject("subject");
+        m.put("type", f.subject().type().label());
+        m.put("value", f.subject().value());
+        m.endObject();
         m.put("start_time", f.startNanos());
         m.put("end_time", f.endNanos());
         m.put("count", f.count());
         // a problem over several windows: one finding per window, the series sharing since_time
         m.put("since_time", f.sinceNanos());
         m.put("occurrence", f.occurrence());
-        List<Map<String, Object>> evidence = new ArrayList<>();
+        m.beginArray("evidence");
         for (EvidenceStep s : f.evidence()) {
-            Map<String, Object> sm = new LinkedHashMap<>();
-            sm.put("layer", s.layer().label());
-            sm.put("description", s.description());
-            List<Map<String, Object>> refs = new ArrayList<>();
+            m.beginElement();
+            m.put("layer", s.layer().label());
+            m.put("description", s.description());
+            m.beginArray("refs");
             for (EvidenceRef r : s.refs()) {
-                refs.add(ref(r));
+                m.beginElement();
+                ref(m, r);
+                m.endObject();
             }
-            sm.put("refs", refs);
-            sm.put("omitted", s.omitted());
-            evidence.add(sm);
+            m.endArray();
+            m.put("omitted", s.omitted());
+            m.endObject();
         }
-        m.put("evidence", evidence);
-        return m;
+        m.endArray();
     }
 
-    private static Map<String, Object> ref(EvidenceRef r) {
-        Map<String, Object> m = new LinkedHashMap<>();
+    private static void ref(FieldOut m, EvidenceRef r) {
         EvidenceRef.CapturePoint p = r.capturePoint();
         m.put("record", r instanceof EvidenceRef.L4 ? "bpf_net_l4_log" : r instanceof EvidenceRef.L7
                 ? "bpf_net_l7_log" : "path");
@@ -312,11 +338,10 @@ public final class RecordFields {
             m.put("l7_traceid", path.l7TraceId());
             m.put("time", path.timeNanos());
         }
-        return m;
     }
 
     /** The capture-point tags every record carries, L4 and L7 alike (reference §2). */
-    private static void nicTags(Map<String, Object> m, Nic nic) {
+    private static void nicTags(FieldOut m, Nic nic) {
         m.put("host", nic.host());
         m.put("nic_name", nic.nicName());
         m.put("nic_mac", nic.macString());
@@ -328,7 +353,7 @@ public final class RecordFields {
     }
 
     /** The connection, named the same way in L4 and L7 records. */
-    private static void connection(Map<String, Object> m, String l4Proto, String l7Proto, String clientIp,
+    private static void connection(FieldOut m, String l4Proto, String l7Proto, String clientIp,
                                    int clientPort, String serverIp, int serverPort, String innerTraceId) {
         m.put("l4_proto", l4Proto);
         m.put("l7_proto", l7Proto);
@@ -340,7 +365,7 @@ public final class RecordFields {
     }
 
     /** Per-direction counts from the capture point's view. */
-    private static void counts(Map<String, Object> m, long txPackets, long rxPackets, long txBytes, long rxBytes,
+    private static void counts(FieldOut m, long txPackets, long rxPackets, long txBytes, long rxBytes,
                                long txRetrans, long rxRetrans) {
         m.put("tx_packets", txPackets);
         m.put("rx_packets", rxPackets);

@@ -2,8 +2,10 @@ package io.netsieve.topology.sink.internal;
 
 import io.netsieve.topology.sink.RecordType;
 
+import java.io.BufferedOutputStream;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.Writer;
+import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -17,7 +19,10 @@ import java.util.Set;
  * pipeline goes on); {@link #close()} throws the first one. Thread-safe: writes are serialised.
  */
 public final class RecordFiles implements AutoCloseable {
-    private final Map<RecordType, Writer> writers = new EnumMap<>(RecordType.class);
+    /** Bytes buffered per file before a write to the file system (as many as a few JSON lines). */
+    private static final int BUFFER = 1 << 16;
+
+    private final Map<RecordType, OutputStream> writers = new EnumMap<>(RecordType.class);
     private final Map<RecordType, Long> written = new EnumMap<>(RecordType.class);
     private long failures;
     private IOException firstError;
@@ -36,12 +41,12 @@ public final class RecordFiles implements AutoCloseable {
         Files.createDirectories(dir);
         try {
             for (RecordType t : types) {
-                writers.put(t, Files.newBufferedWriter(dir.resolve(t.baseName() + "." + extension),
-                        StandardCharsets.UTF_8));
+                writers.put(t, new BufferedOutputStream(Files.newOutputStream(
+                        dir.resolve(t.baseName() + "." + extension)), BUFFER));
                 written.put(t, 0L);
             }
         } catch (IOException e) {
-            for (Writer w : writers.values()) {
+            for (OutputStream w : writers.values()) {
                 try {
                     w.close();
                 } catch (IOException suppressed) {
@@ -59,12 +64,29 @@ public final class RecordFiles implements AutoCloseable {
 
     /** Writes one line (a newline is added); false when the type is not written, the sink closed, or it failed. */
     public synchronized boolean write(RecordType type, String line) {
-        Writer w = writers.get(type);
+        OutputStream w = writers.get(type);
         if (w == null || closed) {
             return false;
         }
         try {
-            w.write(line);
+            w.write(line.getBytes(StandardCharsets.UTF_8));
+            w.write('\n');
+            written.merge(type, 1L, Long::sum);
+            return true;
+        } catch (IOException e) {
+            failed(e);
+            return false;
+        }
+    }
+
+    /** Writes one line already encoded as UTF-8 in {@code line} (a newline is added); false as {@link #write}. */
+    public synchronized boolean write(RecordType type, ByteArrayOutputStream line) {
+        OutputStream w = writers.get(type);
+        if (w == null || closed) {
+            return false;
+        }
+        try {
+            line.writeTo(w);
             w.write('\n');
             written.merge(type, 1L, Long::sum);
             return true;
@@ -96,7 +118,7 @@ public final class RecordFiles implements AutoCloseable {
 
     /** Flushes what is buffered to the files. */
     public synchronized void flush() throws IOException {
-        for (Writer w : writers.values()) {
+        for (OutputStream w : writers.values()) {
             w.flush();
         }
     }
@@ -108,7 +130,7 @@ public final class RecordFiles implements AutoCloseable {
             return;
         }
         closed = true;
-        for (Writer w : writers.values()) {
+        for (OutputStream w : writers.values()) {
             try {
                 w.close();
             } catch (IOException e) {

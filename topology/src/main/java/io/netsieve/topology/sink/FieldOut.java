@@ -1,0 +1,47 @@
+package io.netsieve.topology.sink;
+
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Where {@link RecordFields} writes a record's fields, in order: into maps ({@link RecordFields}'s public methods,
+ * {@link LineProtocolSink}) or straight into a JSON generator ({@link JsonLinesSink}: no map, no boxing per field).
+ * One definition of the fields for both, so the JSON lines and the maps cannot drift apart. The overloads keep the
+ * boxed types the maps always had ({@code int} fields are {@code Integer}s, {@code long} ones {@code Long}s).
+ */
+abstract class FieldOut {
+
+    abstract void put(String name, String value);
+
+    abstract void put(String name, int value);
+
+    abstract void put(String name, long value);
+
+    abstract void put(String name, double value);
+
+    abstract void put(String name, boolean value);
+
+    /** A boxed number, a string or a boolean that may be null (JSON {@code null}). */
+    abstract void put(String name, Object value);
+
+    /** A list of strings (the maps hold an immutable copy). */
+    abstract void putStrings(String name, List<String> values);
+
+    /** A string map in key order, or null (the maps hold a {@code TreeMap}). */
+    abstract void putSorted(String name, Map<String, String> values);
+
+    /** A top-level field unless the record already has one of that name. */
+    abstract void putIfAbsent(String name, String value);
+
+    /** Starts a nested object field; {@link #endObject} ends it. */
+    abstract void beginObject(String name);
+
+    abstract void endObject();
+
+    /** Starts an array field of objects; each element between {@link #beginElement} and {@link #endObject}. */
+    abstract void beginArray(String name);
+
+    abstract void beginElement();
+
+    abstract void endArray();
+}

@@ -1,0 +1,214 @@
+package io.netsieve.topology.sink;
+
+import com.fasterxml.jackson.core.JsonGenerator;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * {@link FieldOut} straight into a JSON generator, the same text Jackson writes for {@link MapFieldOut}'s maps. An
+ * I/O error of the generator is thrown as {@link UncheckedIOException} (the caller unwraps it).
+ */
+final class JsonFieldOut extends FieldOut {
+    private final JsonGenerator gen;
+    /** Depth of the open objects: 1 inside the record's own object. */
+    private int depth;
+    /**
+     * The record's top-level names so far, for {@link #putIfAbsent}; cleared per record, about 60 entries (the
+     * number of fields of a record).
+     */
+    private final List<String> topNames = new ArrayList<>(64);
+
+    JsonFieldOut(JsonGenerator gen) {
+        this.gen = gen;
+    }
+
+    /** Starts a record (a JSON object at the root). */
+    void beginRecord() throws IOException {
+        topNames.clear();
+        depth = 1;
+        gen.writeStartObject();
+    }
+
+    void endRecord() throws IOException {
+        gen.writeEndObject();
+        depth = 0;
+    }
+
+    private void name(String name) throws IOException {
+        if (depth == 1) {
+            topNames.add(name);
+        }
+        gen.writeFieldName(name);
+    }
+
+    @Override
+    void put(String name, String value) {
+        try {
+            name(name);
+            gen.writeString(value); // null: writeNull
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    @Override
+    void put(String name, int value) {
+        try {
+            name(name);
+            gen.writeNumber(value);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    @Override
+    void put(String name, long value) {
+        try {
+            name(name);
+            gen.writeNumber(value);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    @Override
+    void put(String name, double value) {
+        try {
+            name(name);
+            gen.writeNumber(value);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    @Override
+    void put(String name, boolean value) {
+        try {
+            name(name);
+            gen.writeBoolean(value);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    @Override
+    void put(String name, Object value) {
+        try {
+            name(name);
+            if (value == null) {
+                gen.writeNull();
+            } else if (value instanceof String s) {
+                gen.writeString(s);
+            } else if (value instanceof Integer i) {
+                gen.writeNumber(i);
+            } else if (value instanceof Long l) {
+                gen.writeNumber(l);
+            } else if (value instanceof Double d) {
+                gen.writeNumber(d);
+            } else if (value instanceof Boolean b) {
+                gen.writeBoolean(b);
+            } else {
+                throw new IllegalArgumentException("not a record field value: " + value.getClass());
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    @Override
+    void putStrings(String name, List<String> values) {
+        try {
+            name(name);
+            gen.writeStartArray();
+            for (String v : values) {
+                gen.writeString(v);
+            }
+            gen.writeEndArray();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    @Override
+    void putSorted(String name, Map<String, String> values) {
+        try {
+            name(name);
+            if (values == null) {
+                gen.writeNull();
+                return;
+            }
+            gen.writeStartObject();
+            for (Map.Entry<String, String> e : new TreeMap<>(values).entrySet()) { // key order, as the maps'
+                gen.writeFieldName(e.getKey());
+                gen.writeString(e.getValue());
+            }
+            gen.writeEndObject();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    @Override
+    void putIfAbsent(String name, String value) {
+        if (!topNames.contains(name)) {
+            put(name, value);
+        }
+    }
+
+    @Override
+    void beginObject(String name) {
+        try {
+            name(name);
+            gen.writeStartObject();
+            depth++;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    @Override
+    void endObject() {
+        try {
+            gen.writeEndObject();
+            depth--;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    @Override
+    void beginArray(String name) {
+        try {
+            name(name);
+            gen.writeStartArray();
+            depth++;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    @Override
+    void beginElement() {
+        try {
+            gen.writeStartObject();
+            depth++;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    @Override
+    void endArray() {
+        try {
+            gen.writeEndArray();
+            depth--;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}
