@@ -61,6 +61,9 @@ public final class HopOrder {
     }
 
     public static ExchangePath path(String key, List<Observation> observations) {
+        if (observations.size() == 1) {
+            return single(key, observations.get(0));
+        }
         List<Observation> obs = new ArrayList<>(observations);
         obs.sort(Comparator.comparingLong(Observation::time).thenComparing(o -> o.nic().label()));
         Observation client = endpoint(obs, true);
@@ -134,6 +137,20 @@ public final class HopOrder {
             }
         }
         return new ExchangePath(key, hops, request, response, nat, client != null, server != null);
+    }
+
+    /**
+     * The path of an exchange seen on one capture point, what {@link #path} makes of one observation without its
+     * sorting and grouping (every exchange of a single capture, most of a capture set's solo records): the hop is
+     * the client if its NIC holds the client's address, else the server if it holds the server's, else of unknown
+     * role; no latency, no translation.
+     */
+    private static ExchangePath single(String key, Observation o) {
+        boolean client = holds(o.nic(), o.log().clientIp());
+        boolean server = holds(o.nic(), o.log().serverIp());
+        HopRole role = client ? HopRole.CLIENT : server ? HopRole.SERVER : HopRole.UNKNOWN;
+        return new ExchangePath(key, List.of(new Hop(o.nic(), role, o.log(), o.requestNanos(), o.responseNanos(),
+                null)), List.of(), List.of(), List.of(), client, server);
     }
 
     /**
