@@ -178,13 +178,20 @@ final class AnalyzeCommand implements Callable<Integer> {
             // each record to the files, the endpoint and the report; a sink ignores the record types it was not
             // built for. One pipeline thread: the capture points are read in order (the join and the findings'
             // windows wait for the end of input either way)
-            pipeline.sink(RecordSink.tee(json, lpFiles, post, new Collected(html, topologyOfPaths, findingCounts),
-                    export.collector()));
+            // the records are written on a thread of their own (BackgroundSink): the pipeline goes on meanwhile;
+            // the export's collector matches them on the pipeline thread as before
+            BackgroundSink records = new BackgroundSink(RecordSink.tee(json, lpFiles, post,
+                    new Collected(html, topologyOfPaths, findingCounts)));
+            pipeline.sink(RecordSink.tee(records, export.collector()));
             Progress progress = Progress.onTerminal(err, totalBytes(set), set.size());
             if (progress != null) {
                 pipeline.onProgress(progressOf(progress, set));
             }
-            run = pipeline.build().run();
+            try {
+                run = pipeline.build().run();
+            } finally {
+                records.finish(); // every record in the files (and counted) before they are counted or closed
+            }
             if (progress != null) {
                 progress.finish();
             }
