@@ -131,8 +131,13 @@ public final class FindingFacts {
     }
 
     public static ExchangeNote note(L7Log log, Nic nic, EvidenceRef.Path path) {
-        return new ExchangeNote(EvidenceRef.L7.of(log, nic), path, label(log), log.txRetrans() + log.rxRetrans(),
-                log.status(), log.chunkIdMin(), log.chunkIdMax());
+        return note(log, EvidenceRef.CapturePoint.of(nic), path, label(log));
+    }
+
+    /** {@link #note(L7Log, Nic, EvidenceRef.Path)} with the capture point and the label given (shared values). */
+    public static ExchangeNote note(L7Log log, EvidenceRef.CapturePoint point, EvidenceRef.Path path, String label) {
+        return new ExchangeNote(new EvidenceRef.L7(point, log.innerTraceId(), log.l7TraceId()), path, label,
+                log.txRetrans() + log.rxRetrans(), log.status(), log.chunkIdMin(), log.chunkIdMax());
     }
 
     /** What an exchange was, in a few words: {@code GET /error 500}, {@code dns A web.lab rcode 0}, … */

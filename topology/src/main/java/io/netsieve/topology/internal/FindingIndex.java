@@ -88,6 +88,9 @@ public final class FindingIndex {
             ExchangeNote old = c.exchanges.get(i);
             if (old.path() == null && note.path() != null) {
                 c.exchanges.set(i, note);
+                // key by the reference kept (an equal one): the old note's would stay reachable through the map
+                c.exchangeAt.remove(old.ref());
+                c.exchangeAt.put(note.ref(), i);
             }
             return;
         }
