@@ -86,24 +86,23 @@ public final class RecordFields {
         PacketSeries s = log.packets();
         m.beginArray("packets");
         for (int i = 0; i < s.size(); i++) {
-            FieldOut p = m;
-            p.beginElement();
-            p.put("txrx", s.isTx(i) ? "tx" : "rx");
-            p.put("src_mac", s.srcMacId(i));
-            p.put("dst_mac", s.dstMacId(i));
-            p.put("flags", PacketSeries.flagText(s.flags(i)));
-            p.put("seq", s.seq(i));
-            p.put("ack_seq", s.ack(i));
-            p.put("payload_size", s.payloadSize(i));
-            p.put("win", s.window(i));
-            p.put("ts", s.tsOffset(i));
+            m.beginElement();
+            m.put("txrx", s.isTx(i) ? "tx" : "rx");
+            m.put("src_mac", s.srcMacId(i));
+            m.put("dst_mac", s.dstMacId(i));
+            m.put("flags", PacketSeries.flagText(s.flags(i)));
+            m.put("seq", s.seq(i));
+            m.put("ack_seq", s.ack(i));
+            m.put("payload_size", s.payloadSize(i));
+            m.put("win", s.window(i));
+            m.put("ts", s.tsOffset(i));
             if (s.analysis(i) != 0) {
-                p.put("analysis", TcpAnalysisFlag.text(s.analysis(i)));
+                m.put("analysis", TcpAnalysisFlag.text(s.analysis(i)));
             }
             if (s.ackRttNanos(i) >= 0) {
-                p.put("ack_rtt", s.ackRttNanos(i) / 1e6);
+                m.put("ack_rtt", s.ackRttNanos(i) / 1e6);
             }
-            p.endObject();
+            m.endObject();
         }
         m.endArray();
     }
@@ -232,44 +231,41 @@ public final class RecordFields {
         m.put("server_observed", p.serverObserved());
         m.beginArray("hops");
         for (Hop hop : hops) {
-            FieldOut hm = m;
-            hm.beginElement();
-            nicTags(hm, hop.nic());
-            hm.put("role", hop.role().label());
-            hm.put("req_time", hop.requestNanos() >= 0 ? hop.requestNanos() : null);
-            hm.put("resp_time", hop.responseNanos() >= 0 ? hop.responseNanos() : null);
-            hm.put("client", hop.client());
-            hm.put("server", hop.server());
-            hm.put("inner_traceid", hop.log().innerTraceId());
-            hm.put("joined_by", hop.joinedBy() == null ? null : hop.joinedBy().name().toLowerCase(Locale.ROOT));
-            hm.endObject();
+            m.beginElement();
+            nicTags(m, hop.nic());
+            m.put("role", hop.role().label());
+            m.put("req_time", hop.requestNanos() >= 0 ? hop.requestNanos() : null);
+            m.put("resp_time", hop.responseNanos() >= 0 ? hop.responseNanos() : null);
+            m.put("client", hop.client());
+            m.put("server", hop.server());
+            m.put("inner_traceid", hop.log().innerTraceId());
+            m.put("joined_by", hop.joinedBy() == null ? null : hop.joinedBy().name().toLowerCase(Locale.ROOT));
+            m.endObject();
         }
         m.endArray();
         m.beginArray("hop_latencies");
         for (int i = 0; i < p.requestLatencyNanos().size(); i++) {
-            FieldOut lm = m;
-            lm.beginElement();
-            lm.put("from_hop", i);
-            lm.put("to_hop", i + 1);
+            m.beginElement();
+            m.put("from_hop", i);
+            m.put("to_hop", i + 1);
             long req = p.requestLatencyNanos().get(i);
             long resp = p.responseLatencyNanos().get(i);
-            lm.put("request_ms", req >= 0 ? req / 1e6 : null);
-            lm.put("response_ms", resp >= 0 ? resp / 1e6 : null);
-            lm.endObject();
+            m.put("request_ms", req >= 0 ? req / 1e6 : null);
+            m.put("response_ms", resp >= 0 ? resp / 1e6 : null);
+            m.endObject();
         }
         m.endArray();
         m.beginArray("nat");
         for (AddressTranslation t : p.translations()) {
-            FieldOut tm = m;
-            tm.beginElement();
-            tm.put("after_hop", t.afterHop());
-            tm.put("snat", t.snat());
-            tm.put("dnat", t.dnat());
-            tm.put("client_before", t.clientBefore());
-            tm.put("client_after", t.clientAfter());
-            tm.put("server_before", t.serverBefore());
-            tm.put("server_after", t.serverAfter());
-            tm.endObject();
+            m.beginElement();
+            m.put("after_hop", t.afterHop());
+            m.put("snat", t.snat());
+            m.put("dnat", t.dnat());
+            m.put("client_before", t.clientBefore());
+            m.put("client_after", t.clientAfter());
+            m.put("server_before", t.serverBefore());
+            m.put("server_after", t.serverAfter());
+            m.endObject();
         }
         m.endArray();
     }
