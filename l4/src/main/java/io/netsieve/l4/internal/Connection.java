@@ -206,6 +206,31 @@ public final class Connection extends Flow {
      *
      * @return true when this packet ended the connection (RST, or the ACK of the second FIN)
      */
+    /**
+     * Sequence distance beyond which a segment on a closed connection belongs to another one (1 MiB: far more than a
+     * late retransmission or window probe of the old connection reaches, far less than the ISN distance of a new
+     * connection on the same tuple, which follows the clock).
+     */
+    static final long REUSE_DISTANCE = 1 << 20;
+
+    /**
+     * For a closed connection: true when a non-SYN segment from {@code side} with {@code seq} and {@code payload}
+     * bytes cannot be part of it, so the tuple was reused without a SYN in the capture: it carries data at or after
+     * that side's FIN, or its seq is more than {@link #REUSE_DISTANCE} from where that side's sequence space
+     * ended. A side that never sent gives no evidence.
+     */
+    boolean startsAnotherConnection(int side, long seq, int payload) {
+        Half me = half(side);
+        if (!me.seqKnown || me.nextSeq == 0) {
+            return false;
+        }
+        if (payload > 0 && me.fin && Seq.ge(seq, me.finSeqEnd & 0xFFFF_FFFFL)) {
+            return true;
+        }
+        long distance = Math.abs((long) (int) (seq - me.nextSeq));
+        return distance > REUSE_DISTANCE;
+    }
+
     boolean onPacket(Segment s, int side, long now, RowBlockPool pool) {
         Half me = halfForWrite(side);
         sent |= 1 << (EVER_SENT + side);

@@ -341,6 +341,15 @@ public final class ConnectionTable {
                 portReuses++;
                 c = null;
             }
+        } else if (c != null && tcp && c.closed && c.startsAnotherConnection(side, d.tcp().seq(), s.payload)) {
+            // Port reuse without a SYN seen (lost by the capture, or the tuple reused before the TIME_WAIT timeout
+            // let the closed connection go): a segment that the closed connection cannot hold starts a new one,
+            // picked up mid-stream, as Zeek does once a closed connection is gone.
+            finish(c, false, now);
+            table.remove(key);
+            unlink(c);
+            portReuses++;
+            c = null;
         }
         int local = 0;
         int server = 0;
