@@ -257,9 +257,13 @@ public final class ConnectionTable {
 
     /** Runs the timeouts that are due at {@code now} (at most once per second of packet time). */
     public void advance(long now) {
-        if (now < nextSweep) {
-            return;
+        // called for every packet: small enough to be inlined, the sweep itself is not
+        if (now >= nextSweep) {
+            sweep(now);
         }
+    }
+
+    private void sweep(long now) {
         nextSweep = now + SWEEP_PERIOD_NANOS;
         for (int slot = 0; slot < table.slots(); slot++) {
             Flow f = table.valueAt(slot);
@@ -370,13 +374,17 @@ public final class ConnectionTable {
             c = new Connection(tcp, random.nextLong(), random.nextLong(), now, side, config.chunkMaxPackets());
             applyDirection(c, local, server);
             table.put(key, c);
+            linkLast(c);
         } else {
-            unlink(c);
+            if (c != lruTail) {
+                // most recently seen last; a flow that is already last (a burst of one flow) is left where it is
+                unlink(c);
+                linkLast(c);
+            }
             if (!c.chunkEmpty() && chunkDue(now, c.chunkStartNanos, c.lastSeenNanos)) {
                 emit(c, false, false);
             }
         }
-        linkLast(c);
         boolean ended = c.onPacket(s, side, now, rowPool);
         feedStreams(c, d, side, now);
         feedDatagrams(c, d, side, now);
