@@ -5,10 +5,7 @@ import org.junit.jupiter.api.Test;
 
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -44,18 +41,6 @@ class L4IdleConnectionTest {
                 .chunkIdle(Duration.ofMillis(1)).build());
     }
 
-    private static final class Recorder implements L4LogListener {
-        final List<String> records = new ArrayList<>();
-        private final Map<String, Integer> traceIds = new HashMap<>();
-
-        @Override
-        public void onL4Log(L4Log log) {
-            int trace = traceIds.computeIfAbsent(log.innerTraceId(), t -> traceIds.size());
-            records.add(log.toString().replace(log.innerTraceId(), "trace-" + trace)
-                    .replaceAll("packets=[\\w.]+@\\p{XDigit}+", "") + "\n" + L4LendSeriesTest.rows(log.packets()));
-        }
-    }
-
     @Test
     void recordsAreThoseOfConnectionsNeverCompacted() throws Exception {
         int records = 0;
@@ -63,12 +48,12 @@ class L4IdleConnectionTest {
         long restored = 0;
         for (Path file : CorpusCaptures.allWithDemo()) {
             for (Map.Entry<String, L4Config> c : CONFIGS.entrySet()) {
-                Recorder whole = new Recorder();
+                TextRecorder whole = new TextRecorder();
                 Replay.replay(L4Tracker.builder().config(c.getValue()).listener(whole)
                         .streams(info -> (direction, data, offset, length, seq, ts) -> { })
                         .datagrams(info -> (direction, data, offset, length, wire, ts) -> { })
                         .build(), file, 0, true);
-                Recorder compact = new Recorder();
+                TextRecorder compact = new TextRecorder();
                 L4Tracker t = L4Tracker.builder().config(c.getValue()).listener(compact).build();
                 Replay.replay(t, file, 0, true);
                 assertEquals(whole.records, compact.records, file.getFileName() + ", " + c.getKey());

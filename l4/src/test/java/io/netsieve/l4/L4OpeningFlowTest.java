@@ -10,7 +10,6 @@ import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Consumer;
@@ -44,19 +43,6 @@ class L4OpeningFlowTest {
                 .build());
     }
 
-    /** Records as text; trace ids numbered by first appearance. */
-    private static final class Recorder implements L4LogListener {
-        final List<String> records = new ArrayList<>();
-        private final Map<String, Integer> traceIds = new HashMap<>();
-
-        @Override
-        public void onL4Log(L4Log log) {
-            int trace = traceIds.computeIfAbsent(log.innerTraceId(), t -> traceIds.size());
-            records.add(log.toString().replace(log.innerTraceId(), "trace-" + trace)
-                    .replaceAll("packets=[\\w.]+@\\p{XDigit}+", "") + "\n" + L4LendSeriesTest.rows(log.packets()));
-        }
-    }
-
     private static List<String> records(L4Config config, boolean compact, Consumer<L4Tracker> feed) {
         return records(config, compact, false, feed);
     }
@@ -64,7 +50,7 @@ class L4OpeningFlowTest {
     /** {@code declining}: with a stream handler factory that declines every connection (kept compact too). */
     private static List<String> records(L4Config config, boolean compact, boolean declining,
                                         Consumer<L4Tracker> feed) {
-        Recorder r = new Recorder();
+        TextRecorder r = new TextRecorder();
         L4Tracker.Builder b = L4Tracker.builder().config(config).listener(r);
         if (declining) {
             b.streams(info -> null);

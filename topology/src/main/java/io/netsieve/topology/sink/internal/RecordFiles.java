@@ -64,29 +64,26 @@ public final class RecordFiles implements AutoCloseable {
 
     /** Writes one line (a newline is added); false when the type is not written, the sink closed, or it failed. */
     public synchronized boolean write(RecordType type, String line) {
-        OutputStream w = writers.get(type);
-        if (w == null || closed) {
-            return false;
-        }
-        try {
-            w.write(line.getBytes(StandardCharsets.UTF_8));
-            w.write('\n');
-            written.merge(type, 1L, Long::sum);
-            return true;
-        } catch (IOException e) {
-            failed(e);
-            return false;
-        }
+        return append(type, line, null);
     }
 
     /** Writes one line already encoded as UTF-8 in {@code line} (a newline is added); false as {@link #write}. */
     public synchronized boolean write(RecordType type, ByteArrayOutputStream line) {
+        return append(type, null, line);
+    }
+
+    /** One line: {@code text} encoded, or {@code encoded} as it is (the other is null), then a newline. */
+    private boolean append(RecordType type, String text, ByteArrayOutputStream encoded) {
         OutputStream w = writers.get(type);
         if (w == null || closed) {
             return false;
         }
         try {
-            line.writeTo(w);
+            if (encoded != null) {
+                encoded.writeTo(w);
+            } else {
+                w.write(text.getBytes(StandardCharsets.UTF_8));
+            }
             w.write('\n');
             written.merge(type, 1L, Long::sum);
             return true;
