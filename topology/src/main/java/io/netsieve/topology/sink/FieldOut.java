@@ -1,6 +1,6 @@
 package io.netsieve.topology.sink;
 
-import java.util.List;
+import java.util.Collection;
 import java.util.Map;
 
 /**
@@ -24,8 +24,8 @@ abstract class FieldOut {
     /** A boxed number, a string or a boolean that may be null (JSON {@code null}). */
     abstract void put(String name, Object value);
 
-    /** A list of strings (the maps hold an immutable copy). */
-    abstract void putStrings(String name, List<String> values);
+    /** Strings in iteration order, a JSON array (the maps hold an immutable list copy). */
+    abstract void putStrings(String name, Collection<String> values);
 
     /** A string map in key order, or null (the maps hold a {@code TreeMap}). */
     abstract void putSorted(String name, Map<String, String> values);

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.core.JsonGenerator;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -121,7 +122,7 @@ final class JsonFieldOut extends FieldOut {
     }
 
     @Override
-    void putStrings(String name, List<String> values) {
+    void putStrings(String name, Collection<String> values) {
         try {
             name(name);
             gen.writeStartArray();

@@ -2,6 +2,7 @@ package io.netsieve.topology.sink;
 
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.Deque;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -58,7 +59,7 @@ final class MapFieldOut extends FieldOut {
     }
 
     @Override
-    void putStrings(String name, List<String> values) {
+    void putStrings(String name, Collection<String> values) {
         map().put(name, List.copyOf(values));
     }
 

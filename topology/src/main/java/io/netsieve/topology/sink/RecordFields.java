@@ -214,7 +214,7 @@ public final class RecordFields {
                 joinedBy.add(h.joinedBy().name().toLowerCase(Locale.ROOT));
             }
         }
-        m.putStrings("joined_by", List.copyOf(joinedBy));
+        m.putStrings("joined_by", joinedBy);
         m.put("l4_proto", last.l4Proto());
         m.put("l7_proto", last.l7Proto());
         HttpInfo h = last.http();
