@@ -11,15 +11,28 @@ import java.util.Map;
  */
 abstract class FieldOut {
 
-    abstract void put(String name, String value);
+    // The typed overloads box into put(String, Object) unless overridden: what the maps store anyway (an int field
+    // an Integer, a long one a Long); JsonFieldOut overrides them to write without boxing.
 
-    abstract void put(String name, int value);
+    void put(String name, String value) {
+        put(name, (Object) value);
+    }
 
-    abstract void put(String name, long value);
+    void put(String name, int value) {
+        put(name, (Object) value);
+    }
 
-    abstract void put(String name, double value);
+    void put(String name, long value) {
+        put(name, (Object) value);
+    }
 
-    abstract void put(String name, boolean value);
+    void put(String name, double value) {
+        put(name, (Object) value);
+    }
+
+    void put(String name, boolean value) {
+        put(name, (Object) value);
+    }
 
     /** A boxed number, a string or a boolean that may be null (JSON {@code null}). */
     abstract void put(String name, Object value);

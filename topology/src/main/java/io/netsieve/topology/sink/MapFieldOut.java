@@ -29,31 +29,6 @@ final class MapFieldOut extends FieldOut {
     }
 
     @Override
-    void put(String name, String value) {
-        map().put(name, value);
-    }
-
-    @Override
-    void put(String name, int value) {
-        map().put(name, value);
-    }
-
-    @Override
-    void put(String name, long value) {
-        map().put(name, value);
-    }
-
-    @Override
-    void put(String name, double value) {
-        map().put(name, value);
-    }
-
-    @Override
-    void put(String name, boolean value) {
-        map().put(name, value);
-    }
-
-    @Override
     void put(String name, Object value) {
         map().put(name, value);
     }
