@@ -162,10 +162,8 @@ public final class KeptPackets {
     }
 
     private static Want want(L7Log x) {
-        long from = x.timestampNanos();
-        long to = x.latencyNanos() >= 0 ? from + x.latencyNanos() : from + Math.max(0, x.costReqSentNanos());
-        return new Want(x.capturePointId(), x.innerTraceId(), from, to, "exchange " + x.l7TraceId()
-                + " (connection " + x.innerTraceId() + ")");
+        return new Want(x.capturePointId(), x.innerTraceId(), x.timestampNanos(), PcapExport.exchangeEndNanos(x),
+                "exchange " + x.l7TraceId() + " (connection " + x.innerTraceId() + ")");
     }
 
     /** One connection's frames in a time range, and how to name it in an error. */

@@ -44,9 +44,17 @@ public final class PcapExport {
 
     /** The packets of one exchange's connection between its first request byte and its last response byte. */
     public static long exchange(CapturePoint point, L7Log x, Path out) throws IOException {
+        return export(point, x.l4Proto(), x.clientIp(), x.clientPort(), x.serverIp(), x.serverPort(),
+                x.timestampNanos(), exchangeEndNanos(x), out);
+    }
+
+    /**
+     * The time of an exchange's last response byte, or of its last request byte when it has no response: the end of
+     * its packets here and in {@link KeptPackets}.
+     */
+    static long exchangeEndNanos(L7Log x) {
         long from = x.timestampNanos();
-        long to = x.latencyNanos() >= 0 ? from + x.latencyNanos() : from + Math.max(0, x.costReqSentNanos());
-        return export(point, x.l4Proto(), x.clientIp(), x.clientPort(), x.serverIp(), x.serverPort(), from, to, out);
+        return x.latencyNanos() >= 0 ? from + x.latencyNanos() : from + Math.max(0, x.costReqSentNanos());
     }
 
     private static long export(CapturePoint point, String l4Proto, String clientIp, int clientPort, String serverIp,
