@@ -8,8 +8,6 @@ import io.netsieve.topology.Finding;
 import io.netsieve.topology.sink.RecordSink;
 
 import java.io.IOException;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 
@@ -18,9 +16,9 @@ import java.util.concurrent.BlockingQueue;
  * and writing them (a third of {@code analyze}'s CPU time on a bulk capture: the JSON lines are larger than the
  * capture) overlaps with the pipeline on a second core. Records reach the target in the order they came, in batches of
  * {@value #BATCH}; the batches wait in a queue of {@value #BATCHES} (at most {@value #BATCH} * {@value #BATCHES}
- * records in flight, a few MB of L7 records): when it is full the pipeline waits ({@link #waits()} counts how often),
- * nothing is dropped. A batch is handed over when full, so this is for runs that end ({@link #finish}), not for live
- * capture, whose records would wait for the next ones.
+ * records in flight, a few MB of L7 records): when it is full the pipeline waits, nothing is dropped. A batch is
+ * handed over when full, so this is for runs that end ({@link #finish}), not for live capture, whose records would
+ * wait for the next ones.
  *
  * <p>The records must stay valid after the callback: an {@link L4Log} whose packet series is lent
  * ({@code L4Config.lendPacketSeries}) must not come here. A target that throws loses that record (as a sink that
@@ -31,19 +29,18 @@ final class BackgroundSink implements RecordSink {
     static final int BATCH = 256;
     static final int BATCHES = 16;
 
-    private enum Kind { L4, L7, PATH, FINDING }
-
-    private record Item(Kind kind, Object record, Nic nic) {
-    }
-
     /** Ends the stream of batches. */
-    private static final List<Item> END = List.of();
+    private static final Object[] END = new Object[0];
 
     private final RecordSink target;
-    private final BlockingQueue<List<Item>> queue = new ArrayBlockingQueue<>(BATCHES);
+    /**
+     * Batches of {@value #BATCH} records as pairs (record, its NIC or null): the kind is the record's type, so
+     * nothing is allocated per record; a last batch shorter than that ends with a null record.
+     */
+    private final BlockingQueue<Object[]> queue = new ArrayBlockingQueue<>(BATCHES);
     private final Thread writer;
-    private List<Item> batch = new ArrayList<>(BATCH);
-    private long waits;
+    private Object[] batch = new Object[2 * BATCH];
+    private int size;
     private volatile RuntimeException failure;
     private boolean finished;
 
@@ -56,61 +53,65 @@ final class BackgroundSink implements RecordSink {
 
     @Override
     public void onL4Log(L4Log log, Nic nic) {
-        add(new Item(Kind.L4, log, nic));
+        add(log, nic);
     }
 
     @Override
     public void onL7Log(L7Log log, Nic nic) {
-        add(new Item(Kind.L7, log, nic));
+        add(log, nic);
     }
 
     @Override
     public void onPath(ExchangePath path) {
-        add(new Item(Kind.PATH, path, null));
+        add(path, null);
     }
 
     @Override
     public void onFinding(Finding finding) {
-        add(new Item(Kind.FINDING, finding, null));
+        add(finding, null);
     }
 
-    private synchronized void add(Item item) {
+    private synchronized void add(Object record, Nic nic) {
         if (finished) {
             throw new IllegalStateException("finished");
         }
-        batch.add(item);
-        if (batch.size() == BATCH) {
+        batch[size++] = record;
+        batch[size++] = nic;
+        if (size == batch.length) {
             handOver(batch);
-            batch = new ArrayList<>(BATCH);
+            batch = new Object[2 * BATCH];
+            size = 0;
         }
     }
 
-    private void handOver(List<Item> items) {
-        if (!queue.offer(items)) {
-            waits++;
-            try {
-                queue.put(items);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IllegalStateException("interrupted while handing records to the writer thread", e);
-            }
+    private void handOver(Object[] items) {
+        try {
+            queue.put(items);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while handing records to the writer thread", e);
         }
     }
 
     private void drain() {
         try {
             while (true) {
-                List<Item> items = queue.take();
+                Object[] items = queue.take();
                 if (items == END) {
                     return;
                 }
-                for (Item i : items) {
+                for (int i = 0; i < items.length && items[i] != null; i += 2) {
+                    Object record = items[i];
+                    Nic nic = (Nic) items[i + 1];
                     try {
-                        switch (i.kind()) {
-                            case L4 -> target.onL4Log((L4Log) i.record(), i.nic());
-                            case L7 -> target.onL7Log((L7Log) i.record(), i.nic());
-                            case PATH -> target.onPath((ExchangePath) i.record());
-                            case FINDING -> target.onFinding((Finding) i.record());
+                        if (record instanceof L4Log log) {
+                            target.onL4Log(log, nic);
+                        } else if (record instanceof L7Log log) {
+                            target.onL7Log(log, nic);
+                        } else if (record instanceof ExchangePath path) {
+                            target.onPath(path);
+                        } else {
+                            target.onFinding((Finding) record);
                         }
                     } catch (RuntimeException e) {
                         if (failure == null) {
@@ -133,7 +134,7 @@ final class BackgroundSink implements RecordSink {
             return;
         }
         finished = true;
-        if (!batch.isEmpty()) {
+        if (size > 0) {
             handOver(batch);
         }
         handOver(END);
@@ -146,11 +147,6 @@ final class BackgroundSink implements RecordSink {
         if (failure != null) {
             throw failure;
         }
-    }
-
-    /** How often the pipeline waited for the writer thread (the queue was full). */
-    long waits() {
-        return waits;
     }
 
     /** Finishes; the target is closed by its owner. */
