@@ -4,7 +4,6 @@ import io.netsieve.core.capture.CaptureStats;
 import io.netsieve.core.capture.LiveCaptureException;
 import io.netsieve.core.nic.Nic;
 import io.netsieve.topology.CapturePointStats;
-import io.netsieve.topology.ExchangePath;
 import io.netsieve.topology.LiveInterface;
 import io.netsieve.topology.NetSieve;
 import io.netsieve.topology.PacketRetention;
@@ -31,7 +30,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -103,7 +101,9 @@ final class CaptureCommand implements Callable<Integer> {
             live.add(new LiveInterface(name, netns, nb.build()));
         }
         Files.createDirectories(out);
-        List<ExchangePath> paths = Collections.synchronizedList(new ArrayList<>());
+        // the topology is aggregated as the paths come (as analyze does): a run until Ctrl-C keeps no path (a path
+        // holds its records). The run calls onExchangePath under its lock, never two at once; stop() ends them
+        Topology.Aggregator topologyOfPaths = Topology.aggregator(Long.MIN_VALUE, Long.MAX_VALUE);
         PrintWriter err = spec.commandLine().getErr();
         LineProtocolSender.Builder senderBuilder;
         try {
@@ -135,7 +135,7 @@ final class CaptureCommand implements Callable<Integer> {
                     .onL7Log(records::onL7Log)
                     .onExchangePath(p -> {
                         records.onPath(p);
-                        paths.add(p);
+                        topologyOfPaths.add(p);
                     });
             if (filter != null) {
                 b.filter(filter);
@@ -167,7 +167,7 @@ final class CaptureCommand implements Callable<Integer> {
             } catch (IllegalStateException shuttingDown) {
                 // the hook is running: it waits until the files are closed
             }
-            Topology topology = Topology.aggregate(paths, Long.MIN_VALUE, Long.MAX_VALUE);
+            Topology topology = topologyOfPaths.topology();
             Files.writeString(out.resolve("topology.json"), TopologyExport.json(topology) + "\n");
             PrintWriter stdout = spec.commandLine().getOut();
             int i = 0;
