@@ -8,7 +8,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Arrays;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
@@ -47,7 +47,7 @@ final class TsharkFrames {
             PacketView v = new PacketView();
             while (r.next(v)) {
                 frames.add(new Frame(v.interfaceId(), v.timestampNanos(), v.wireLength(), v.linkType(),
-                        hex(v.copyBytes())));
+                        HexFormat.of().formatHex(v.copyBytes())));
             }
         }
         return frames;
@@ -57,14 +57,6 @@ final class TsharkFrames {
     static List<Frame> noInterface(List<Frame> frames) {
         return frames.stream().map(f -> new Frame(0, f.timestampNanos(), f.wireLength(), f.linkType(), f.hex()))
                 .toList();
-    }
-
-    private static String hex(byte[] b) {
-        StringBuilder sb = new StringBuilder(b.length * 2);
-        for (byte x : b) {
-            sb.append(Character.forDigit((x >> 4) & 15, 16)).append(Character.forDigit(x & 15, 16));
-        }
-        return sb.toString();
     }
 
 }
