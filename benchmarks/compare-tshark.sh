@@ -40,12 +40,14 @@ measure() {
     /usr/bin/time -f "%e %M" -o "$work/$name.time.$i" "$@" > "$work/$name.out" 2> "$work/$name.err" || {
       echo "$name failed:" >&2; cat "$work/$name.err" >&2; exit 1; }
   done
-  local wall rss
-  wall=$(for ((i = 0; i < runs; i++)); do tail -1 "$work/$name.time.$i" | cut -d' ' -f1; done | sort -g \
-    | awk '{v[NR] = $1} END {print v[int((NR + 1) / 2)]}')
-  rss=$(for ((i = 0; i < runs; i++)); do tail -1 "$work/$name.time.$i" | cut -d' ' -f2; done | sort -g \
-    | awk '{v[NR] = $1} END {print v[int((NR + 1) / 2)]}')
-  echo "$wall $rss"
+  echo "$(median "$name" 1) $(median "$name" 2)"
+}
+
+# median NAME FIELD: the median of field FIELD (1 wall, 2 RSS) of NAME's runs
+median() {
+  local i
+  for ((i = 0; i < runs; i++)); do tail -1 "$work/$1.time.$i" | cut -d' ' -f"$2"; done | sort -g \
+    | awk '{v[NR] = $1} END {print v[int((NR + 1) / 2)]}'
 }
 
 echo "capture: $capture ($(du -h "$capture" | cut -f1)), $runs runs each, median"
