@@ -2,6 +2,7 @@ package io.netsieve.core.packet;
 
 import java.net.Inet4Address;
 import java.net.InetAddress;
+import java.nio.charset.StandardCharsets;
 
 /**
  * IP addresses as records write them: IPv4 dotted quad, IPv6 in the RFC 5952 canonical form ({@code fd00::10}, not
@@ -13,6 +14,34 @@ public final class IpAddressText {
     private static final char[] HEX = "0123456789abcdef".toCharArray();
 
     private IpAddressText() {
+    }
+
+    /**
+     * An address as netsieve keeps it (128 bits, network order; IPv4 as IPv4-mapped {@code ::ffff:a.b.c.d}): IPv4
+     * as a dotted quad, anything else as IPv6.
+     */
+    public static String of(long high, long low) {
+        return high == 0 && (low >>> 32) == 0xFFFFL ? ipv4((int) low) : ipv6(high, low);
+    }
+
+    /** An IPv4 address as a dotted quad, written straight into the string's bytes (records format one per side). */
+    public static String ipv4(int address) {
+        byte[] out = new byte[15];
+        int n = 0;
+        for (int shift = 24; shift >= 0; shift -= 8) {
+            int octet = address >>> shift & 0xFF;
+            if (octet >= 100) {
+                out[n++] = (byte) ('0' + octet / 100);
+            }
+            if (octet >= 10) {
+                out[n++] = (byte) ('0' + octet / 10 % 10);
+            }
+            out[n++] = (byte) ('0' + octet % 10);
+            if (shift > 0) {
+                out[n++] = '.';
+            }
+        }
+        return new String(out, 0, n, StandardCharsets.ISO_8859_1);
     }
 
     /** An IPv6 address given as its two 64-bit halves, network order. */
@@ -58,8 +87,8 @@ public final class IpAddressText {
     /** A 4-byte (IPv4) or 16-byte (IPv6) address. */
     public static String of(byte[] address) {
         if (address.length == 4) {
-            return (address[0] & 0xFF) + "." + (address[1] & 0xFF) + "." + (address[2] & 0xFF) + "."
-                    + (address[3] & 0xFF);
+            return ipv4((address[0] & 0xFF) << 24 | (address[1] & 0xFF) << 16 | (address[2] & 0xFF) << 8
+                    | (address[3] & 0xFF));
         }
         if (address.length != 16) {
             throw new IllegalArgumentException("an IP address has 4 or 16 bytes, not " + address.length);

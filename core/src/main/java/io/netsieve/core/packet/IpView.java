@@ -140,15 +140,7 @@ public final class IpView {
     public int payloadLength() { return totalLength - headerLength; }
 
     /** The source address as text (allocates; for display, not for the hot path). */
-    public String srcAddress() { return format(srcHigh, srcLow); }
+    public String srcAddress() { return IpAddressText.of(srcHigh, srcLow); }
     /** The destination address as text (allocates; for display, not for the hot path). */
-    public String dstAddress() { return format(dstHigh, dstLow); }
-
-    static String format(long high, long low) {
-        if (high == 0 && (low >>> 32) == 0xFFFFL) {
-            int a = (int) low;
-            return (a >>> 24) + "." + ((a >>> 16) & 0xFF) + "." + ((a >>> 8) & 0xFF) + "." + (a & 0xFF);
-        }
-        return IpAddressText.ipv6(high, low);
-    }
+    public String dstAddress() { return IpAddressText.of(dstHigh, dstLow); }
 }

@@ -75,4 +75,21 @@ class IpAddressTextTest {
             }
         }
     }
+
+    /** The 128-bit form the decoder and the flow keys hold: IPv4-mapped addresses print as Java prints IPv4. */
+    @Test
+    void ipv4MappedAsDottedQuadAgainstInetAddress() throws Exception {
+        Random r = new Random(0x1b4L);
+        int[] edges = {0, -1, 0xC6120001, 0x01020304, 0x64000A09, 0x0A640909};
+        for (int t = 0; t < 10_000; t++) {
+            int a = t < edges.length ? edges[t] : r.nextInt();
+            byte[] b = {(byte) (a >>> 24), (byte) (a >>> 16), (byte) (a >>> 8), (byte) a};
+            String java = InetAddress.getByAddress(b).getHostAddress();
+            assertEquals(java, IpAddressText.of(0, 0xFFFF_0000_0000L | (a & 0xFFFF_FFFFL)));
+            assertEquals(java, IpAddressText.ipv4(a));
+            assertEquals(java, IpAddressText.of(b));
+        }
+        // not IPv4-mapped: IPv6
+        assertEquals("2001:2::10", IpAddressText.of(0x2001_0002_0000_0000L, 0x10));
+    }
 }

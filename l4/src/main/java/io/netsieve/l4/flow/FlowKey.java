@@ -1,6 +1,7 @@
 package io.netsieve.l4.flow;
 
 import io.netsieve.core.packet.DecodedPacket;
+import io.netsieve.core.packet.IpAddressText;
 import io.netsieve.core.packet.IpView;
 import io.netsieve.core.packet.Layer;
 import io.netsieve.core.packet.LinkView;
@@ -153,10 +154,7 @@ public final class FlowKey {
     }
 
     private static String address(long high, long low) {
-        if (high == 0 && (low >>> 32) == 0xFFFFL) {
-            int a = (int) low;
-            return (a >>> 24) + "." + ((a >>> 16) & 0xFF) + "." + ((a >>> 8) & 0xFF) + "." + (a & 0xFF);
-        }
-        return String.format("[%016x%016x]", high, low);
+        String text = IpAddressText.of(high, low);
+        return text.indexOf(':') >= 0 ? "[" + text + "]" : text;
     }
 }

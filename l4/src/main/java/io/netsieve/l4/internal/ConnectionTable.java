@@ -3,6 +3,7 @@ package io.netsieve.l4.internal;
 import io.netsieve.core.nic.ListeningSockets;
 import io.netsieve.core.nic.Nic;
 import io.netsieve.core.packet.DecodedPacket;
+import io.netsieve.core.packet.IpAddressText;
 import io.netsieve.core.packet.Layer;
 import io.netsieve.core.packet.TcpView;
 import io.netsieve.l4.Direction;
@@ -179,8 +180,8 @@ public final class ConnectionTable {
 
     private StreamInfo streamInfo(Connection c, int client) {
         FlowKey k = table.keyOf(c.index, new FlowKey());
-        String aIp = address(k.aHigh(), k.aLow());
-        String bIp = address(k.bHigh(), k.bLow());
+        String aIp = IpAddressText.of(k.aHigh(), k.aLow());
+        String bIp = IpAddressText.of(k.bHigh(), k.bLow());
         // the src side of the L4 records, as emit() decides it (with the client known at this point)
         int local = c.localSide == 2 ? c.clientSide : c.localSide;
         int src = local >= 0 ? local : client;
@@ -743,8 +744,8 @@ public final class ConnectionTable {
             return;
         }
         int dst = 1 - src;
-        String srcIp = address(src == 0 ? k.aHigh() : k.bHigh(), src == 0 ? k.aLow() : k.bLow());
-        String dstIp = address(dst == 0 ? k.aHigh() : k.bHigh(), dst == 0 ? k.aLow() : k.bLow());
+        String srcIp = IpAddressText.of(src == 0 ? k.aHigh() : k.bHigh(), src == 0 ? k.aLow() : k.bLow());
+        String dstIp = IpAddressText.of(dst == 0 ? k.aHigh() : k.bHigh(), dst == 0 ? k.aLow() : k.bLow());
         int srcPort = src == 0 ? k.aPort() : k.bPort();
         int dstPort = dst == 0 ? k.aPort() : k.bPort();
         boolean clientIsSrc = direction != Direction.INCOMING;
@@ -796,28 +797,5 @@ public final class ConnectionTable {
 
     public long rowBlocksDiscarded() {
         return rowPool != null ? rowPool.discarded() : 0;
-    }
-
-    static String address(long high, long low) {
-        if (high == 0 && (low >>> 32) == 0xFFFFL) {
-            // dotted quad written straight into the string's bytes (no builder)
-            byte[] out = new byte[15];
-            int n = 0;
-            for (int shift = 24; shift >= 0; shift -= 8) {
-                int octet = (int) (low >>> shift) & 0xFF;
-                if (octet >= 100) {
-                    out[n++] = (byte) ('0' + octet / 100);
-                }
-                if (octet >= 10) {
-                    out[n++] = (byte) ('0' + octet / 10 % 10);
-                }
-                out[n++] = (byte) ('0' + octet % 10);
-                if (shift > 0) {
-                    out[n++] = '.';
-                }
-            }
-            return new String(out, 0, n, java.nio.charset.StandardCharsets.ISO_8859_1);
-        }
-        return io.netsieve.core.packet.IpAddressText.ipv6(high, low);
     }
 }

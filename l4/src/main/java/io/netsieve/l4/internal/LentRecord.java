@@ -1,6 +1,7 @@
 package io.netsieve.l4.internal;
 
 import io.netsieve.core.nic.Nic;
+import io.netsieve.core.packet.IpAddressText;
 import io.netsieve.l4.Direction;
 import io.netsieve.l4.PacketSeries;
 import io.netsieve.l4.flow.FlowKey;
@@ -167,16 +168,16 @@ public final class LentRecord {
 
     public String srcIp() {
         if (srcIp == null) {
-            srcIp = srcSide == 0 ? ConnectionTable.address(key.aHigh(), key.aLow())
-                    : ConnectionTable.address(key.bHigh(), key.bLow());
+            srcIp = srcSide == 0 ? IpAddressText.of(key.aHigh(), key.aLow())
+                    : IpAddressText.of(key.bHigh(), key.bLow());
         }
         return srcIp;
     }
 
     public String dstIp() {
         if (dstIp == null) {
-            dstIp = srcSide == 0 ? ConnectionTable.address(key.bHigh(), key.bLow())
-                    : ConnectionTable.address(key.aHigh(), key.aLow());
+            dstIp = srcSide == 0 ? IpAddressText.of(key.bHigh(), key.bLow())
+                    : IpAddressText.of(key.aHigh(), key.aLow());
         }
         return dstIp;
     }
