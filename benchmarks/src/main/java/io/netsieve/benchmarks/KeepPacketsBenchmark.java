@@ -42,8 +42,8 @@ public class KeepPacketsBenchmark {
         Files.readAllBytes(capture); // page-cache it
         L4Config lent = L4Config.builder().lendPacketSeries(true).build();
         plain = NetSieve.builder().files(List.of(capture)).l4Config(lent).build();
-        keeping = NetSieve.builder().files(List.of(capture)).l4Config(L4Config.builder().lendPacketSeries(true)
-                .build()).keepPackets(PacketRetention.defaults()).build();
+        keeping = NetSieve.builder().files(List.of(capture)).l4Config(lent)
+                .keepPackets(PacketRetention.defaults()).build();
     }
 
     @Benchmark
