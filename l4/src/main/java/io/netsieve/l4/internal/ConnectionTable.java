@@ -335,21 +335,7 @@ public final class ConnectionTable {
             f = materialize(o);
         }
         Connection c = (Connection) f;
-        if (c != null && tcp && (d.tcp().flags() & (TcpView.SYN | TcpView.ACK)) == TcpView.SYN) {
-            Half sender = c.half(side);
-            boolean newIsn = sender.syn && sender.isn() != d.tcp().seq();
-            if (c.closed || (newIsn && c.synSeen)) {
-                // Port reuse: a new SYN on a closed tuple, or one with a new ISN, starts a new connection.
-                finish(c, false, now);
-                table.remove(key);
-                unlink(c);
-                portReuses++;
-                c = null;
-            }
-        } else if (c != null && tcp && c.closed && c.startsAnotherConnection(side, d.tcp().seq(), s.payload)) {
-            // Port reuse without a SYN seen (lost by the capture, or the tuple reused before the TIME_WAIT timeout
-            // let the closed connection go): a segment that the closed connection cannot hold starts a new one,
-            // picked up mid-stream, as Zeek does once a closed connection is gone.
+        if (c != null && tcp && startsNewConnection(c, s, side)) {
             finish(c, false, now);
             table.remove(key);
             unlink(c);
@@ -402,6 +388,22 @@ public final class ConnectionTable {
             table.replace(c.index, o);
             replaceInLru(c, o);
         }
+    }
+
+    /**
+     * Port reuse: the TCP segment {@code s} from {@code side} starts a new connection on the tuple of {@code c}. A
+     * SYN without ACK does on a closed tuple, or with a new ISN after a SYN was seen. Any other segment does on a
+     * closed tuple when the closed connection cannot hold it ({@link Connection#startsAnotherConnection}): its SYN
+     * was lost by the capture, or the tuple was reused before the TIME_WAIT timeout let the closed connection go,
+     * and the new one is picked up mid-stream, as Zeek does once a closed connection is gone.
+     */
+    private static boolean startsNewConnection(Connection c, Segment s, int side) {
+        if ((s.flags & (TcpView.SYN | TcpView.ACK)) == TcpView.SYN) {
+            Half sender = c.half(side);
+            boolean newIsn = sender.syn && sender.isn() != s.seq;
+            return c.closed || (newIsn && c.synSeen);
+        }
+        return c.closed && c.startsAnotherConnection(side, s.seq, s.payload);
     }
 
     /** True when the open chunk (first packet at {@code start}, last at {@code last}) closes before a packet at {@code now}. */
