@@ -202,11 +202,6 @@ public final class Connection extends Flow {
     }
 
     /**
-     * Accounts one packet sent by {@code side}.
-     *
-     * @return true when this packet ended the connection (RST, or the ACK of the second FIN)
-     */
-    /**
      * Sequence distance beyond which a segment on a closed connection belongs to another one (1 MiB: far more than a
      * late retransmission or window probe of the old connection reaches, far less than the ISN distance of a new
      * connection on the same tuple, which follows the clock).
@@ -231,6 +226,11 @@ public final class Connection extends Flow {
         return distance > REUSE_DISTANCE;
     }
 
+    /**
+     * Accounts one packet sent by {@code side}.
+     *
+     * @return true when this packet ended the connection (RST, or the ACK of the second FIN)
+     */
     boolean onPacket(Segment s, int side, long now, RowBlockPool pool) {
         Half me = halfForWrite(side);
         sent |= 1 << (EVER_SENT + side);
