@@ -141,6 +141,11 @@ public final class Connection extends Flow {
         return new String(out, java.nio.charset.StandardCharsets.ISO_8859_1);
     }
 
+    /** The record's {@code nic_trace_id}: {@code <SYN seq>_<SYN-ACK seq>}, 0 for one not seen, {@code 0_0} for neither. */
+    static String nicTraceId(boolean synSeen, long synSeq, boolean synAckSeen, long synAckSeq) {
+        return synSeen || synAckSeen ? (synSeen ? synSeq : 0) + "_" + (synAckSeen ? synAckSeq : 0) : "0_0";
+    }
+
     private static final byte[] HEX = "0123456789abcdef".getBytes(java.nio.charset.StandardCharsets.ISO_8859_1);
 
     private Extra extra() {

@@ -754,8 +754,7 @@ public final class ConnectionTable {
         Half tx = c.half(src);
         Half rx = c.half(dst);
         PacketSeries series = c.series(src, rowPool, null);
-        String nicTraceId = c.synSeen || c.synAckSeen ? (c.synSeen ? c.synSeq : 0) + "_" + (c.synAckSeen ? c.synAckSeq : 0)
-                : "0_0";
+        String nicTraceId = Connection.nicTraceId(c.synSeen, c.synSeq, c.synAckSeen, c.synAckSeq);
         L4Log log = new L4Log(
                 c.chunkStartNanos, k.capturePointId(), nic(k.capturePointId()),
                 c.tcp ? "tcp" : "udp", l7Proto != null ? l7Proto : "unknown",

@@ -191,7 +191,7 @@ public final class LentRecord {
 
     public String nicTraceId() {
         if (nicTraceId == null) {
-            nicTraceId = synSeen || synAckSeen ? (synSeen ? synSeq : 0) + "_" + (synAckSeen ? synAckSeq : 0) : "0_0";
+            nicTraceId = Connection.nicTraceId(synSeen, synSeq, synAckSeen, synAckSeq);
         }
         return nicTraceId;
     }
