@@ -119,7 +119,10 @@ import java.util.function.IntFunction;
  *
  * <h2>Packets and counters</h2>
  * Every packet read ends in exactly one of filtered / decoded / truncated / malformed / unsupported
- * ({@link CapturePointStats}). Every packet the filter lets through is decoded and handed to L4, whatever its
+ * ({@link CapturePointStats}). Live, the filter runs where {@link Builder#liveFilterPlacement} says: in the kernel
+ * (the default) the packets it rejects are never read, so they are not counted and the counters say so
+ * ({@link CapturePointStats#filteredCounted()} false); in user space every packet of the interface is read and
+ * {@code filtered} counts the rejected ones exactly. Every packet the filter lets through is decoded and handed to L4, whatever its
  * outcome: L4 decides what it can track (a TCP segment with a bad option is MALFORMED but its header is intact, so
  * it is tracked; the other malformed, truncated or unsupported packets are counted as L4's ignored packets, and every
  * packet moves L4's clock), exactly as an {@code L4Tracker} fed by hand does. Per capture point the run keeps, as
@@ -145,6 +148,7 @@ public final class NetSieve {
     private final CaptureSet captureSet;
     private final List<LiveInterface> live;
     private final String filter;
+    private final FilterPlacement filterPlacement;
     private final L4Config l4Config;
     private final L7Registry l7Registry;
     private final L7Config l7Config;
@@ -167,6 +171,7 @@ public final class NetSieve {
         this.captureSet = b.captureSet;
         this.live = b.live;
         this.filter = b.filter;
+        this.filterPlacement = b.liveFilterPlacement != null ? b.liveFilterPlacement : FilterPlacement.KERNEL;
         this.l4Config = b.l4Config != null ? b.l4Config : L4Config.defaults();
         this.l7Registry = b.l7Registry != null ? b.l7Registry : L7Registry.defaults();
         this.l7Config = b.l7Config != null ? b.l7Config : L7Config.defaults();
@@ -327,13 +332,17 @@ public final class NetSieve {
      * Starts live capture on the configured interfaces (all or none: an interface that cannot be opened fails the
      * start with the interface and the cause) and processes their packets on {@code min(threads, interfaces)}
      * pipeline threads until {@link LiveRun#stop()}, which flushes open flows and pending exchanges. The filter is
-     * installed in the kernel (compiled by netsieve's compiler for each interface's link type).
+     * compiled by netsieve's compiler for each interface's link type and runs where
+     * {@link Builder#liveFilterPlacement} says: attached to the capture socket in the kernel (default; an expression
+     * the kernel would refuse fails the start), or in the pipeline by the JIT (an expression that does not compile for
+     * an interface's link type fails the start).
      */
     public LiveRun start() throws LiveCaptureException {
         if (live == null) {
             throw new IllegalStateException("an offline NetSieve runs with run()");
         }
         int shardCount = Math.min(threads, live.size());
+        boolean userFilter = filter != null && filterPlacement == FilterPlacement.USER;
         Map<Integer, Nic> nics = new HashMap<>();
         List<CapturePoint> points = new ArrayList<>();
         List<List<LiveCaptureConfig>> configs = new ArrayList<>();
@@ -346,8 +355,8 @@ public final class NetSieve {
             if (li.netns() != null) {
                 cb.netns(li.netns());
             }
-            if (filter != null) {
-                cb.filter(filter);
+            if (filter != null && !userFilter) {
+                cb.filter(filter); // compiled for the interface's link type and attached in the kernel
             }
             configs.get(i % shardCount).add(cb.build()); // interface i: shard i % n, position i / n
             nics.put(i, li.nic());
@@ -362,6 +371,25 @@ public final class NetSieve {
             captures.forEach(MultiLiveCapture::close);
             throw e;
         }
+        // user-space filter: each pipeline thread's own programs (a compiled filter is not shared), compiled now for
+        // its interfaces' link types so that one that does not suit fails the start, as in the kernel
+        List<Map<Integer, BpfFilter>> shardFilters = new ArrayList<>();
+        for (int s = 0; s < shardCount; s++) {
+            shardFilters.add(new HashMap<>());
+        }
+        if (userFilter) {
+            for (int i = 0; i < live.size(); i++) {
+                int linkType = captures.get(i % shardCount).linkType(i / shardCount);
+                try {
+                    shardFilters.get(i % shardCount).computeIfAbsent(linkType, this::compile);
+                } catch (RuntimeException e) {
+                    captures.forEach(MultiLiveCapture::close);
+                    LiveCaptureConfig c = configs.get(i % shardCount).get(i / shardCount);
+                    throw new LiveCaptureException(c.interfaceName(), "cannot capture on " + c.describe()
+                            + ": filter expression '" + filter + "' does not compile: " + e.getMessage(), e);
+                }
+            }
+        }
         Run run = new Run(LIVE_LATENESS, points, shardCount);
         Map<Integer, Nic> nicById = Map.copyOf(nics);
         List<Shard> shards = new ArrayList<>();
@@ -371,12 +399,14 @@ public final class NetSieve {
                 mine.add(points.get(i));
             }
             // One pipeline per interface, as offline per capture point: its L4 and L7 counters are that interface's.
-            // The kernel filtered already: no filter in the pipelines.
+            // A kernel filter rejected its packets already (uncounted): no filter in the pipelines; a user-space one
+            // runs in them and counts what it rejects.
             List<Pipeline> pipelines = new ArrayList<>();
             for (CapturePoint p : mine) {
-                Pipeline pipeline = new Pipeline(run, null, nicById::get, false, s);
+                Pipeline pipeline = new Pipeline(run, shardFilters.get(s), nicById::get, userFilter, s);
                 Counts c = run.counts(p.id());
                 c.format = "live";
+                c.filteredCounted = filter == null || userFilter;
                 c.published = pipeline.published;
                 pipelines.add(pipeline);
             }
@@ -967,6 +997,7 @@ public final class NetSieve {
                 }
             }
             long[] t = new long[Counts.SIZE];
+            boolean filteredCounted = true;
             long dk = 0;
             long du = 0;
             List<CapturePointMetrics> per = new ArrayList<>();
@@ -980,6 +1011,7 @@ public final class NetSieve {
                 du += u;
                 t[Counts.PACKETS] += s.packets();
                 t[Counts.FILTERED] += s.filtered();
+                filteredCounted &= s.filteredCounted();
                 t[Counts.DECODED] += s.decoded();
                 t[Counts.TRUNCATED] += s.truncated();
                 t[Counts.MALFORMED] += s.malformed();
@@ -1010,7 +1042,7 @@ public final class NetSieve {
             return new NetSieveMetrics(t[Counts.PACKETS], t[Counts.DECODED], t[Counts.FILTERED],
                     t[Counts.TRUNCATED], t[Counts.MALFORMED], t[Counts.UNSUPPORTED], dk, du, created, active, evicted,
                     expired, t[Counts.L4], t[Counts.L7], byProto, parse, paths.sum(), findingsEmitted.sum(),
-                    callbackFailures.get(), per);
+                    callbackFailures.get(), per, filteredCounted);
         }
     }
 
@@ -1044,6 +1076,8 @@ public final class NetSieve {
         /** Written by the pipeline thread only. */
         private int lastLinkType = Integer.MIN_VALUE;
         volatile String format = "";
+        /** False for a live interface whose filter runs in the kernel: what it rejects is not counted. */
+        volatile boolean filteredCounted = true;
         /** The trackers' counters, when the pipeline that publishes them sees this capture point only. */
         volatile Published published;
 
@@ -1123,7 +1157,7 @@ public final class NetSieve {
             return new CapturePointStats(v.get(PACKETS), v.get(FILTERED), v.get(DECODED), v.get(TRUNCATED),
                     v.get(MALFORMED), v.get(UNSUPPORTED), v.get(L4), v.get(L7), format, List.copyOf(linkTypes),
                     v.get(CAPTURED_BYTES), v.get(WIRE_BYTES), v.get(SNAPPED), none ? 0 : first, none ? 0 : last,
-                    new DecodeCounts(outcomes, reasons, cut, layers), l4, l7);
+                    new DecodeCounts(outcomes, reasons, cut, layers), l4, l7, filteredCounted);
         }
     }
 
@@ -1132,6 +1166,7 @@ public final class NetSieve {
         private CaptureSet captureSet;
         private List<LiveInterface> live;
         private String filter;
+        private FilterPlacement liveFilterPlacement;
         private L4Config l4Config;
         private L7Registry l7Registry;
         private L7Config l7Config;
@@ -1181,14 +1216,28 @@ public final class NetSieve {
         }
 
         /**
-         * A pcap-filter expression (pcap-filter(7)); packets it refuses are counted as filtered and go no further.
-         * Checked here for Ethernet; each capture point's link type gets its own program.
+         * A pcap-filter expression (pcap-filter(7)); packets it refuses go no further and are counted as filtered
+         * (live, only when it runs in user space: see {@link #liveFilterPlacement}). Checked here for Ethernet; each
+         * capture point's link type gets its own program.
          */
         public Builder filter(String expression) {
             once(filter != null, "filter");
             Objects.requireNonNull(expression, "expression");
             FilterCompiler.builder().linkType(LinkType.ETHERNET).build().compile(expression); // throws with the column
             filter = expression;
+            return this;
+        }
+
+        /**
+         * Where the {@link #filter} runs on live interfaces (default {@link FilterPlacement#KERNEL}): in the kernel,
+         * the cheapest (packets it rejects never reach netsieve, and are not counted: the counters say
+         * {@code filteredCounted = false}), or in user space ({@link FilterPlacement#USER}: every packet of the
+         * interface is read and the JIT-compiled program runs in the pipeline, so {@code filtered} counts exactly what
+         * it rejects). Live runs only ({@link #live}); without a filter both count exactly (nothing is filtered).
+         */
+        public Builder liveFilterPlacement(FilterPlacement placement) {
+            once(liveFilterPlacement != null, "liveFilterPlacement");
+            liveFilterPlacement = Objects.requireNonNull(placement, "placement");
             return this;
         }
 
@@ -1353,6 +1402,10 @@ public final class NetSieve {
         public NetSieve build() {
             if (captureSet == null && live == null) {
                 throw new IllegalStateException("no capture points: set captureSet(...), files(...) or live(...)");
+            }
+            if (liveFilterPlacement != null && live == null) {
+                throw new IllegalStateException("liveFilterPlacement is for live(...) runs: capture files are always"
+                        + " filtered in user space");
             }
             return new NetSieve(this);
         }

@@ -181,6 +181,11 @@ public final class MultiLiveCapture implements PacketSource {
         }
     }
 
+    /** The libpcap link type of interface {@code index} (in the order of the configurations). */
+    public int linkType(int index) {
+        return linkTypes[index];
+    }
+
     /** Counters per interface, in the order of the configurations. */
     public List<CaptureStats> stats() throws LiveCaptureException {
         List<CaptureStats> out = new ArrayList<>();

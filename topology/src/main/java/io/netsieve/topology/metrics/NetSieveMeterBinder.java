@@ -29,7 +29,11 @@ import java.util.function.ToDoubleFunction;
  * one):
  * <ul>
  *   <li>{@code netsieve.packets} (function counter) tagged {@code outcome}: {@code processed}, {@code filtered},
- *       {@code truncated}, {@code malformed}, {@code unsupported}, {@code dropped_kernel}, {@code dropped_queue};</li>
+ *       {@code truncated}, {@code malformed}, {@code unsupported}, {@code dropped_kernel}, {@code dropped_queue}.
+ *       {@code filtered} is registered once a snapshot counts it ({@link NetSieveMetrics#filteredCounted()}): a live
+ *       run whose filter runs in the kernel has no {@code filtered} counter (the kernel does not count what it
+ *       rejects; a counter stuck at 0 would say nothing was filtered), and a counter registered earlier reads NaN
+ *       while the snapshots do not count;</li>
  *   <li>{@code netsieve.flows.active} (gauge); {@code netsieve.flows.created}, {@code netsieve.flows.evicted},
  *       {@code netsieve.flows.expired} (function counters);</li>
  *   <li>{@code netsieve.l4.records}; {@code netsieve.exchanges} tagged {@code protocol} (the {@code l7_proto}: one
@@ -45,6 +49,7 @@ public final class NetSieveMeterBinder implements MeterBinder {
     private final Supplier<NetSieveMetrics> source;
     private final Tags tags;
     private final Set<String> protocols = ConcurrentHashMap.newKeySet();
+    private volatile boolean filteredRegistered;
     private volatile MeterRegistry registry;
     private volatile NetSieveMetrics last;
     private volatile long lastNanos;
@@ -63,7 +68,6 @@ public final class NetSieveMeterBinder implements MeterBinder {
     public void bindTo(MeterRegistry registry) {
         this.registry = Objects.requireNonNull(registry, "registry");
         packets(registry, "processed", NetSieveMetrics::processed);
-        packets(registry, "filtered", NetSieveMetrics::filtered);
         packets(registry, "truncated", NetSieveMetrics::truncated);
         packets(registry, "malformed", NetSieveMetrics::malformed);
         packets(registry, "unsupported", NetSieveMetrics::unsupported);
@@ -82,7 +86,23 @@ public final class NetSieveMeterBinder implements MeterBinder {
         counter(registry, "netsieve.findings", "troubleshooting findings", NetSieveMetrics::findings);
         counter(registry, "netsieve.callback.failures", "user callbacks that threw",
                 NetSieveMetrics::callbackFailures);
-        protocols(snapshot().exchangesByProtocol());
+        NetSieveMetrics first = snapshot();
+        protocols(first.exchangesByProtocol());
+        filtered(first);
+    }
+
+    /** Registers {@code outcome=filtered} once a snapshot counts the filtered packets. */
+    private void filtered(NetSieveMetrics m) {
+        MeterRegistry r = registry;
+        if (r == null || filteredRegistered || !m.filteredCounted()) {
+            return;
+        }
+        synchronized (this) {
+            if (!filteredRegistered) {
+                filteredRegistered = true;
+                packets(r, "filtered", s -> s.filteredCounted() ? s.filtered() : Double.NaN);
+            }
+        }
     }
 
     private void packets(MeterRegistry registry, String outcome, ToDoubleFunction<NetSieveMetrics> value) {
@@ -113,7 +133,7 @@ public final class NetSieveMeterBinder implements MeterBinder {
         }
     }
 
-    /** The snapshot, reused for 100 ms; new protocols get their counter. */
+    /** The snapshot, reused for 100 ms; new protocols (and a first counted {@code filtered}) get their counter. */
     private NetSieveMetrics snapshot() {
         NetSieveMetrics m = last;
         long now = System.nanoTime();
@@ -122,6 +142,7 @@ public final class NetSieveMeterBinder implements MeterBinder {
             last = m;
             lastNanos = now;
             protocols(m.exchangesByProtocol());
+            filtered(m);
         }
         return m;
     }
