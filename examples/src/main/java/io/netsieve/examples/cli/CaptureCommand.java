@@ -4,6 +4,7 @@ import io.netsieve.core.capture.CaptureStats;
 import io.netsieve.core.capture.LiveCaptureException;
 import io.netsieve.core.nic.Nic;
 import io.netsieve.topology.CapturePointStats;
+import io.netsieve.topology.FilterPlacement;
 import io.netsieve.topology.LiveInterface;
 import io.netsieve.topology.NetSieve;
 import io.netsieve.topology.PacketRetention;
@@ -15,6 +16,7 @@ import io.netsieve.topology.sink.LineProtocolSender;
 import io.netsieve.topology.sink.LineProtocolSink;
 import io.netsieve.topology.sink.RecordSink;
 import io.netsieve.topology.sink.RecordType;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -37,12 +39,15 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
 /**
- * {@code netsieve capture -i IFACE[@NETNS] … [--filter EXPR] [--duration D] --out DIR}: captures live on one or more
+ * {@code netsieve capture -i IFACE[@NETNS] … [--filter EXPR [--filter-in kernel|user]] [--duration D] --out DIR}:
+ * captures live on one or more
  * interfaces (each possibly inside a network namespace) through the library's pipeline and writes the same files as
  * {@code analyze}: {@code l4.jsonl}, {@code l7.jsonl}, {@code paths.jsonl}, {@code topology.json}. Without
  * {@code --duration} it runs until interrupted (Ctrl-C): the shutdown flushes open flows and pending exchanges before
  * the files are closed. {@code --export-pcap ID} keeps the packets and, once stopped, writes those of an exchange or
- * connection to {@code DIR/export/} ({@link ExportOptions}).
+ * connection to {@code DIR/export/} ({@link ExportOptions}). The summary line of each interface counts its packets
+ * by outcome; with the filter in the kernel (the default) the packets it rejected were never read, and the line says
+ * {@code filtered not counted (kernel filter)} instead of a count.
  */
 @Command(name = "capture", mixinStandardHelpOptions = true,
         description = "Capture live on network interfaces and write the results to a folder.")
@@ -55,8 +60,13 @@ final class CaptureCommand implements Callable<Integer> {
             description = "interface to capture on, optionally inside a network namespace (ip netns name); repeatable")
     List<String> interfaces = new ArrayList<>();
 
-    @Option(names = "--filter", paramLabel = "EXPR", description = "pcap-filter expression, installed in the kernel")
+    @Option(names = "--filter", paramLabel = "EXPR", description = "pcap-filter expression (compiled by netsieve)")
     String filter;
+
+    @Option(names = "--filter-in", paramLabel = "WHERE", converter = PlacementConverter.class,
+            description = "where the filter runs: kernel (default: cheapest, the packets it rejects are not counted) "
+                    + "or user (every packet is read and the filter runs in netsieve: filtered packets are counted)")
+    FilterPlacement filterIn;
 
     @Option(names = "--duration", paramLabel = "D",
             description = "stop after this long (e.g. 30s, 5m, 1h, or ISO-8601 PT30S); default: until interrupted")
@@ -83,6 +93,9 @@ final class CaptureCommand implements Callable<Integer> {
             limit = duration == null ? null : parseDuration(duration);
         } catch (IllegalArgumentException e) {
             throw new ParameterException(spec.commandLine(), e.getMessage());
+        }
+        if (filterIn != null && filter == null) {
+            throw new ParameterException(spec.commandLine(), "--filter-in says where --filter runs: give a --filter");
         }
         PacketRetention keep = export.retention(spec.commandLine());
         String hostName = host != null ? host : InetAddress.getLocalHost().getHostName();
@@ -140,6 +153,9 @@ final class CaptureCommand implements Callable<Integer> {
             if (filter != null) {
                 b.filter(filter);
             }
+            if (filterIn != null) {
+                b.liveFilterPlacement(filterIn);
+            }
             if (keep != null) {
                 b.keepPackets(keep);
             }
@@ -174,10 +190,10 @@ final class CaptureCommand implements Callable<Integer> {
             for (Map.Entry<?, CapturePointStats> e : summary.capturePoints().entrySet()) {
                 CapturePointStats s = e.getValue();
                 CaptureStats c = captureStats.get(i);
-                stdout.printf("%-24s packets %d (decoded %d, truncated %d, malformed %d), kernel drops %d, "
-                                + "queue drops %d, L4 records %d, L7 records %d%n", interfaces.get(i), s.packets(),
-                        s.decoded(), s.truncated(), s.malformed(), c.kernelDropped(), c.queueDropped(),
-                        s.l4Records(), s.l7Records());
+                stdout.printf("%-24s packets %d (%s, decoded %d, truncated %d, malformed %d, unsupported %d), "
+                                + "kernel drops %d, queue drops %d, L4 records %d, L7 records %d%n", interfaces.get(i),
+                        s.packets(), filtered(s), s.decoded(), s.truncated(), s.malformed(), s.unsupported(),
+                        c.kernelDropped(), c.queueDropped(), s.l4Records(), s.l7Records());
                 i++;
             }
             stdout.println("wrote " + out.resolve("l4.jsonl") + " (" + sink.written(RecordType.L4) + "), "
@@ -194,6 +210,23 @@ final class CaptureCommand implements Callable<Integer> {
             return summary.complete() && exported ? 0 : 1;
         } finally {
             finished.countDown();
+        }
+    }
+
+    /** {@code filtered N}, or {@code filtered not counted (kernel filter)} when the kernel rejected them unseen. */
+    static String filtered(CapturePointStats s) {
+        return s.filteredCounted() ? "filtered " + s.filtered() : "filtered not counted (kernel filter)";
+    }
+
+    /** {@code kernel} or {@code user}, in any case. */
+    static final class PlacementConverter implements CommandLine.ITypeConverter<FilterPlacement> {
+        @Override
+        public FilterPlacement convert(String value) {
+            return switch (value.trim().toLowerCase(java.util.Locale.ROOT)) {
+                case "kernel" -> FilterPlacement.KERNEL;
+                case "user" -> FilterPlacement.USER;
+                default -> throw new CommandLine.TypeConversionException("'" + value + "' is not kernel or user");
+            };
         }
     }
 
