@@ -5,7 +5,9 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.netsieve.core.io.CaptureFileReader;
 import io.netsieve.core.io.CaptureFiles;
 import io.netsieve.core.packet.PacketView;
+import io.netsieve.core.testing.ExternalCommand;
 import io.netsieve.core.testing.Lab;
+import io.netsieve.core.testing.Netns;
 import io.netsieve.core.testing.Prerequisites;
 import io.netsieve.core.testing.Tshark;
 import org.junit.jupiter.api.Test;
@@ -30,7 +32,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * and in the lab (root, namespaces) a capture on pod-a's and pod-c's eth0 while the lab's clients run writes the
  * records of pod-a's requests on both NICs and their two-hop paths, and {@code --export-pcap path=/chunked} writes
  * that exchange from the packets kept live: on each NIC, byte for byte the frames tshark selects for it (first
- * request segment to the response) from the capture tcpdump made of the same NIC at the same time.
+ * request segment to the response) from the capture tcpdump made of the same NIC at the same time. {@code --filter-in}:
+ * on a veth pair of the test's namespaces, a capture filtering in user space reports every packet that crossed and
+ * exactly the ones the filter rejects as filtered (tcpdump's unfiltered capture read with and without the filter is
+ * the oracle), one filtering in the kernel reports the accepted ones and says it did not count the rest.
  */
 class CaptureCommandTest {
 
@@ -133,6 +138,72 @@ class CaptureCommandTest {
         } finally {
             Lab.down(state);
         }
+    }
+
+    @Test
+    void theSummaryCountsFilteredInUserSpaceAndSaysTheKernelDoesNot(@TempDir Path tmp) throws Exception {
+        Prerequisites.requireCommand("python3");
+        Prerequisites.requireCommand("ping");
+        Prerequisites.requireCommand("tcpdump");
+        try (Netns lab = Netns.create("cfi")) { // tears the namespaces down, also on failure
+            String a = lab.add("a");
+            String b = lab.add("b");
+            String sfx = lab.prefix().substring(lab.prefix().length() - 4);
+            String nic = "cfb" + sfx;
+            lab.veth(a, "cfa" + sfx, "198.18.254.9/30", b, nic, "198.18.254.10/30");
+            Path all = tmp.resolve("all.pcap");
+            Process tcpdump = lab.tcpdump(b, nic, all);
+            StringWriter[] out = {new StringWriter(), new StringWriter(), new StringWriter(), new StringWriter()};
+            AtomicInteger userCode = new AtomicInteger(-1);
+            AtomicInteger kernelCode = new AtomicInteger(-1);
+            Thread user = new Thread(() -> userCode.set(run(out[0], out[1], "capture", "-i", nic + "@" + b,
+                    "--filter", "udp port 5555", "--filter-in", "user", "--duration", "5s",
+                    "--out", tmp.resolve("user").toString())));
+            Thread kernel = new Thread(() -> kernelCode.set(run(out[2], out[3], "capture", "-i", nic + "@" + b,
+                    "--filter", "udp port 5555", "--duration", "5s", "--out", tmp.resolve("kernel").toString())));
+            user.start();
+            kernel.start();
+            // tcpdump's and both captures' packet sockets open in the namespace before any traffic
+            long deadline = System.nanoTime() + 10_000_000_000L;
+            while (lab.exec(b, "cat", "/proc/net/packet").lines().count() < 1 + 3 && System.nanoTime() < deadline) {
+                Thread.sleep(50);
+            }
+            Thread.sleep(300); // the kernel run's filter attached
+            lab.exec(a, "python3", "-c", "import socket, time\n"
+                    + "s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)\n"
+                    + "for i in range(20):\n"
+                    + "    s.sendto(b'match', ('198.18.254.10', 5555)); s.sendto(b'other', ('198.18.254.10', 6666))\n"
+                    + "    time.sleep(0.005)\n");
+            lab.exec(a, "ping", "-n", "-c", "3", "-i", "0.05", "-W", "1", "198.18.254.10");
+            user.join(30_000);
+            kernel.join(30_000);
+            lab.stop(tcpdump);
+            assertEquals(0, userCode.get(), out[1].toString());
+            assertEquals(0, kernelCode.get(), out[3].toString());
+            long packets = ExternalCommand.run(30, "tcpdump", "-r", all.toString(), "-n", "-q").lines().count();
+            long accepted = ExternalCommand.run(30, "tcpdump", "-r", all.toString(), "-n", "-q", "udp port 5555")
+                    .lines().count();
+            assertEquals(20, accepted, "the datagrams to port 5555");
+            System.out.println("[capture --filter-in] tcpdump: " + packets + " packets, " + accepted
+                    + " accepted\n  user:   " + out[0] + "  kernel: " + out[2]);
+            assertTrue(out[0].toString().contains(nic + "@" + b), out[0].toString());
+            assertTrue(out[0].toString().contains("packets " + packets + " (filtered " + (packets - accepted)
+                    + ", decoded 20, truncated 0, malformed 0, unsupported 0), kernel drops 0"), out[0].toString());
+            assertTrue(out[2].toString().contains("packets 20 (filtered not counted (kernel filter), decoded 20, "
+                    + "truncated 0, malformed 0, unsupported 0), kernel drops 0"), out[2].toString());
+        }
+    }
+
+    @Test
+    void filterInNeedsAFilterAndKnowsItsValues(@TempDir Path tmp) {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        assertEquals(2, run(out, err, "capture", "-i", "lo", "--filter-in", "user", "--out", tmp.toString()));
+        assertTrue(err.toString().contains("--filter-in"), err.toString());
+        StringWriter err2 = new StringWriter();
+        assertEquals(2, run(out, err2, "capture", "-i", "lo", "--filter", "udp", "--filter-in", "disk",
+                "--out", tmp.toString()));
+        assertTrue(err2.toString().contains("'disk' is not kernel or user"), err2.toString());
     }
 
     /** A frame as captured: timestamp and bytes. */
