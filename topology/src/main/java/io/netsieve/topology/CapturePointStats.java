@@ -18,14 +18,17 @@ import java.util.Objects;
  * <p><b>Filtered, live.</b> A live interface whose filter runs in the kernel ({@link FilterPlacement#KERNEL}, the
  * default) never reads the packets the filter rejects: they are in no counter, {@code filtered} is 0 and
  * {@link #filteredCounted()} is false — read it as "not counted", never as "nothing was filtered".
- * {@code packets} is then the packets the filter let through. With {@link FilterPlacement#USER}, offline, or without a
+ * {@code packets} is then the packets the filter let through. With {@link FilterPlacement#KERNEL_COUNTED} the kernel
+ * counts them (added to {@code filtered} and {@code packets} at the pipeline's sweeps, about every 0.5 s, and exactly
+ * at the end), with {@link FilterPlacement#USER} the pipeline reads and rejects them; then, as offline or without a
  * filter, {@code filteredCounted} is true and {@code filtered} is exact.
  *
  * <p>The byte counts, time span and {@link #decode} details cover the packets the filter let through. All are plain
  * counters of the pipeline (no per-packet allocation); a snapshot taken while a live run goes on holds, for each
  * counter, a value it had ({@link #l4()} and {@link #l7()}: those of the last sweep, about every 0.5 s).
  *
- * @param packets       packets read
+ * @param packets       packets read (with {@link FilterPlacement#KERNEL_COUNTED}, plus those the kernel filter
+ *                      rejected)
  * @param filtered      packets the filter rejected (0 and meaningless when {@code filteredCounted} is false)
  * @param l4Records     L4 records written
  * @param l7Records     L7 records written
@@ -48,8 +51,10 @@ import java.util.Objects;
  * @param l7            the L7 tracker's counters (connections, detected protocols, exchanges by status, gaps, parser
  *                      failures…); null when {@code l4} is
  * @param filteredCounted true when {@code filtered} counts every packet the filter rejected: offline, live with the
- *                      filter in user space ({@link FilterPlacement#USER}) or without a filter; false live with the
- *                      filter in the kernel, which rejects packets before netsieve reads them
+ *                      filter in user space ({@link FilterPlacement#USER}) or counted by the kernel
+ *                      ({@link FilterPlacement#KERNEL_COUNTED}), or without a filter; false live with the filter in
+ *                      the kernel uncounted ({@link FilterPlacement#KERNEL}), which rejects packets before netsieve
+ *                      reads them
  */
 public record CapturePointStats(long packets, long filtered, long decoded, long truncated, long malformed,
                                 long unsupported, long l4Records, long l7Records, String format,

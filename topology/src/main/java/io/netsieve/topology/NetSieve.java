@@ -121,11 +121,12 @@ import java.util.function.IntFunction;
  * Every packet read ends in exactly one of filtered / decoded / truncated / malformed / unsupported
  * ({@link CapturePointStats}). Live, the filter runs where {@link Builder#liveFilterPlacement} says: in the kernel
  * (the default) the packets it rejects are never read, so they are not counted and the counters say so
- * ({@link CapturePointStats#filteredCounted()} false); in user space every packet of the interface is read and
- * {@code filtered} counts the rejected ones exactly. Every packet the filter lets through is decoded and handed to L4, whatever its
- * outcome: L4 decides what it can track (a TCP segment with a bad option is MALFORMED but its header is intact, so
- * it is tracked; the other malformed, truncated or unsupported packets are counted as L4's ignored packets, and every
- * packet moves L4's clock), exactly as an {@code L4Tracker} fed by hand does. Per capture point the run keeps, as
+ * ({@link CapturePointStats#filteredCounted()} false); with {@link FilterPlacement#KERNEL_COUNTED} the kernel counts
+ * them, and in user space every packet of the interface is read: then {@code filtered} counts the rejected ones
+ * exactly. Every packet the filter lets through is decoded and handed to L4, whatever its outcome: L4 decides what it
+ * can track (a TCP segment with a bad option is MALFORMED but its header is intact, so it is tracked; the other
+ * malformed, truncated or unsupported packets are counted as L4's ignored packets, and every packet moves L4's clock),
+ * exactly as an {@code L4Tracker} fed by hand does. Per capture point the run keeps, as
  * plain counters (no allocation per packet), the decoder's details ({@link DecodeCounts}: malformed reasons, layers),
  * bytes, time span, link types and the file's format, and the L4 and L7 trackers' own counters.
  *
@@ -343,6 +344,7 @@ public final class NetSieve {
         }
         int shardCount = Math.min(threads, live.size());
         boolean userFilter = filter != null && filterPlacement == FilterPlacement.USER;
+        boolean countRejected = filter != null && filterPlacement == FilterPlacement.KERNEL_COUNTED;
         Map<Integer, Nic> nics = new HashMap<>();
         List<CapturePoint> points = new ArrayList<>();
         List<List<LiveCaptureConfig>> configs = new ArrayList<>();
@@ -357,6 +359,7 @@ public final class NetSieve {
             }
             if (filter != null && !userFilter) {
                 cb.filter(filter); // compiled for the interface's link type and attached in the kernel
+                cb.countRejected(countRejected);
             }
             configs.get(i % shardCount).add(cb.build()); // interface i: shard i % n, position i / n
             nics.put(i, li.nic());
@@ -406,7 +409,7 @@ public final class NetSieve {
                 Pipeline pipeline = new Pipeline(run, shardFilters.get(s), nicById::get, userFilter, s);
                 Counts c = run.counts(p.id());
                 c.format = "live";
-                c.filteredCounted = filter == null || userFilter;
+                c.filteredCounted = filter == null || filterPlacement != FilterPlacement.KERNEL;
                 c.published = pipeline.published;
                 pipelines.add(pipeline);
             }
@@ -434,6 +437,7 @@ public final class NetSieve {
         final List<CapturePoint> points;
         final long[] reportedKernel;
         final long[] reportedUs;
+        final long[] reportedRejected;
         volatile List<CaptureStats> lastStats;
         volatile Exception failure;
         Thread thread;
@@ -446,9 +450,10 @@ public final class NetSieve {
             this.points = points;
             this.reportedKernel = new long[points.size()];
             this.reportedUs = new long[points.size()];
+            this.reportedRejected = new long[points.size()];
             List<CaptureStats> zero = new ArrayList<>();
             for (int i = 0; i < points.size(); i++) {
-                zero.add(new CaptureStats(0, 0, 0, 0, 0));
+                zero.add(new CaptureStats(0, 0, 0, 0, 0, -1));
             }
             this.lastStats = List.copyOf(zero);
         }
@@ -486,7 +491,7 @@ public final class NetSieve {
             }
         }
 
-        /** Moves time on without packets and reports drops (pipeline thread). */
+        /** Moves time on without packets, reports drops, counts what the kernel filter rejected (pipeline thread). */
         void sweep(Run run) {
             Instant now = clock.instant();
             long nowNanos = now.getEpochSecond() * 1_000_000_000L + now.getNano();
@@ -497,9 +502,19 @@ public final class NetSieve {
             run.advance(nowNanos);
         }
 
+        /**
+         * Reports the drops since the last call to the listener and adds the packets the kernel filter rejected since
+         * then (when it counts them) to the capture point's filtered packets: on the pipeline thread, or in
+         * {@link LiveRun#stop()} once it has ended.
+         */
         void reportDrops(Run run) {
             List<CaptureStats> s = stats();
             for (int i = 0; i < points.size(); i++) {
+                long r = s.get(i).filterRejected() - reportedRejected[i];
+                if (r > 0) {
+                    reportedRejected[i] += r;
+                    run.counts(points.get(i).id()).rejectedByKernel(r);
+                }
                 long k = s.get(i).kernelDropped() - reportedKernel[i];
                 long q = s.get(i).queueDropped() - reportedUs[i];
                 if (k > 0 || q > 0) {
@@ -1090,6 +1105,12 @@ public final class NetSieve {
             v.lazySet(i, v.get(i) + 1);
         }
 
+        /** Packets the kernel filter rejected and counted ({@link FilterPlacement#KERNEL_COUNTED}): filtered. */
+        void rejectedByKernel(long n) {
+            add(FILTERED, n);
+            add(PACKETS, n);
+        }
+
         private void add(int i, long n) {
             v.lazySet(i, v.get(i) + n);
         }
@@ -1217,8 +1238,8 @@ public final class NetSieve {
 
         /**
          * A pcap-filter expression (pcap-filter(7)); packets it refuses go no further and are counted as filtered
-         * (live, only when it runs in user space: see {@link #liveFilterPlacement}). Checked here for Ethernet; each
-         * capture point's link type gets its own program.
+         * (live, unless it runs in the kernel uncounted: see {@link #liveFilterPlacement}). Checked here for
+         * Ethernet; each capture point's link type gets its own program.
          */
         public Builder filter(String expression) {
             once(filter != null, "filter");
@@ -1231,9 +1252,11 @@ public final class NetSieve {
         /**
          * Where the {@link #filter} runs on live interfaces (default {@link FilterPlacement#KERNEL}): in the kernel,
          * the cheapest (packets it rejects never reach netsieve, and are not counted: the counters say
-         * {@code filteredCounted = false}), or in user space ({@link FilterPlacement#USER}: every packet of the
-         * interface is read and the JIT-compiled program runs in the pipeline, so {@code filtered} counts exactly what
-         * it rejects). Live runs only ({@link #live}); without a filter both count exactly (nothing is filtered).
+         * {@code filteredCounted = false}); in the kernel with the kernel counting what it rejects
+         * ({@link FilterPlacement#KERNEL_COUNTED}: a second, never read packet socket with the inverted program); or in
+         * user space ({@link FilterPlacement#USER}: every packet of the interface is read and the JIT-compiled program
+         * runs in the pipeline). With the last two {@code filtered} is exact. Live runs only ({@link #live}); without
+         * a filter all three count exactly (nothing is filtered).
          */
         public Builder liveFilterPlacement(FilterPlacement placement) {
             once(liveFilterPlacement != null, "liveFilterPlacement");

@@ -8,7 +8,7 @@ import java.util.Map;
  * {@link RunSummary#metrics()} at the end). Every packet the pipeline received ends in exactly one of
  * {@code processed} (decoded), {@code filtered}, {@code truncated}, {@code malformed} or {@code unsupported}; on
  * live capture {@code droppedByKernel} and {@code droppedByUs} count the packets that never reached it, and so do
- * the packets a kernel filter rejected, which are counted nowhere: then {@link #filteredCounted()} is false and
+ * the packets a kernel filter rejected uncounted: then {@link #filteredCounted()} is false and
  * {@code filtered} (0) means "not counted" (see {@link NetSieve.Builder#liveFilterPlacement}).
  *
  * <p>Taken while the pipeline threads run, each value is one the counter had (the set is not one instant);
@@ -38,8 +38,9 @@ import java.util.Map;
  * @param callbackFailures    user callbacks (and listener methods) that threw
  * @param capturePoints       per capture point, in the run's order
  * @param filteredCounted     true when {@code filtered} counts every packet the filter refused on every capture point
- *                            (offline; live with {@link FilterPlacement#USER} or without a filter); false when a live
- *                            filter runs in the kernel ({@link FilterPlacement#KERNEL}, the default)
+ *                            (offline; live with {@link FilterPlacement#USER} or {@link FilterPlacement#KERNEL_COUNTED},
+ *                            or without a filter); false when a live filter runs in the kernel uncounted
+ *                            ({@link FilterPlacement#KERNEL}, the default)
  */
 public record NetSieveMetrics(long packets, long processed, long filtered, long truncated, long malformed,
                               long unsupported, long droppedByKernel, long droppedByUs, long flowsCreated,

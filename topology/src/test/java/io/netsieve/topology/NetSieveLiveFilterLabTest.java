@@ -27,12 +27,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * Where a live filter runs ({@link NetSieve.Builder#liveFilterPlacement}), on real traffic on a veth pair between two
- * namespaces the test makes (198.18.254.0/30, IPv6 off: the only traffic is the test's). Two runs capture the same
- * interface at the same time with the same filter, one filtering in the kernel and one in user space, while tcpdump
- * captures it without a filter. The oracle is libpcap's own compiler: {@code tcpdump -r} with the filter on that
- * unfiltered capture gives the packets the filter accepts, without it every packet that crossed. User space counts
- * every packet of the interface and exactly the rejected ones as filtered; the kernel run reads only the accepted ones
- * and says that what it rejected is not counted (no false 0, no Micrometer counter).
+ * namespaces the test makes (198.18.254.0/30, IPv6 off: the only traffic is the test's). Three runs capture the same
+ * interface at the same time with the same filter — in the kernel uncounted, in the kernel counting its rejects, and
+ * in user space — while tcpdump captures it without a filter. The oracle is libpcap's own compiler: {@code tcpdump -r}
+ * with the filter on that unfiltered capture gives the packets the filter accepts, without it every packet that
+ * crossed. User space and the counting kernel count every packet of the interface and exactly the rejected ones as
+ * filtered; the uncounted kernel run reads only the accepted ones and says that what it rejected is not counted (no
+ * false 0, no Micrometer counter).
  */
 class NetSieveLiveFilterLabTest {
     private static final String SERVER = "198.18.254.2";
@@ -95,17 +96,24 @@ class NetSieveLiveFilterLabTest {
             NetSieve user = NetSieve.builder().live(List.of(li)).filter(FILTER)
                     .liveFilterPlacement(FilterPlacement.USER).build();
             NetSieve kernel = NetSieve.builder().live(List.of(li)).filter(FILTER).build(); // the default: KERNEL
+            NetSieve counted = NetSieve.builder().live(List.of(li)).filter(FILTER)
+                    .liveFilterPlacement(FilterPlacement.KERNEL_COUNTED).build();
             NetSieve.LiveRun userRun = user.start();
             NetSieve.LiveRun kernelRun = kernel.start();
+            NetSieve.LiveRun countedRun = counted.start();
             SimpleMeterRegistry userMeters = new SimpleMeterRegistry();
             SimpleMeterRegistry kernelMeters = new SimpleMeterRegistry();
+            SimpleMeterRegistry countedMeters = new SimpleMeterRegistry();
             RunSummary userSummary;
             RunSummary kernelSummary;
+            RunSummary countedSummary;
             List<CaptureStats> userCapture;
             List<CaptureStats> kernelCapture;
+            List<CaptureStats> countedCapture;
             try {
                 new NetSieveMeterBinder(userRun::metrics).bindTo(userMeters);
                 new NetSieveMeterBinder(kernelRun::metrics).bindTo(kernelMeters);
+                new NetSieveMeterBinder(countedRun::metrics).bindTo(countedMeters);
                 // accepted: HTTP on 8080; rejected: a refused connection to 8081, UDP to a closed port (and the
                 // kernel's port-unreachable answers), pings, ARP. Every loop bounded in count and time.
                 for (int i = 0; i < REQUESTS; i++) {
@@ -119,7 +127,8 @@ class NetSieveLiveFilterLabTest {
                         + "    s.sendto(b'not for the filter %d' % i, ('" + SERVER + "', 9999)); time.sleep(0.002)\n");
                 lab.exec(client, "ping", "-n", "-c", String.valueOf(PINGS), "-i", "0.05", "-W", "1", SERVER);
                 await(10_000, () -> userRun.metrics().exchanges() == REQUESTS
-                        && kernelRun.metrics().exchanges() == REQUESTS, "the exchanges on both runs");
+                        && kernelRun.metrics().exchanges() == REQUESTS
+                        && countedRun.metrics().exchanges() == REQUESTS, "the exchanges on the three runs");
                 Thread.sleep(500); // anything late would show up now
 
                 // while running: the user run counts filtered; the kernel run says it cannot
@@ -127,16 +136,21 @@ class NetSieveLiveFilterLabTest {
                 assertTrue(running.filteredCounted(), running.toString());
                 assertTrue(running.filtered() >= DATAGRAMS + 2 * PINGS, running.toString());
                 assertFalse(kernelRun.metrics().filteredCounted(), kernelRun.metrics().toString());
+                await(2_000, () -> countedRun.metrics().filtered() >= DATAGRAMS + 2 * PINGS, "a sweep's count");
+                assertTrue(countedRun.metrics().filteredCounted(), countedRun.metrics().toString());
             } finally {
                 userSummary = userRun.stop();
                 kernelSummary = kernelRun.stop();
+                countedSummary = countedRun.stop();
                 userCapture = userRun.captureStats();
                 kernelCapture = kernelRun.captureStats();
+                countedCapture = countedRun.captureStats();
                 Thread.sleep(200);
                 lab.stop(tcpdump);
             }
             assertTrue(userSummary.complete(), userSummary.errors().toString());
             assertTrue(kernelSummary.complete(), kernelSummary.errors().toString());
+            assertTrue(countedSummary.complete(), countedSummary.errors().toString());
 
             long all = tcpdumpCount(pcap, null);
             long accepted = tcpdumpCount(pcap, FILTER);
@@ -147,10 +161,15 @@ class NetSieveLiveFilterLabTest {
             CapturePointStats ks = k.capturePoints().get(0).stats();
             CaptureStats uc = userCapture.get(0);
             CaptureStats kc = kernelCapture.get(0);
+            NetSieveMetrics n = countedSummary.metrics();
+            CapturePointStats ns = n.capturePoints().get(0).stats();
+            CaptureStats nc = countedCapture.get(0);
             System.out.println("[live filter] tcpdump saw " + all + " packets, '" + FILTER + "' accepts " + accepted
                     + " (libpcap); user space: packets " + u.packets() + ", filtered " + u.filtered() + ", processed "
                     + u.processed() + " (libpcap received " + uc.received() + "); kernel: packets " + k.packets()
-                    + ", filtered not counted (libpcap received " + kc.received() + ")");
+                    + ", filtered not counted (libpcap received " + kc.received() + "); kernel counting: packets "
+                    + n.packets() + ", filtered " + n.filtered() + " (libpcap received " + nc.received()
+                    + ", the counting socket " + nc.filterRejected() + ")");
             assertTrue(accepted >= REQUESTS * 6L, "handshake, request, response, close per request: " + accepted);
             assertTrue(rejected >= DATAGRAMS + 2 * PINGS + 2, "UDP, pings, the refused SYN and its RST: " + rejected);
 
@@ -175,16 +194,35 @@ class NetSieveLiveFilterLabTest {
             assertEquals(accepted, k.packets(), "the packets the kernel filter let through");
             assertEquals(k.packets(), k.processed() + k.truncated() + k.malformed() + k.unsupported());
             assertEquals(kc.received(), kc.delivered(), "libpcap counts only what passed the kernel filter");
+            assertEquals(-1, kc.filterRejected(), "nothing counts the kernel filter's rejects");
             assertEquals(kc.delivered(), k.packets() + k.droppedByUs());
             assertNull(Search.in(kernelMeters).name("netsieve.packets").tag("outcome", "filtered").functionCounter(),
                     "no filtered counter when the kernel rejects packets uncounted");
             assertEquals(k.processed(), counter(kernelMeters, "processed"));
 
-            // the same traffic through either: the same records
+            // kernel counting its rejects: the kernel's count is exactly what the filter rejected, and the run counts
+            // every packet as user space does
+            assertEquals(-1, uc.filterRejected());
+            assertEquals(rejected, nc.filterRejected(), "the counting socket: " + nc);
+            assertEquals(accepted, nc.received(), nc.toString());
+            assertEquals(all, nc.received() + nc.filterRejected(), "passed + rejected = every packet");
+            assertTrue(n.filteredCounted());
+            assertTrue(ns.filteredCounted());
+            assertEquals(rejected, n.filtered());
+            assertEquals(all, n.packets());
+            assertEquals(accepted, ns.analysed());
+            assertEquals(n.packets(), n.processed() + n.filtered() + n.truncated() + n.malformed() + n.unsupported());
+            assertEquals(nc.delivered(), ns.analysed() + n.droppedByUs());
+            assertEquals(n.filtered(), counter(countedMeters, "filtered"));
+
+            // the same traffic through any of them: the same records
             assertEquals(us.decoded(), ks.decoded());
+            assertEquals(us.decoded(), ns.decoded());
             assertEquals(REQUESTS, u.exchanges());
             assertEquals(REQUESTS, k.exchanges());
+            assertEquals(REQUESTS, n.exchanges());
             assertEquals(us.l4Records(), ks.l4Records());
+            assertEquals(us.l4Records(), ns.l4Records());
         }
     }
 

@@ -12,6 +12,7 @@ import io.netsieve.core.bpf.FilterCompiler;
 import io.netsieve.core.capture.internal.LibC;
 import io.netsieve.core.capture.internal.LibPcap;
 import io.netsieve.core.capture.internal.NativeView;
+import io.netsieve.core.capture.internal.RejectCounter;
 import io.netsieve.core.io.PacketSource;
 import io.netsieve.core.packet.PacketView;
 import org.pcap4j.core.PcapHandle;
@@ -56,6 +57,12 @@ import java.util.concurrent.atomic.AtomicReference;
  * snap length. Packets that arrive between the opening of the handle and the installation of the filter may still
  * be delivered unfiltered.
  *
+ * <p><b>Counting what the filter rejects.</b> With {@link LiveCaptureConfig.Builder#countRejected(boolean)}, a second
+ * packet socket, opened in the same namespace and bound like the capture socket, carries the program the kernel
+ * attached with its verdicts inverted and is never read: the kernel counts every packet the capture filter rejects in
+ * that socket's statistics ({@link CaptureStats#filterRejected()}), without copying it to user space. On loopback the
+ * outgoing copy of each packet is left out, as libpcap leaves it out of what it delivers.
+ *
  * <p>One consuming thread; {@link #close()} and {@link #stats()} may be called from others.
  */
 public final class LiveCapture implements PacketSource {
@@ -65,6 +72,7 @@ public final class LiveCapture implements PacketSource {
     private final int linkType;
     private final boolean nanoTimestamps;
     private final BpfProgram filterProgram;
+    private final RejectCounter rejected;
     private final int[] wakePipe = new int[2];
     private final int[] pollFds;
     private final long[] header = new long[1];
@@ -79,8 +87,9 @@ public final class LiveCapture implements PacketSource {
     private CaptureStats finalStats;
 
     private LiveCapture(LiveCaptureConfig config, PcapHandle handle, long pcap, boolean nano, int linkType,
-                        BpfProgram filterProgram) throws LiveCaptureException {
+                        BpfProgram filterProgram, RejectCounter rejected) throws LiveCaptureException {
         this.config = config;
+        this.rejected = rejected;
         this.handle = handle;
         this.pcap = pcap;
         this.nanoTimestamps = nano;
@@ -90,11 +99,13 @@ public final class LiveCapture implements PacketSource {
         int fd = LibPcap.pcap_get_selectable_fd(pcap);
         if (fd < 0) {
             handle.close();
+            closeCounter(rejected);
             throw new LiveCaptureException(config.interfaceName(), "interface " + config.describe()
                     + " has no selectable descriptor", null);
         }
         if (LibC.pipe(wakePipe) != 0) {
             handle.close();
+            closeCounter(rejected);
             throw new LiveCaptureException(config.interfaceName(), "cannot create the wake-up pipe for "
                     + config.describe() + ": " + LibC.lastError(), null);
         }
@@ -178,6 +189,7 @@ public final class LiveCapture implements PacketSource {
         long pcap;
         int linkType;
         BpfProgram program = null;
+        RejectCounter rejected = null;
         try {
             handle.setBlockingMode(PcapHandle.BlockingMode.NONBLOCKING);
             pcap = pcapPointer(handle);
@@ -185,6 +197,14 @@ public final class LiveCapture implements PacketSource {
             if (config.hasFilter()) {
                 program = filterFor(config, linkType);
                 install(config, pcap, program);
+                if (config.countRejected()) {
+                    try {
+                        rejected = RejectCounter.open(LibPcap.pcap_fileno(pcap)); // in this thread's namespace
+                    } catch (IllegalStateException | UnsatisfiedLinkError e) {
+                        throw new LiveCaptureException(config.interfaceName(), "cannot count the packets the filter"
+                                + " rejects on " + config.describe() + ": " + e.getMessage(), e);
+                    }
+                }
             }
         } catch (LiveCaptureException e) {
             handle.close();
@@ -193,7 +213,14 @@ public final class LiveCapture implements PacketSource {
             handle.close();
             throw failure(config, e);
         }
-        return new LiveCapture(config, handle, pcap, nano, linkType, program); // closes the handle if it fails
+        // closes the handle and the counter if it fails
+        return new LiveCapture(config, handle, pcap, nano, linkType, program, rejected);
+    }
+
+    private static void closeCounter(RejectCounter counter) {
+        if (counter != null) {
+            counter.close();
+        }
     }
 
     /** The configured program, or the configured expression compiled for {@code linkType}; validated for the kernel. */
@@ -339,7 +366,8 @@ public final class LiveCapture implements PacketSource {
     /**
      * libpcap's counters plus the frames delivered by {@link #next} (after {@link #close()}: the final ones). With a
      * filter, {@link CaptureStats#received()} counts only the packets the kernel filter accepted; rejected packets
-     * are not drops and appear in no counter.
+     * are not drops, and are counted only in {@link CaptureStats#filterRejected()} with
+     * {@link LiveCaptureConfig.Builder#countRejected(boolean)} (otherwise it is -1).
      */
     public CaptureStats stats() throws LiveCaptureException {
         synchronized (lock) {
@@ -349,7 +377,7 @@ public final class LiveCapture implements PacketSource {
             try {
                 PcapStat s = handle.getStats();
                 return new CaptureStats(s.getNumPacketsReceived(), s.getNumPacketsDropped(),
-                        s.getNumPacketsDroppedByIf(), delivered, 0);
+                        s.getNumPacketsDroppedByIf(), delivered, 0, rejected == null ? -1 : rejected.count());
             } catch (Exception e) {
                 throw new LiveCaptureException(config.interfaceName(), "cannot read statistics of "
                         + config.describe() + ": " + e.getMessage(), e);
@@ -406,12 +434,13 @@ public final class LiveCapture implements PacketSource {
             try {
                 PcapStat s = handle.getStats();
                 finalStats = new CaptureStats(s.getNumPacketsReceived(), s.getNumPacketsDropped(),
-                        s.getNumPacketsDroppedByIf(), delivered, 0);
+                        s.getNumPacketsDroppedByIf(), delivered, 0, rejected == null ? -1 : rejected.count());
             } catch (Exception e) {
-                finalStats = new CaptureStats(-1, -1, -1, delivered, 0);
+                finalStats = new CaptureStats(-1, -1, -1, delivered, 0, rejected == null ? -1 : rejected.count());
             }
             released = true;
             handle.close();
+            closeCounter(rejected);
             LibC.close(wakePipe[0]);
             LibC.close(wakePipe[1]);
         }

@@ -15,7 +15,8 @@ import java.util.Objects;
  * <p><b>Filter.</b> At most one of {@link Builder#filter(String)} (a pcap-filter expression, compiled by netsieve's
  * {@link io.netsieve.core.bpf.FilterCompiler} for the interface's link type when the capture opens) and
  * {@link Builder#filter(BpfProgram)} (a ready program). Either way the classic BPF program runs in the kernel,
- * attached to the capture socket: packets it rejects never reach user space (see {@link LiveCapture}).
+ * attached to the capture socket: packets it rejects never reach user space (see {@link LiveCapture}), and are
+ * counted only with {@link Builder#countRejected(boolean)}.
  */
 public final class LiveCaptureConfig {
     private final String interfaceName;
@@ -28,6 +29,7 @@ public final class LiveCaptureConfig {
     private final Path netns;
     private final String filterExpression;
     private final BpfProgram filterProgram;
+    private final boolean countRejected;
 
     private LiveCaptureConfig(Builder b) {
         interfaceName = b.interfaceName;
@@ -40,6 +42,7 @@ public final class LiveCaptureConfig {
         netns = b.netns;
         filterExpression = b.filterExpression;
         filterProgram = b.filterProgram;
+        countRejected = b.countRejected != null && b.countRejected;
     }
 
     /** A builder for capturing on {@code interfaceName} (e.g. {@code eth0}, {@code any}). */
@@ -60,6 +63,8 @@ public final class LiveCaptureConfig {
     public String filterExpression() { return filterExpression; }
     /** The ready classic BPF program to install in the kernel, or null. */
     public BpfProgram filterProgram() { return filterProgram; }
+    /** True if the packets the kernel filter rejects are counted ({@link Builder#countRejected(boolean)}). */
+    public boolean countRejected() { return countRejected; }
     /** True if a filter (an expression or a program) is set. */
     public boolean hasFilter() { return filterExpression != null || filterProgram != null; }
 
@@ -80,6 +85,7 @@ public final class LiveCaptureConfig {
         private Path netns;
         private String filterExpression;
         private BpfProgram filterProgram;
+        private Boolean countRejected;
 
         private Builder(String interfaceName) {
             Objects.requireNonNull(interfaceName, "interfaceName");
@@ -190,6 +196,19 @@ public final class LiveCaptureConfig {
             return this;
         }
 
+        /**
+         * Count, in the kernel, the packets the filter rejects ({@link CaptureStats#filterRejected()}; default off):
+         * a second packet socket on the interface carries the attached filter with its verdicts inverted and is never
+         * read, so each rejected packet is counted by the kernel (queued in a minimal buffer, then counted as a drop)
+         * without being copied to user space. Costs a second run of the filter per packet in the kernel and a
+         * counter increment per rejected packet. Counting starts once the filter is attached. Needs a filter.
+         */
+        public Builder countRejected(boolean on) {
+            once(countRejected, "countRejected");
+            countRejected = on;
+            return this;
+        }
+
         private void onceFilter() {
             if (filterExpression != null || filterProgram != null) {
                 throw new IllegalStateException("filter was already set (an expression or a program, not both)");
@@ -197,6 +216,9 @@ public final class LiveCaptureConfig {
         }
 
         public LiveCaptureConfig build() {
+            if (countRejected != null && countRejected && filterExpression == null && filterProgram == null) {
+                throw new IllegalStateException("countRejected counts what a filter rejects: set a filter");
+            }
             return new LiveCaptureConfig(this);
         }
 

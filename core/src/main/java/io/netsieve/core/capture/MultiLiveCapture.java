@@ -192,7 +192,7 @@ public final class MultiLiveCapture implements PacketSource {
         for (int i = 0; i < captures.size(); i++) {
             CaptureStats s = captures.get(i).stats();
             out.add(new CaptureStats(s.received(), s.kernelDropped(), s.interfaceDropped(), s.delivered(),
-                    rings.get(i).dropped()));
+                    rings.get(i).dropped(), s.filterRejected()));
         }
         return out;
     }

@@ -207,6 +207,76 @@ class LiveCaptureFilterTest {
     }
 
     @Test
+    void theKernelCountsWhatTheFilterRejectsWhenAsked() throws Exception {
+        lab();
+        try (Collector counted = new Collector(config().filter("udp port " + MATCH_PORT).countRejected(true).build());
+             Collector uncounted = new Collector(config().filter("udp port " + MATCH_PORT).build());
+             Collector all = new Collector(config().build())) {
+            lab.exec(client, "python3", "-c", "import socket, time\n"
+                    + "s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)\n"
+                    + "for i in range(" + DATAGRAMS + "):\n"
+                    + "    s.sendto(b'match', ('" + SERVER_IP + "', " + MATCH_PORT + "))\n"
+                    + "    s.sendto(b'other', ('" + SERVER_IP + "', " + OTHER_PORT + "))\n"
+                    + "    time.sleep(0.005)\n");
+            lab.exec(client, "ping", "-n", "-c", String.valueOf(PINGS), "-i", "0.05", "-W", "1", SERVER_IP);
+            counted.awaitAtLeast(DATAGRAMS, 5_000);
+            all.awaitAtLeast(2 * DATAGRAMS + 2 * PINGS, 5_000);
+            Thread.sleep(300);
+            CaptureStats c = counted.finish();
+            CaptureStats u = uncounted.finish();
+            CaptureStats a = all.finish();
+            assertEquals(DATAGRAMS, counted.frames.size());
+            assertEquals(DATAGRAMS, c.received(), c.toString());
+            assertTrue(c.filterRejectedCounted());
+            // every frame the unfiltered capture saw that is not one of ours was rejected, and counted by the kernel
+            assertEquals(all.frames.size() - DATAGRAMS, c.filterRejected(), c + " / unfiltered " + a);
+            assertTrue(c.filterRejected() >= DATAGRAMS + 2 * PINGS, c.toString());
+            assertFalse(u.filterRejectedCounted());
+            assertEquals(-1, u.filterRejected());
+            assertEquals(-1, a.filterRejected());
+            assertEquals(c, counted.capture.stats(), "closed: the final counters");
+        }
+    }
+
+    @Test
+    void onLoopbackEachRejectedPacketIsCountedOnce() throws Exception {
+        lab();
+        // the namespace's own loopback: the kernel taps each packet as sent and as received, libpcap keeps one
+        LiveCaptureConfig.Builder lo = LiveCaptureConfig.builder("lo").netns(server);
+        try (Collector counted = new Collector(lo.filter("udp port " + MATCH_PORT).countRejected(true).build());
+             Collector all = new Collector(LiveCaptureConfig.builder("lo").netns(server).build())) {
+            lab.exec(server, "python3", "-c", "import socket, time\n"
+                    + "r = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); r.bind(('127.0.0.1', " + MATCH_PORT + "))\n"
+                    + "o = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); o.bind(('127.0.0.1', " + OTHER_PORT + "))\n"
+                    + "s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)\n"
+                    + "for i in range(" + DATAGRAMS + "):\n"
+                    + "    s.sendto(b'match', ('127.0.0.1', " + MATCH_PORT + "))\n"
+                    + "    s.sendto(b'other', ('127.0.0.1', " + OTHER_PORT + "))\n"
+                    + "    time.sleep(0.005)\n");
+            counted.awaitAtLeast(DATAGRAMS, 5_000);
+            all.awaitAtLeast(2 * DATAGRAMS, 5_000);
+            Thread.sleep(300);
+            CaptureStats c = counted.finish();
+            CaptureStats a = all.finish();
+            System.out.println("[filter test] loopback: " + all.frames.size() + " frames unfiltered " + a
+                    + ", filtered " + counted.frames.size() + " " + c);
+            assertEquals(DATAGRAMS, counted.frames.size());
+            assertEquals(2 * DATAGRAMS, all.frames.size(), "the datagrams, once each");
+            assertEquals(DATAGRAMS, c.filterRejected(), "each rejected datagram once: " + c);
+        }
+    }
+
+    @Test
+    void countingTheRejectedNeedsAFilterAndIsSetOnce() {
+        assertThrows(IllegalStateException.class, () -> LiveCaptureConfig.builder("eth0").countRejected(true).build());
+        assertThrows(IllegalStateException.class,
+                () -> LiveCaptureConfig.builder("eth0").countRejected(true).countRejected(false));
+        assertFalse(LiveCaptureConfig.builder("eth0").build().countRejected());
+        assertFalse(LiveCaptureConfig.builder("eth0").countRejected(false).build().countRejected());
+        assertTrue(LiveCaptureConfig.builder("eth0").filter("udp").countRejected(true).build().countRejected());
+    }
+
+    @Test
     void anExpressionThatDoesNotCompileIsNamed() throws Exception {
         lab();
         String expression = "udp port 70000";
