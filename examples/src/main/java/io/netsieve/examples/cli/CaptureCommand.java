@@ -39,15 +39,14 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
 /**
- * {@code netsieve capture -i IFACE[@NETNS] … [--filter EXPR [--filter-in kernel|user]] [--duration D] --out DIR}:
- * captures live on one or more
- * interfaces (each possibly inside a network namespace) through the library's pipeline and writes the same files as
- * {@code analyze}: {@code l4.jsonl}, {@code l7.jsonl}, {@code paths.jsonl}, {@code topology.json}. Without
- * {@code --duration} it runs until interrupted (Ctrl-C): the shutdown flushes open flows and pending exchanges before
+ * {@code netsieve capture -i IFACE[@NETNS] … [--filter EXPR [--filter-in kernel|kernel-counted|user]] [--duration D]
+ * --out DIR}: captures live on one or more interfaces (each possibly inside a network namespace) through the library's
+ * pipeline and writes the same files as {@code analyze}: {@code l4.jsonl}, {@code l7.jsonl}, {@code paths.jsonl},
+ * {@code topology.json}. Without {@code --duration} it runs until interrupted (Ctrl-C): the shutdown flushes open flows and pending exchanges before
  * the files are closed. {@code --export-pcap ID} keeps the packets and, once stopped, writes those of an exchange or
  * connection to {@code DIR/export/} ({@link ExportOptions}). The summary line of each interface counts its packets
- * by outcome; with the filter in the kernel (the default) the packets it rejected were never read, and the line says
- * {@code filtered not counted (kernel filter)} instead of a count.
+ * by outcome; with the filter in the kernel uncounted (the default) the packets it rejected were never read, and the
+ * line says {@code filtered not counted (kernel filter)} instead of a count.
  */
 @Command(name = "capture", mixinStandardHelpOptions = true,
         description = "Capture live on network interfaces and write the results to a folder.")
@@ -64,8 +63,9 @@ final class CaptureCommand implements Callable<Integer> {
     String filter;
 
     @Option(names = "--filter-in", paramLabel = "WHERE", converter = PlacementConverter.class,
-            description = "where the filter runs: kernel (default: cheapest, the packets it rejects are not counted) "
-                    + "or user (every packet is read and the filter runs in netsieve: filtered packets are counted)")
+            description = "where the filter runs: kernel (default: cheapest, the packets it rejects are not counted), "
+                    + "kernel-counted (in the kernel, which also counts what it rejects) or user (every packet is "
+                    + "read and the filter runs in netsieve); the last two count the filtered packets")
     FilterPlacement filterIn;
 
     @Option(names = "--duration", paramLabel = "D",
@@ -218,14 +218,16 @@ final class CaptureCommand implements Callable<Integer> {
         return s.filteredCounted() ? "filtered " + s.filtered() : "filtered not counted (kernel filter)";
     }
 
-    /** {@code kernel} or {@code user}, in any case. */
+    /** {@code kernel}, {@code kernel-counted} or {@code user}, in any case. */
     static final class PlacementConverter implements CommandLine.ITypeConverter<FilterPlacement> {
         @Override
         public FilterPlacement convert(String value) {
             return switch (value.trim().toLowerCase(java.util.Locale.ROOT)) {
                 case "kernel" -> FilterPlacement.KERNEL;
+                case "kernel-counted" -> FilterPlacement.KERNEL_COUNTED;
                 case "user" -> FilterPlacement.USER;
-                default -> throw new CommandLine.TypeConversionException("'" + value + "' is not kernel or user");
+                default -> throw new CommandLine.TypeConversionException("'" + value
+                        + "' is not kernel, kernel-counted or user");
             };
         }
     }

@@ -35,7 +35,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * request segment to the response) from the capture tcpdump made of the same NIC at the same time. {@code --filter-in}:
  * on a veth pair of the test's namespaces, a capture filtering in user space reports every packet that crossed and
  * exactly the ones the filter rejects as filtered (tcpdump's unfiltered capture read with and without the filter is
- * the oracle), one filtering in the kernel reports the accepted ones and says it did not count the rest.
+ * the oracle), and so does one filtering in the kernel counting its rejects; one filtering in the kernel uncounted
+ * reports the accepted ones and says it did not count the rest.
  */
 class CaptureCommandTest {
 
@@ -153,19 +154,26 @@ class CaptureCommandTest {
             lab.veth(a, "cfa" + sfx, "198.18.254.9/30", b, nic, "198.18.254.10/30");
             Path all = tmp.resolve("all.pcap");
             Process tcpdump = lab.tcpdump(b, nic, all);
-            StringWriter[] out = {new StringWriter(), new StringWriter(), new StringWriter(), new StringWriter()};
+            StringWriter[] out = {new StringWriter(), new StringWriter(), new StringWriter(), new StringWriter(),
+                new StringWriter(), new StringWriter()};
             AtomicInteger userCode = new AtomicInteger(-1);
             AtomicInteger kernelCode = new AtomicInteger(-1);
+            AtomicInteger countedCode = new AtomicInteger(-1);
             Thread user = new Thread(() -> userCode.set(run(out[0], out[1], "capture", "-i", nic + "@" + b,
                     "--filter", "udp port 5555", "--filter-in", "user", "--duration", "5s",
                     "--out", tmp.resolve("user").toString())));
             Thread kernel = new Thread(() -> kernelCode.set(run(out[2], out[3], "capture", "-i", nic + "@" + b,
                     "--filter", "udp port 5555", "--duration", "5s", "--out", tmp.resolve("kernel").toString())));
+            Thread counted = new Thread(() -> countedCode.set(run(out[4], out[5], "capture", "-i", nic + "@" + b,
+                    "--filter", "udp port 5555", "--filter-in", "kernel-counted", "--duration", "5s",
+                    "--out", tmp.resolve("counted").toString())));
             user.start();
             kernel.start();
-            // tcpdump's and both captures' packet sockets open in the namespace before any traffic
+            counted.start();
+            // the packet sockets of tcpdump and the three captures (two for kernel-counted) open in the namespace
+            // before any traffic
             long deadline = System.nanoTime() + 10_000_000_000L;
-            while (lab.exec(b, "cat", "/proc/net/packet").lines().count() < 1 + 3 && System.nanoTime() < deadline) {
+            while (lab.exec(b, "cat", "/proc/net/packet").lines().count() < 1 + 5 && System.nanoTime() < deadline) {
                 Thread.sleep(50);
             }
             Thread.sleep(300); // the kernel run's filter attached
@@ -177,20 +185,24 @@ class CaptureCommandTest {
             lab.exec(a, "ping", "-n", "-c", "3", "-i", "0.05", "-W", "1", "198.18.254.10");
             user.join(30_000);
             kernel.join(30_000);
+            counted.join(30_000);
             lab.stop(tcpdump);
             assertEquals(0, userCode.get(), out[1].toString());
             assertEquals(0, kernelCode.get(), out[3].toString());
+            assertEquals(0, countedCode.get(), out[5].toString());
             long packets = ExternalCommand.run(30, "tcpdump", "-r", all.toString(), "-n", "-q").lines().count();
             long accepted = ExternalCommand.run(30, "tcpdump", "-r", all.toString(), "-n", "-q", "udp port 5555")
                     .lines().count();
             assertEquals(20, accepted, "the datagrams to port 5555");
             System.out.println("[capture --filter-in] tcpdump: " + packets + " packets, " + accepted
-                    + " accepted\n  user:   " + out[0] + "  kernel: " + out[2]);
+                    + " accepted\n  user:   " + out[0] + "  kernel: " + out[2] + "  kernel-counted: " + out[4]);
             assertTrue(out[0].toString().contains(nic + "@" + b), out[0].toString());
             assertTrue(out[0].toString().contains("packets " + packets + " (filtered " + (packets - accepted)
                     + ", decoded 20, truncated 0, malformed 0, unsupported 0), kernel drops 0"), out[0].toString());
             assertTrue(out[2].toString().contains("packets 20 (filtered not counted (kernel filter), decoded 20, "
                     + "truncated 0, malformed 0, unsupported 0), kernel drops 0"), out[2].toString());
+            assertTrue(out[4].toString().contains("packets " + packets + " (filtered " + (packets - accepted)
+                    + ", decoded 20, truncated 0, malformed 0, unsupported 0), kernel drops 0"), out[4].toString());
         }
     }
 
@@ -203,7 +215,7 @@ class CaptureCommandTest {
         StringWriter err2 = new StringWriter();
         assertEquals(2, run(out, err2, "capture", "-i", "lo", "--filter", "udp", "--filter-in", "disk",
                 "--out", tmp.toString()));
-        assertTrue(err2.toString().contains("'disk' is not kernel or user"), err2.toString());
+        assertTrue(err2.toString().contains("'disk' is not kernel, kernel-counted or user"), err2.toString());
     }
 
     /** A frame as captured: timestamp and bytes. */
