@@ -38,8 +38,8 @@ import java.util.Map;
  * @param callbackFailures    user callbacks (and listener methods) that threw
  * @param capturePoints       per capture point, in the run's order
  * @param filteredCounted     true when {@code filtered} counts every packet the filter refused on every capture point
- *                            (offline; live with {@link FilterPlacement#USER} or {@link FilterPlacement#KERNEL_COUNTED},
- *                            or without a filter); false when a live filter runs in the kernel uncounted
+ *                            (offline; live with {@link FilterPlacement#USER} or
+ *                            {@link FilterPlacement#KERNEL_COUNTED}, or without a filter); false when a live filter runs in the kernel uncounted
  *                            ({@link FilterPlacement#KERNEL}, the default)
  */
 public record NetSieveMetrics(long packets, long processed, long filtered, long truncated, long malformed,

@@ -29,8 +29,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * Where a live filter runs ({@link NetSieve.Builder#liveFilterPlacement}), on real traffic on a veth pair between two
  * namespaces the test makes (198.18.254.0/30, IPv6 off: the only traffic is the test's). Three runs capture the same
  * interface at the same time with the same filter — in the kernel uncounted, in the kernel counting its rejects, and
- * in user space — while tcpdump captures it without a filter. The oracle is libpcap's own compiler: {@code tcpdump -r}
- * with the filter on that unfiltered capture gives the packets the filter accepts, without it every packet that
+ * in user space — while tcpdump captures it without a filter. The oracle is libpcap's own compiler:
+ * {@code tcpdump -r} with the filter on that unfiltered capture gives the packets the filter accepts, without it every packet that
  * crossed. User space and the counting kernel count every packet of the interface and exactly the rejected ones as
  * filtered; the uncounted kernel run reads only the accepted ones and says that what it rejected is not counted (no
  * false 0, no Micrometer counter).

@@ -246,8 +246,10 @@ class LiveCaptureFilterTest {
         try (Collector counted = new Collector(lo.filter("udp port " + MATCH_PORT).countRejected(true).build());
              Collector all = new Collector(LiveCaptureConfig.builder("lo").netns(server).build())) {
             lab.exec(server, "python3", "-c", "import socket, time\n"
-                    + "r = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); r.bind(('127.0.0.1', " + MATCH_PORT + "))\n"
-                    + "o = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); o.bind(('127.0.0.1', " + OTHER_PORT + "))\n"
+                    + "r = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)\n"
+                    + "r.bind(('127.0.0.1', " + MATCH_PORT + "))\n"
+                    + "o = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)\n"
+                    + "o.bind(('127.0.0.1', " + OTHER_PORT + "))\n"
                     + "s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)\n"
                     + "for i in range(" + DATAGRAMS + "):\n"
                     + "    s.sendto(b'match', ('127.0.0.1', " + MATCH_PORT + "))\n"
