@@ -269,6 +269,32 @@ class LiveCaptureFilterTest {
     }
 
     @Test
+    void onTheAnyDeviceTheCookedProgramIsCountedToo() throws Exception {
+        lab();
+        // "any" in the server's namespace (its veth and loopback): cooked frames, a program libpcap adapts for them
+        try (Collector counted = new Collector(LiveCaptureConfig.builder("any").netns(server)
+                .filter("udp port " + MATCH_PORT).countRejected(true).build());
+             Collector all = new Collector(LiveCaptureConfig.builder("any").netns(server).build())) {
+            assertEquals(LinkType.LINUX_SLL, counted.capture.linkType());
+            lab.exec(client, "python3", "-c", "import socket, time\n"
+                    + "s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)\n"
+                    + "for i in range(" + DATAGRAMS + "):\n"
+                    + "    s.sendto(b'match', ('" + SERVER_IP + "', " + MATCH_PORT + "))\n"
+                    + "    s.sendto(b'other', ('" + SERVER_IP + "', " + OTHER_PORT + "))\n"
+                    + "    time.sleep(0.005)\n");
+            counted.awaitAtLeast(DATAGRAMS, 5_000);
+            all.awaitAtLeast(2 * DATAGRAMS, 5_000);
+            Thread.sleep(300);
+            CaptureStats c = counted.finish();
+            CaptureStats a = all.finish();
+            System.out.println("[filter test] any: " + all.frames.size() + " frames unfiltered " + a + ", filtered "
+                    + counted.frames.size() + " " + c);
+            assertEquals(DATAGRAMS, counted.frames.size());
+            assertEquals(all.frames.size() - DATAGRAMS, c.filterRejected(), c + " / unfiltered " + a);
+        }
+    }
+
+    @Test
     void countingTheRejectedNeedsAFilterAndIsSetOnce() {
         assertThrows(IllegalStateException.class, () -> LiveCaptureConfig.builder("eth0").countRejected(true).build());
         assertThrows(IllegalStateException.class,
