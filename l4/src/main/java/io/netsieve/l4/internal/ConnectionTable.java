@@ -23,6 +23,8 @@ import io.netsieve.l4.flow.FlowTable;
 
 import java.net.InetAddress;
 import java.security.SecureRandom;
+import java.util.Arrays;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -65,14 +67,24 @@ public final class ConnectionTable {
     /** One-entry cache in front of {@link #capturePoints}: a tracker mostly sees one capture point, no boxing. */
     private int lastCapturePointId = Integer.MIN_VALUE;
     private CapturePoint lastCapturePoint;
+    // The eviction order (least recently seen first). A doubly linked list relinked on every packet costs several
+    // reference stores into neighbouring flows, and the order is only needed to evict, i.e. once the table is full.
+    // So below half of maxFlows each packet only stamps its flow with the next value of touchClock; the list is built
+    // from the stamps (one sort) when the table reaches half full, kept while it is over a quarter full, and dropped
+    // below that. Both give the same order: the stamps and the list both follow the last linkLast of each flow.
     private Flow lruHead;
     private Flow lruTail;
+    private boolean lruKept;
+    private long touchClock;
+    private final int lruKeepFrom;
+    private final int lruDropBelow;
     private long nextSweep = Long.MIN_VALUE;
     private long created;
     private long expired;
     private long evicted;
     private long portReuses;
     private long flushed;
+    private long lruBuilds;
     /** Idle connections kept as {@link IdleConnection}s, and those rebuilt from one. */
     private long compacted;
     private long restored;
@@ -116,6 +128,8 @@ public final class ConnectionTable {
         this.listener = listener;
         this.lent = lent;
         this.table = new FlowTable<>(config.maxFlows());
+        this.lruKeepFrom = Math.max(1, config.maxFlows() / 2);
+        this.lruDropBelow = config.maxFlows() / 4;
         this.rowPool = config.lendPacketSeries() || lent != null ? new RowBlockPool() : null;
         this.streamFactory = streamFactory;
         this.streamCounters = new StreamCounters(config.reassemblyMaxBytesPerFlow(),
@@ -363,7 +377,9 @@ public final class ConnectionTable {
             table.put(key, c);
             linkLast(c);
         } else {
-            if (c != lruTail) {
+            if (!lruKept) {
+                c.touched = ++touchClock; // the table is far from full: a stamp instead of relinking
+            } else if (c != lruTail) {
                 // most recently seen last; a flow that is already last (a burst of one flow) is left where it is
                 unlink(c);
                 linkLast(c);
@@ -489,9 +505,11 @@ public final class ConnectionTable {
         flushed += table.size();
         table.clear();
         lruHead = lruTail = null;
+        lruKept = false;
     }
 
     private void evictOldest() {
+        assert lruKept : "a full table keeps its eviction list";
         Connection victim = connection(lruHead);
         finish(victim, true, victim.lastSeenNanos);
         table.removeEntry(victim.index);
@@ -499,7 +517,12 @@ public final class ConnectionTable {
         evicted++;
     }
 
+    /** {@code now} takes the place of {@code old} in the eviction order. */
     private void replaceInLru(Flow old, Flow now) {
+        now.touched = old.touched;
+        if (!lruKept) {
+            return;
+        }
         now.lruPrev = old.lruPrev;
         now.lruNext = old.lruNext;
         if (old.lruPrev != null) {
@@ -515,7 +538,15 @@ public final class ConnectionTable {
         old.lruPrev = old.lruNext = null;
     }
 
+    /** Makes {@code c} the most recently seen flow (called after a put, or after {@link #unlink}). */
     private void linkLast(Flow c) {
+        c.touched = ++touchClock;
+        if (!lruKept) {
+            if (table.size() >= lruKeepFrom) {
+                buildLru();
+            }
+            return;
+        }
         c.lruPrev = lruTail;
         c.lruNext = null;
         if (lruTail != null) {
@@ -526,7 +557,11 @@ public final class ConnectionTable {
         lruTail = c;
     }
 
+    /** Takes {@code c} out of the eviction order (called after a removal, or before {@link #linkLast}). */
     private void unlink(Flow c) {
+        if (!lruKept) {
+            return;
+        }
         if (c.lruPrev != null) {
             c.lruPrev.lruNext = c.lruNext;
         } else if (lruHead == c) {
@@ -538,6 +573,80 @@ public final class ConnectionTable {
             lruTail = c.lruPrev;
         }
         c.lruPrev = c.lruNext = null;
+        if (table.size() < lruDropBelow) {
+            dropLru();
+        }
+    }
+
+    /** Links every flow in the order of its stamp (one sort; the table reached half of maxFlows). */
+    private void buildLru() {
+        Flow[] flows = new Flow[table.size()];
+        int n = 0;
+        for (int slot = 0; slot < table.slots(); slot++) {
+            Flow f = table.valueAt(slot);
+            if (f != null) {
+                flows[n++] = f;
+            }
+        }
+        Arrays.sort(flows, 0, n, Comparator.comparingLong(f -> f.touched));
+        lruHead = lruTail = null;
+        lruKept = true;
+        for (int i = 0; i < n; i++) {
+            Flow f = flows[i];
+            f.lruPrev = lruTail;
+            f.lruNext = null;
+            if (lruTail != null) {
+                lruTail.lruNext = f;
+            } else {
+                lruHead = f;
+            }
+            lruTail = f;
+        }
+        lruBuilds++;
+    }
+
+    /** Unlinks every flow (the table fell below a quarter of maxFlows): the stamps keep the order. */
+    private void dropLru() {
+        for (Flow f = lruHead; f != null; ) {
+            Flow next = f.lruNext;
+            f.lruPrev = f.lruNext = null;
+            f = next;
+        }
+        lruHead = lruTail = null;
+        lruKept = false;
+    }
+
+    /** The flows from least to most recently seen, the order eviction takes them in (for tests). */
+    List<Flow> evictionOrder() {
+        List<Flow> order = new java.util.ArrayList<>();
+        if (lruKept) {
+            for (Flow f = lruHead; f != null; f = f.lruNext) {
+                order.add(f);
+            }
+        } else {
+            for (int slot = 0; slot < table.slots(); slot++) {
+                if (table.valueAt(slot) != null) {
+                    order.add(table.valueAt(slot));
+                }
+            }
+            order.sort(Comparator.comparingLong(f -> f.touched));
+        }
+        return order;
+    }
+
+    /** Whether the eviction list is kept now, rather than the stamps alone (for tests). */
+    boolean lruKept() {
+        return lruKept;
+    }
+
+    /** The key of a flow in the table (for tests). */
+    FlowKey keyOf(Flow f) {
+        return table.keyOf(f.index, new FlowKey());
+    }
+
+    /** How many times the eviction list was built from the flows' stamps (the table reached half full). */
+    public long lruBuilds() {
+        return lruBuilds;
     }
 
     // ---- direction --------------------------------------------------------------------------------------------

@@ -9,9 +9,11 @@ import io.netsieve.l4.flow.FlowTable;
  * eviction and know their entry in the flow table, whose columns are the only copy of the flow's key.
  */
 abstract sealed class Flow implements FlowTable.Indexed permits Connection, OpeningFlow, IdleConnection {
-    /** Eviction list neighbours (least recently seen first). */
+    /** Eviction list neighbours (least recently seen first), while the table keeps the list (see ConnectionTable). */
     Flow lruPrev;
     Flow lruNext;
+    /** The table's touch clock at this flow's last packet: its place in the eviction order when there is no list. */
+    long touched;
     /** Entry index in the flow table (told by the table when the flow is put; entries never move). */
     int index = -1;
 
