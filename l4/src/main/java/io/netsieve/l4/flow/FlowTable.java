@@ -35,6 +35,11 @@ public final class FlowTable<V> {
     private final int mask;
     /** Per slot: the key's hash << 32 | (entry index + 1); 0 = empty. */
     private final long[] slots;
+    /**
+     * One bit per slot, set when the slot is occupied: a sweep finds the occupied slots 64 at a time (16 KB for the
+     * default table instead of its 1 MB of slots), in the same order as a scan of the slots.
+     */
+    private final long[] occupied;
     // Entries: the key of entry e is keys[e * KEY .. e * KEY + KEY), its fields side by side so that a lookup reads
     // one or two cache lines, not one per field (free entries chain through PORTS: the next free index, NO_ENTRY
     // at the end).
@@ -63,6 +68,7 @@ public final class FlowTable<V> {
         int capacity = Integer.highestOneBit(Math.max(2, maxFlows * 2 - 1)) << 1;
         mask = capacity - 1;
         slots = new long[capacity];
+        occupied = new long[(capacity + 63) >>> 6];
         keys = new long[maxFlows * KEY];
         values = new Object[maxFlows];
         chainFreeEntries();
@@ -100,6 +106,7 @@ public final class FlowTable<V> {
         int e = freeHead;
         freeHead = (int) keys[e * KEY + PORTS];
         slots[slot] = ((long) h << 32) | (e + 1);
+        occupied[slot >>> 6] |= 1L << slot;
         keys[e * KEY + SEGMENT] = ((long) key.capturePointId << 32) | (key.vni & 0xFFFF_FFFFL);
         keys[e * KEY + SHAPE] = ((long) key.vlans << 32) | ((long) key.ipVersion << 8) | key.protocol;
         keys[e * KEY + A_HIGH] = key.aHigh;
@@ -154,16 +161,33 @@ public final class FlowTable<V> {
 
     /** Calls {@code action} for every flow, in slot order (the table must not be modified meanwhile). */
     public void forEach(Consumer<? super V> action) {
-        for (int i = 0; i < slots.length; i++) {
-            if (slots[i] != 0) {
-                action.accept(value(entry(i)));
-            }
+        for (int i = nextSlot(0); i >= 0; i = nextSlot(i + 1)) {
+            action.accept(value(entry(i)));
         }
     }
 
     /** Number of slots, for a sweep with {@link #valueAt(int)} / {@link #removeAt(int)}. */
     public int slots() {
         return slots.length;
+    }
+
+    /**
+     * The first occupied slot at or after {@code from}, or -1: a sweep visits the flows with
+     * {@code for (int s = nextSlot(0); s >= 0; s = nextSlot(s + 1))} in slot order without reading the empty slots.
+     */
+    public int nextSlot(int from) {
+        if (from >= slots.length) {
+            return -1;
+        }
+        int w = from >>> 6;
+        long bits = occupied[w] & (-1L << from);
+        while (bits == 0) {
+            if (++w == occupied.length) {
+                return -1;
+            }
+            bits = occupied[w];
+        }
+        return (w << 6) + Long.numberOfTrailingZeros(bits);
     }
 
     /** The flow in {@code slot}, or null when the slot is empty. */
@@ -184,6 +208,7 @@ public final class FlowTable<V> {
     /** Removes every flow. */
     public void clear() {
         Arrays.fill(slots, 0);
+        Arrays.fill(occupied, 0);
         Arrays.fill(values, null);
         chainFreeEntries();
         size = 0;
@@ -266,6 +291,7 @@ public final class FlowTable<V> {
             next = (next + 1) & mask;
         }
         slots[hole] = 0;
+        occupied[hole >>> 6] &= ~(1L << hole);
         values[e] = null;
         keys[e * KEY + PORTS] = freeHead;
         freeHead = e;

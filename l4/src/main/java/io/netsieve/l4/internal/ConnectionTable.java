@@ -280,7 +280,7 @@ public final class ConnectionTable {
 
     private void sweep(long now) {
         nextSweep = now + SWEEP_PERIOD_NANOS;
-        for (int slot = 0; slot < table.slots(); slot++) {
+        for (int slot = table.nextSlot(0); slot >= 0; slot = table.nextSlot(slot + 1)) {
             Flow f = table.valueAt(slot);
             if (f == null) {
                 continue;
@@ -495,7 +495,7 @@ public final class ConnectionTable {
 
     /** Emits every pending chunk as its connection's last and empties the table. */
     public void flush() {
-        for (int slot = 0; slot < table.slots(); slot++) {
+        for (int slot = table.nextSlot(0); slot >= 0; slot = table.nextSlot(slot + 1)) {
             Flow f = table.valueAt(slot);
             if (f != null) {
                 Connection c = connection(f);
@@ -582,7 +582,7 @@ public final class ConnectionTable {
     private void buildLru() {
         Flow[] flows = new Flow[table.size()];
         int n = 0;
-        for (int slot = 0; slot < table.slots(); slot++) {
+        for (int slot = table.nextSlot(0); slot >= 0; slot = table.nextSlot(slot + 1)) {
             Flow f = table.valueAt(slot);
             if (f != null) {
                 flows[n++] = f;
@@ -624,7 +624,7 @@ public final class ConnectionTable {
                 order.add(f);
             }
         } else {
-            for (int slot = 0; slot < table.slots(); slot++) {
+            for (int slot = table.nextSlot(0); slot >= 0; slot = table.nextSlot(slot + 1)) {
                 if (table.valueAt(slot) != null) {
                     order.add(table.valueAt(slot));
                 }

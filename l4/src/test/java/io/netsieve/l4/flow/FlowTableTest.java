@@ -22,6 +22,62 @@ class FlowTableTest {
         return k;
     }
 
+    /**
+     * nextSlot visits exactly the occupied slots, in slot order (what a scan with valueAt finds), through puts,
+     * removals by key and entry, and a sweep that removes as it goes (re-reading the slot a backward shift filled).
+     */
+    @Test
+    void nextSlotFindsTheOccupiedSlotsInOrder() {
+        SplittableRandom random = new SplittableRandom(5);
+        for (int maxFlows : new int[] {1, 3, 64, 1000}) {
+            FlowTable<String> table = new FlowTable<>(maxFlows);
+            Map<FlowKey, String> model = new HashMap<>();
+            for (int step = 0; step < 20_000; step++) {
+                FlowKey k = key(0, -1, -1, random.nextInt(2 * maxFlows + 2), 1, 2, 3);
+                if (table.get(k) == null) {
+                    if (table.size() < table.maxFlows()) {
+                        assertTrue(table.put(k, "v" + step));
+                        model.put(k, "v" + step);
+                    }
+                } else {
+                    table.remove(k);
+                    model.remove(k);
+                }
+                if (step % 97 == 0) {
+                    List<Integer> scanned = new ArrayList<>();
+                    for (int s = 0; s < table.slots(); s++) {
+                        if (table.valueAt(s) != null) {
+                            scanned.add(s);
+                        }
+                    }
+                    List<Integer> visited = new ArrayList<>();
+                    for (int s = table.nextSlot(0); s >= 0; s = table.nextSlot(s + 1)) {
+                        visited.add(s);
+                    }
+                    assertEquals(scanned, visited, "maxFlows " + maxFlows + ", step " + step);
+                }
+                if (step % 1_009 == 0) {
+                    // a sweep removing every other flow it meets, as ConnectionTable's does
+                    int n = 0;
+                    for (int s = table.nextSlot(0); s >= 0; s = table.nextSlot(s + 1)) {
+                        if (n++ % 2 == 0) {
+                            String v = table.valueAt(s);
+                            model.values().remove(v);
+                            table.removeAt(s);
+                            s--;
+                        }
+                    }
+                    assertEquals(model.size(), table.size());
+                    for (Map.Entry<FlowKey, String> e : model.entrySet()) {
+                        assertEquals(e.getValue(), table.get(e.getKey()));
+                    }
+                }
+            }
+            table.clear();
+            assertEquals(-1, table.nextSlot(0));
+        }
+    }
+
     @Test
     void bothDirectionsShareOneKey() {
         FlowKey ab = key(1, -1, -1, 0xC6120001L, 40000, 0xC6120002L, 80);
