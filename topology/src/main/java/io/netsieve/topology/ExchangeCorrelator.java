@@ -3,6 +3,7 @@ package io.netsieve.topology;
 import io.netsieve.core.nic.Nic;
 import io.netsieve.l7.HttpInfo;
 import io.netsieve.l7.L7Log;
+import io.netsieve.topology.internal.HeldL7Log;
 import io.netsieve.topology.internal.HopOrder;
 import io.netsieve.topology.internal.HopOrder.Observation;
 
@@ -38,10 +39,15 @@ public final class ExchangeCorrelator {
     private final int maxOpen;
     private final ExchangePathListener listener;
 
-    /** Open groups by each of their keys. */
-    private final Map<String, List<Group>> index = new HashMap<>();
+    /**
+     * Open groups by each of their keys: a {@link Group}, or a {@code List<Group>} in the order they were added when
+     * several share the key (rare: one list per key was ~50 B for each of up to 100 000 open groups).
+     */
+    private final Map<String, Object> index = new HashMap<>();
     /** Open groups by closing time (lazy: stale entries are skipped). */
     private final PriorityQueue<Entry> closing = new PriorityQueue<>();
+    /** Shares the repeated strings of the records held ({@link HeldL7Log}). */
+    private final HeldL7Log.Strings strings = new HeldL7Log.Strings();
     private int openGroups;
     private long watermark = Long.MIN_VALUE;
     private long maxSeen = Long.MIN_VALUE;
@@ -56,13 +62,20 @@ public final class ExchangeCorrelator {
     private long collisions;
     private long listenerFailures;
 
+    /** A record of an open group: held compactly until the group is emitted. */
+    private record Member(HeldL7Log log, Nic nic, List<String> keys) {
+    }
+
+    /**
+     * An open exchange. Most have one record and one key (offline up to 100 000 are open at once): the first member
+     * and the first key are fields, lists only for the others.
+     */
     private static final class Group {
         final long id;
-        // sized for the common exchange seen on one or two capture points with one key (a default ArrayList
-        // would allocate room for ten at the first add: ~100 B per open group, 100 000 of them when the input is
-        // read before the watermark moves, as offline)
-        final List<Observation> members = new ArrayList<>(2);
-        final List<String> keys = new ArrayList<>(2);
+        Member first;
+        List<Member> more;
+        String key;
+        List<String> moreKeys;
         long minT = Long.MAX_VALUE;
         long maxT = Long.MIN_VALUE;
         int version;
@@ -70,6 +83,58 @@ public final class ExchangeCorrelator {
 
         Group(long id) {
             this.id = id;
+        }
+
+        int size() {
+            return first == null ? 0 : 1 + (more == null ? 0 : more.size());
+        }
+
+        void add(Member m) {
+            if (first == null) {
+                first = m;
+            } else {
+                if (more == null) {
+                    more = new ArrayList<>(2);
+                }
+                more.add(m);
+            }
+        }
+
+        /** The members in the order they joined. */
+        List<Member> members() {
+            if (more == null) {
+                return first == null ? List.of() : List.of(first);
+            }
+            List<Member> all = new ArrayList<>(1 + more.size());
+            all.add(first);
+            all.addAll(more);
+            return all;
+        }
+
+        boolean hasKey(String k) {
+            return k.equals(key) || moreKeys != null && moreKeys.contains(k);
+        }
+
+        void addKey(String k) {
+            if (key == null) {
+                key = k;
+            } else {
+                if (moreKeys == null) {
+                    moreKeys = new ArrayList<>(2);
+                }
+                moreKeys.add(k);
+            }
+        }
+
+        /** The keys in the order they were added. */
+        List<String> keys() {
+            if (moreKeys == null) {
+                return key == null ? List.of() : List.of(key);
+            }
+            List<String> all = new ArrayList<>(1 + moreKeys.size());
+            all.add(key);
+            all.addAll(moreKeys);
+            return all;
         }
     }
 
@@ -109,24 +174,22 @@ public final class ExchangeCorrelator {
         }
         List<String> keys = keys(log);
         // every open group that shares a key and is within the window: they are one exchange
-        List<Group> matches = new ArrayList<>(2);
+        List<Group> matches = null;
         for (String k : keys) {
-            List<Group> groups = index.get(k);
-            if (groups == null) {
+            Object at = index.get(k);
+            if (at == null) {
                 continue;
             }
-            for (Group g : groups) {
-                if (t >= g.minT - windowNanos && t <= g.maxT + windowNanos) {
-                    if (!matches.contains(g)) {
-                        matches.add(g);
-                    }
-                } else {
-                    collisions++;
+            if (at instanceof Group one) {
+                matches = match(one, t, matches);
+            } else {
+                for (Group g : groups(at)) {
+                    matches = match(g, t, matches);
                 }
             }
         }
         Group g;
-        if (matches.isEmpty()) {
+        if (matches == null) {
             if (openGroups >= maxOpen) {
                 evictOldest();
             }
@@ -138,20 +201,72 @@ public final class ExchangeCorrelator {
                 merge(g, matches.get(i));
             }
         }
-        g.members.add(new Observation(log, nic, List.copyOf(keys))); // compact: kept while the group is open
+        // compact: held while the group is open
+        g.add(new Member(HeldL7Log.of(log, strings), nic, List.copyOf(keys)));
         open++;
         g.minT = Math.min(g.minT, t);
         g.maxT = Math.max(g.maxT, t);
         for (String k : keys) {
-            if (!g.keys.contains(k)) {
-                g.keys.add(k);
-                index.computeIfAbsent(k, x -> new ArrayList<>(1)).add(g);
+            if (!g.hasKey(k)) {
+                g.addKey(k);
+                indexAdd(k, g);
             }
         }
         schedule(g);
         if (t > maxSeen) {
             maxSeen = t;
             advance(maxSeen - latenessNanos);
+        }
+    }
+
+    /** Adds {@code g} to {@code matches} (made when needed) when {@code t} is within its window, else counts it. */
+    private List<Group> match(Group g, long t, List<Group> matches) {
+        if (t >= g.minT - windowNanos && t <= g.maxT + windowNanos) {
+            if (matches == null) {
+                matches = new ArrayList<>(2);
+            }
+            if (!matches.contains(g)) {
+                matches.add(g);
+            }
+        } else {
+            collisions++;
+        }
+        return matches;
+    }
+
+    @SuppressWarnings("unchecked")
+    private static List<Group> groups(Object at) {
+        return (List<Group>) at;
+    }
+
+    /** Appends {@code g} to the groups of key {@code k}. */
+    private void indexAdd(String k, Group g) {
+        Object at = index.get(k);
+        if (at == null) {
+            index.put(k, g);
+        } else if (at instanceof Group one) {
+            List<Group> two = new ArrayList<>(2);
+            two.add(one);
+            two.add(g);
+            index.put(k, two);
+        } else {
+            groups(at).add(g);
+        }
+    }
+
+    /** Removes {@code g} from the groups of key {@code k}. */
+    private void indexRemove(String k, Group g) {
+        Object at = index.get(k);
+        if (at == g) {
+            index.remove(k);
+        } else if (at instanceof List<?>) {
+            List<Group> list = groups(at);
+            list.remove(g);
+            if (list.size() == 1) {
+                index.put(k, list.get(0));
+            } else if (list.isEmpty()) {
+                index.remove(k);
+            }
         }
     }
 
@@ -189,15 +304,16 @@ public final class ExchangeCorrelator {
     }
 
     private void merge(Group into, Group from) {
-        into.members.addAll(from.members);
+        for (Member m : from.members()) {
+            into.add(m);
+        }
         into.minT = Math.min(into.minT, from.minT);
         into.maxT = Math.max(into.maxT, from.maxT);
-        for (String k : from.keys) {
-            List<Group> groups = index.get(k);
-            groups.remove(from);
-            if (!into.keys.contains(k)) {
-                into.keys.add(k);
-                groups.add(into);
+        for (String k : from.keys()) {
+            indexRemove(k, from);
+            if (!into.hasKey(k)) {
+                into.addKey(k);
+                indexAdd(k, into);
             }
         }
         from.done = true;
@@ -218,17 +334,21 @@ public final class ExchangeCorrelator {
     private void emit(Group g) {
         g.done = true;
         openGroups--;
-        for (String k : g.keys) {
-            // one look-up per key (get then remove was two, on a map of every open group's keys: cache misses)
-            index.computeIfPresent(k, (key, groups) -> {
-                groups.remove(g);
-                return groups.isEmpty() ? null : groups;
-            });
+        indexRemove(g.key, g);
+        if (g.moreKeys != null) {
+            for (String k : g.moreKeys) {
+                indexRemove(k, g);
+            }
         }
-        open -= g.members.size();
-        joined += g.members.size();
+        int size = g.size();
+        open -= size;
+        joined += size;
         paths++;
-        ExchangePath path = HopOrder.path(keyValue(g), g.members);
+        List<Observation> observations = new ArrayList<>(size);
+        for (Member m : g.members()) {
+            observations.add(new Observation(m.log().toL7Log(), m.nic(), m.keys()));
+        }
+        ExchangePath path = HopOrder.path(keyValue(g), observations);
         try {
             listener.onPath(path);
         } catch (RuntimeException e) {
@@ -237,7 +357,7 @@ public final class ExchangeCorrelator {
     }
 
     private static String keyValue(Group g) {
-        return g.keys.isEmpty() ? "" : g.keys.get(0).substring(g.keys.get(0).indexOf('|') + 1);
+        return g.key == null ? "" : g.key.substring(g.key.indexOf('|') + 1);
     }
 
     /**

@@ -1,0 +1,223 @@
+package io.netsieve.topology.internal;
+
+import io.netsieve.l7.DnsInfo;
+import io.netsieve.l7.HttpInfo;
+import io.netsieve.l7.L7Log;
+import io.netsieve.l7.L7Status;
+
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.Map;
+
+/**
+ * An {@link L7Log} as the correlator holds it while its exchange is open: the numbers as zig-zag varints in one byte
+ * array, the strings as references (the repeated ones — addresses, {@code inner_traceid}, method, host, … — shared
+ * through a {@link Strings} cache), the {@code l7_traceid} left out when it is the {@code "<req_seq>_<resp_seq>"}
+ * the seqs give. {@link #toL7Log()} gives back a record equal to the one held (same field values; not the same
+ * object). About 200 B per HTTP record instead of about 600 B for the record, its {@link HttpInfo} and their strings:
+ * offline the correlator holds up to its bound of open exchanges (100 000) for the whole run.
+ */
+public final class HeldL7Log {
+    private static final L7Status[] STATUSES = L7Status.values();
+    private static final int HTTP = 1;
+    private static final int TRACE_ID_FROM_SEQS = 2;
+
+    private final byte[] numbers;
+    /** l4Proto, l7Proto, clientIp, serverIp, innerTraceId, l7TraceId (null: from the seqs), dns, attributes; http's. */
+    private final Object[] refs;
+    private final byte flags;
+
+    private HeldL7Log(byte[] numbers, Object[] refs, byte flags) {
+        this.numbers = numbers;
+        this.refs = refs;
+        this.flags = flags;
+    }
+
+    /** Bounded cache of equal strings: at most {@value #MAX} entries, cleared when full (later ones are not shared). */
+    public static final class Strings {
+        static final int MAX = 4096;
+        private final Map<String, String> shared = new HashMap<>();
+
+        String share(String s) {
+            if (s == null || s.isEmpty()) {
+                return s;
+            }
+            String known = shared.get(s);
+            if (known != null) {
+                return known;
+            }
+            if (shared.size() >= MAX) {
+                shared.clear();
+            }
+            shared.put(s, s);
+            return s;
+        }
+    }
+
+    public static HeldL7Log of(L7Log log, Strings strings) {
+        HttpInfo h = log.http();
+        Writer w = new Writer();
+        w.put(log.timestampNanos());
+        w.put(log.capturePointId());
+        w.put(log.clientPort());
+        w.put(log.serverPort());
+        w.put(log.reqSeq());
+        w.put(log.respSeq());
+        w.put(log.reqBytes());
+        w.put(log.respBytes());
+        w.put(log.txSeq());
+        w.put(log.rxSeq());
+        w.put(log.txPackets());
+        w.put(log.rxPackets());
+        w.put(log.txBytes());
+        w.put(log.rxBytes());
+        w.put(log.txRetrans());
+        w.put(log.rxRetrans());
+        w.put(log.chunkIdMin());
+        w.put(log.chunkIdMax());
+        w.put(log.costReqSentNanos());
+        w.put(log.costRespWaitNanos());
+        w.put(log.costCntDlNanos());
+        w.put(log.latencyNanos());
+        w.put(log.status().ordinal());
+        int flags = 0;
+        String traceId = log.l7TraceId();
+        if (traceId != null && traceId.equals(fromSeqs(log.reqSeq(), log.respSeq()))) {
+            flags |= TRACE_ID_FROM_SEQS;
+            traceId = null;
+        }
+        Object[] refs = new Object[h == null ? 8 : 20];
+        refs[0] = strings.share(log.l4Proto());
+        refs[1] = strings.share(log.l7Proto());
+        refs[2] = strings.share(log.clientIp());
+        refs[3] = strings.share(log.serverIp());
+        refs[4] = strings.share(log.innerTraceId());
+        refs[5] = traceId;
+        refs[6] = log.dns();
+        refs[7] = log.attributes();
+        if (h != null) {
+            flags |= HTTP;
+            w.put(h.statusCode());
+            w.put(h.informational());
+            w.put(h.reqHeaderBytes());
+            w.put(h.reqBodyBytes());
+            w.put(h.respHeaderBytes());
+            w.put(h.respBodyBytes());
+            w.put(h.smuggling() ? 1 : 0);
+            refs[8] = strings.share(h.method());
+            refs[9] = strings.share(h.path());
+            refs[10] = h.query();
+            refs[11] = strings.share(h.version());
+            refs[12] = strings.share(h.host());
+            refs[13] = strings.share(h.reason());
+            refs[14] = strings.share(h.contentType());
+            refs[15] = strings.share(h.userAgent());
+            refs[16] = h.traceId();
+            refs[17] = h.parentId();
+            refs[18] = h.requestId();
+            refs[19] = h.headers(); // kept as it is (usually the shared empty map)
+        }
+        return new HeldL7Log(w.bytes(), refs, (byte) flags);
+    }
+
+    /** The record held: equal to the one given to {@link #of}. */
+    @SuppressWarnings("unchecked")
+    public L7Log toL7Log() {
+        Reader r = new Reader(numbers);
+        long timestamp = r.next();
+        int point = (int) r.next();
+        int clientPort = (int) r.next();
+        int serverPort = (int) r.next();
+        long reqSeq = r.next();
+        long respSeq = r.next();
+        long reqBytes = r.next();
+        long respBytes = r.next();
+        long txSeq = r.next();
+        long rxSeq = r.next();
+        long txPackets = r.next();
+        long rxPackets = r.next();
+        long txBytes = r.next();
+        long rxBytes = r.next();
+        long txRetrans = r.next();
+        long rxRetrans = r.next();
+        int chunkMin = (int) r.next();
+        int chunkMax = (int) r.next();
+        long costReqSent = r.next();
+        long costRespWait = r.next();
+        long costCntDl = r.next();
+        long latency = r.next();
+        L7Status status = STATUSES[(int) r.next()];
+        HttpInfo http = null;
+        if ((flags & HTTP) != 0) {
+            int statusCode = (int) r.next();
+            int informational = (int) r.next();
+            long reqHeaderBytes = r.next();
+            long reqBodyBytes = r.next();
+            long respHeaderBytes = r.next();
+            long respBodyBytes = r.next();
+            boolean smuggling = r.next() != 0;
+            http = new HttpInfo((String) refs[8], (String) refs[9], (String) refs[10], (String) refs[11],
+                    (String) refs[12], statusCode, (String) refs[13], informational, reqHeaderBytes, reqBodyBytes,
+                    respHeaderBytes, respBodyBytes, (String) refs[14], (String) refs[15], (String) refs[16],
+                    (String) refs[17], (String) refs[18], (Map<String, String>) refs[19], smuggling);
+        }
+        String traceId = (flags & TRACE_ID_FROM_SEQS) != 0 ? fromSeqs(reqSeq, respSeq) : (String) refs[5];
+        return new L7Log(timestamp, point, (String) refs[0], (String) refs[1], (String) refs[2], clientPort,
+                (String) refs[3], serverPort, (String) refs[4], traceId, reqSeq, respSeq, reqBytes, respBytes, txSeq,
+                rxSeq, txPackets, rxPackets, txBytes, rxBytes, txRetrans, rxRetrans, chunkMin, chunkMax, costReqSent,
+                costRespWait, costCntDl, latency, status, http, (DnsInfo) refs[6], (Map<String, String>) refs[7]);
+    }
+
+    /** The record's time (its first field, read without decoding the rest). */
+    public long timestampNanos() {
+        return new Reader(numbers).next();
+    }
+
+    /** What L7 names a TCP exchange by when its parser gives no id of its own: {@code "<req_seq>_<resp_seq>"}. */
+    private static String fromSeqs(long reqSeq, long respSeq) {
+        return (reqSeq >= 0 ? reqSeq : 0) + "_" + (respSeq >= 0 ? respSeq : 0);
+    }
+
+    /** Zig-zag varints into a growing array. */
+    private static final class Writer {
+        private byte[] buf = new byte[96];
+        private int n;
+
+        void put(long v) {
+            long z = (v << 1) ^ (v >> 63);
+            if (n + 10 > buf.length) {
+                buf = Arrays.copyOf(buf, buf.length * 2);
+            }
+            while ((z & ~0x7FL) != 0) {
+                buf[n++] = (byte) ((z & 0x7F) | 0x80);
+                z >>>= 7;
+            }
+            buf[n++] = (byte) z;
+        }
+
+        byte[] bytes() {
+            return Arrays.copyOf(buf, n);
+        }
+    }
+
+    private static final class Reader {
+        private final byte[] buf;
+        private int at;
+
+        Reader(byte[] buf) {
+            this.buf = buf;
+        }
+
+        long next() {
+            long z = 0;
+            int shift = 0;
+            byte b;
+            do {
+                b = buf[at++];
+                z |= (long) (b & 0x7F) << shift;
+                shift += 7;
+            } while (b < 0);
+            return (z >>> 1) ^ -(z & 1);
+        }
+    }
+}

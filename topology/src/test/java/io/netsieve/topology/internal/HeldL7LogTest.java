@@ -1,0 +1,72 @@
+package io.netsieve.topology.internal;
+
+import io.netsieve.core.nic.CaptureManifest;
+import io.netsieve.core.nic.CaptureSet;
+import io.netsieve.core.testing.Prerequisites;
+import io.netsieve.l7.L7Log;
+import io.netsieve.topology.DemoReplay;
+import io.netsieve.topology.NetSieve;
+import org.junit.jupiter.api.Test;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Stream;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** What the correlator holds of a record gives back an equal record: on the demo set and every corpus capture. */
+class HeldL7LogTest {
+
+    @Test
+    void demoRecordsComeBackEqual() throws IOException {
+        List<L7Log> logs = new ArrayList<>();
+        for (DemoReplay.Observed o : DemoReplay.l7Records(CaptureManifest.read(DemoReplay.DEMO))) {
+            logs.add(o.log());
+        }
+        assertTrue(logs.size() > 100, "demo records: " + logs.size());
+        assertRoundTrip(logs);
+        // HTTP, DNS and Redis records are all there
+        assertTrue(logs.stream().anyMatch(l -> l.http() != null));
+        assertTrue(logs.stream().anyMatch(l -> l.dns() != null));
+        assertTrue(logs.stream().anyMatch(l -> l.l7Proto().equals("redis")));
+    }
+
+    @Test
+    void corpusRecordsComeBackEqual() throws IOException {
+        Path corpus = Prerequisites.tcpdumpCorpus();
+        List<Path> files;
+        try (Stream<Path> s = Files.list(corpus)) {
+            files = s.filter(p -> p.toString().matches(".*\\.(pcap|pcapng|cap)$")).sorted().toList();
+        }
+        List<L7Log> logs = new ArrayList<>();
+        for (Path f : files) {
+            NetSieve.builder().files(List.of(f)).onL7Log((log, nic) -> logs.add(log)).build().run();
+        }
+        assertTrue(logs.size() > 50, "corpus records: " + logs.size());
+        assertRoundTrip(logs);
+    }
+
+    @Test
+    void edgeValuesComeBackEqual() throws IOException {
+        List<DemoReplay.Observed> demo = DemoReplay.l7Records(CaptureManifest.read(DemoReplay.DEMO));
+        L7Log l = demo.stream().map(DemoReplay.Observed::log).filter(x -> x.http() != null).findFirst().orElseThrow();
+        // a parser's own trace id that looks like seqs but is not theirs, extreme numbers, no request seq
+        L7Log odd = new L7Log(Long.MIN_VALUE + 1, Integer.MAX_VALUE, l.l4Proto(), l.l7Proto(), l.clientIp(), 65535,
+                l.serverIp(), 0, l.innerTraceId(), "1_2", -1, Long.MAX_VALUE, 0, -1, Long.MIN_VALUE, 4294967295L,
+                1, 2, 3, 4, 5, 6, -1, Integer.MIN_VALUE, 7, -1, 8, -1, l.status(), l.http(), null, null);
+        assertRoundTrip(List.of(odd));
+    }
+
+    private static void assertRoundTrip(List<L7Log> logs) {
+        HeldL7Log.Strings strings = new HeldL7Log.Strings();
+        for (L7Log log : logs) {
+            HeldL7Log held = HeldL7Log.of(log, strings);
+            assertEquals(log, held.toL7Log());
+            assertEquals(log.timestampNanos(), held.timestampNanos());
+        }
+    }
+}
