@@ -69,19 +69,105 @@ public final class FindingFacts {
         }
     }
 
-    /**
-     * An exchange on one capture point, for the evidence of the connection it went over.
-     *
-     * @param ref      the L7 record
-     * @param path     its path, null until the path is offered
-     * @param label    e.g. {@code GET /error 500}, {@code dns A web.lab rcode 5}
-     * @param retrans  {@code tx_retrans + rx_retrans}
-     * @param status   how it ended
-     * @param chunkIdMin first chunk holding its packets (-1 unknown)
-     * @param chunkIdMax last such chunk
-     */
-    public record ExchangeNote(EvidenceRef.L7 ref, EvidenceRef.Path path, String label, long retrans,
-                               L7Status status, int chunkIdMin, int chunkIdMax) {
+    /** An exchange on one capture point, for the evidence of the connection it went over. */
+    public static final class ExchangeNote {
+        private final EvidenceRef.L7 ref;
+        /**
+         * Its path: null, the {@link EvidenceRef.Path}, or — when the path is named after this very record (its
+         * key {@code <l7_traceid>|<rest>}, its trace id and capture point this record's, as for every exchange seen
+         * on one capture point) — only the key's rest, shared: the index keeps a note per exchange (up to 256 per
+         * connection), and a path reference with its key string was ~110 B of each.
+         */
+        private final Object path;
+        private final long pathTimeNanos;
+        private final String label;
+        private final long retrans;
+        private final L7Status status;
+        private final int chunkIdMin;
+        private final int chunkIdMax;
+
+        public ExchangeNote(EvidenceRef.L7 ref, EvidenceRef.Path path, String label, long retrans, L7Status status,
+                            int chunkIdMin, int chunkIdMax) {
+            this(ref, compact(ref, path), path == null ? 0 : path.timeNanos(), label, retrans, status, chunkIdMin,
+                    chunkIdMax);
+        }
+
+        private ExchangeNote(EvidenceRef.L7 ref, Object path, long pathTimeNanos, String label, long retrans,
+                             L7Status status, int chunkIdMin, int chunkIdMax) {
+            this.ref = ref;
+            this.path = path;
+            this.pathTimeNanos = pathTimeNanos;
+            this.label = label;
+            this.retrans = retrans;
+            this.status = status;
+            this.chunkIdMin = chunkIdMin;
+            this.chunkIdMax = chunkIdMax;
+        }
+
+        private static Object compact(EvidenceRef.L7 ref, EvidenceRef.Path path) {
+            if (path == null) {
+                return null;
+            }
+            String id = ref.l7TraceId();
+            String key = path.key();
+            if (path.l7TraceId().equals(id) && path.capturePoint().equals(ref.capturePoint())
+                    && key.length() > id.length() && key.startsWith(id) && key.charAt(id.length()) == '|') {
+                return key.substring(id.length() + 1);
+            }
+            return path;
+        }
+
+        /**
+         * This note with {@code ref} (an equal reference) and this note's path, its key's rest shared through
+         * {@code share}: what the index keeps.
+         */
+        ExchangeNote kept(EvidenceRef.L7 ref, java.util.function.UnaryOperator<String> share) {
+            Object p = path instanceof String rest ? share.apply(rest) : path;
+            return new ExchangeNote(ref, p, pathTimeNanos, label, retrans, status, chunkIdMin, chunkIdMax);
+        }
+
+        /** The L7 record. */
+        public EvidenceRef.L7 ref() {
+            return ref;
+        }
+
+        /** Its path, null until the path is offered. */
+        public EvidenceRef.Path path() {
+            if (path instanceof String rest) {
+                return new EvidenceRef.Path(ref.l7TraceId() + "|" + rest, ref.l7TraceId(), pathTimeNanos,
+                        ref.capturePoint());
+            }
+            return (EvidenceRef.Path) path;
+        }
+
+        public boolean hasPath() {
+            return path != null;
+        }
+
+        /** E.g. {@code GET /error 500}, {@code dns A web.lab rcode 5}. */
+        public String label() {
+            return label;
+        }
+
+        /** {@code tx_retrans + rx_retrans}. */
+        public long retrans() {
+            return retrans;
+        }
+
+        /** How it ended. */
+        public L7Status status() {
+            return status;
+        }
+
+        /** First chunk holding its packets (-1 unknown). */
+        public int chunkIdMin() {
+            return chunkIdMin;
+        }
+
+        /** Last such chunk. */
+        public int chunkIdMax() {
+            return chunkIdMax;
+        }
     }
 
     public static String connectionOnPoint(EvidenceRef.CapturePoint point, String innerTraceId) {

@@ -23,12 +23,60 @@ public final class FindingIndex {
         final List<L4Fact> chunks = new ArrayList<>(1);
         final List<ExchangeNote> exchanges = new ArrayList<>(1);
         /**
-         * Where each exchange sits in {@link #exchanges}, by its record: an exchange is offered twice (its record,
-         * then its path) and a keep-alive connection holds up to {@value #PER_CONNECTION} of them, so a linear
-         * search was a quarter of the findings' time on a bulk capture. Made at the first exchange (a connection
-         * without any stays small); as bounded as {@link #exchanges}.
+         * Where each exchange sits in {@link #exchanges}, by its record's hash: an open-addressing table of
+         * {@code index + 1} (0 free). An exchange is offered twice (its record, then its path) and a keep-alive
+         * connection holds up to {@value #PER_CONNECTION} of them, so a linear search was a quarter of the findings'
+         * time on a bulk capture; a {@code HashMap} of boxed positions was ~60 B per exchange. Made at the first
+         * exchange (a connection without any stays small); as bounded as {@link #exchanges}.
          */
-        Map<EvidenceRef.L7, Integer> exchangeAt;
+        int[] exchangeAt;
+
+        /** The position of the exchange of {@code ref} in {@link #exchanges}, or -1. */
+        int find(EvidenceRef.L7 ref) {
+            if (exchangeAt == null) {
+                return -1;
+            }
+            int mask = exchangeAt.length - 1;
+            for (int s = spread(ref.hashCode()) & mask; ; s = (s + 1) & mask) {
+                int at = exchangeAt[s];
+                if (at == 0) {
+                    return -1;
+                }
+                if (exchanges.get(at - 1).ref().equals(ref)) {
+                    return at - 1;
+                }
+            }
+        }
+
+        /** Appends {@code note} (not present yet). */
+        void append(ExchangeNote note) {
+            exchanges.add(note);
+            if (exchangeAt == null) {
+                exchangeAt = new int[8];
+            } else if (exchanges.size() * 2 > exchangeAt.length) {
+                int[] old = exchangeAt;
+                exchangeAt = new int[old.length * 2];
+                for (int at : old) {
+                    if (at != 0) {
+                        place(exchanges.get(at - 1).ref(), at);
+                    }
+                }
+            }
+            place(note.ref(), exchanges.size());
+        }
+
+        private void place(EvidenceRef.L7 ref, int at) {
+            int mask = exchangeAt.length - 1;
+            int s = spread(ref.hashCode()) & mask;
+            while (exchangeAt[s] != 0) {
+                s = (s + 1) & mask;
+            }
+            exchangeAt[s] = at;
+        }
+
+        private static int spread(int h) {
+            return (h ^ (h >>> 16)) * 0x9E3779B9;
+        }
 
         public List<L4Fact> chunks() {
             return chunks;
@@ -53,6 +101,7 @@ public final class FindingIndex {
     private final int maxConnections;
     private final Map<String, Connection> connections;
     private long evicted;
+    private final Map<String, String> shared = new HashMap<>();
 
     public FindingIndex(int maxConnections) {
         this.maxConnections = maxConnections;
@@ -80,24 +129,31 @@ public final class FindingIndex {
         Connection c = connections.computeIfAbsent(
                 FindingFacts.connectionOnPoint(note.ref().capturePoint(), note.ref().innerTraceId()),
                 k -> new Connection());
-        if (c.exchangeAt == null) {
-            c.exchangeAt = new HashMap<>(4);
-        }
-        Integer i = c.exchangeAt.get(note.ref());
-        if (i != null) {
+        int i = c.find(note.ref());
+        if (i >= 0) {
             ExchangeNote old = c.exchanges.get(i);
-            if (old.path() == null && note.path() != null) {
-                c.exchanges.set(i, note);
-                // key by the reference kept (an equal one): the old note's would stay reachable through the map
-                c.exchangeAt.remove(old.ref());
-                c.exchangeAt.put(note.ref(), i);
+            if (!old.hasPath() && note.hasPath()) {
+                // the reference kept (an equal one) stays: the table finds the note by it
+                c.exchanges.set(i, note.kept(old.ref(), this::share));
             }
             return;
         }
         if (c.exchanges.size() < PER_CONNECTION) {
-            c.exchangeAt.put(note.ref(), c.exchanges.size());
-            c.exchanges.add(note);
+            c.append(note.kept(note.ref(), this::share));
         }
+    }
+
+    /** Equal path keys' rests ({@code http GET /x}) shared: at most 4096, cleared when full. */
+    private String share(String s) {
+        String known = shared.get(s);
+        if (known != null) {
+            return known;
+        }
+        if (shared.size() >= 4096) {
+            shared.clear();
+        }
+        shared.put(s, s);
+        return s;
     }
 
     /** The connection of {@code innerTraceId} on {@code point}, or an empty one. */
