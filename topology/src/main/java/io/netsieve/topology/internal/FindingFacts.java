@@ -69,14 +69,23 @@ public final class FindingFacts {
         }
     }
 
-    /** An exchange on one capture point, for the evidence of the connection it went over. */
+    /**
+     * An exchange on one capture point, for the evidence of the connection it went over. The index keeps one per
+     * exchange (up to 256 per connection; on a bulk capture every exchange until the end), so it is kept small: the
+     * record's reference is rebuilt when asked for, its {@code l7_traceid} kept as the two seqs it names
+     * ({@code "<req_seq>_<resp_seq>"}) when it is that, and its path as described at {@link #path}.
+     */
     public static final class ExchangeNote {
-        private final EvidenceRef.L7 ref;
+        private final EvidenceRef.CapturePoint point;
+        private final String innerTraceId;
+        /** The {@code l7_traceid}, or null when it is {@code seqA + "_" + seqB}. */
+        private final String traceIdText;
+        private final long seqA;
+        private final long seqB;
         /**
          * Its path: null, the {@link EvidenceRef.Path}, or — when the path is named after this very record (its
          * key {@code <l7_traceid>|<rest>}, its trace id and capture point this record's, as for every exchange seen
-         * on one capture point) — only the key's rest, shared: the index keeps a note per exchange (up to 256 per
-         * connection), and a path reference with its key string was ~110 B of each.
+         * on one capture point) — only the key's rest, shared: a path reference with its key string was ~110 B.
          */
         private final Object path;
         private final long pathTimeNanos;
@@ -88,20 +97,56 @@ public final class FindingFacts {
 
         public ExchangeNote(EvidenceRef.L7 ref, EvidenceRef.Path path, String label, long retrans, L7Status status,
                             int chunkIdMin, int chunkIdMax) {
-            this(ref, compact(ref, path), path == null ? 0 : path.timeNanos(), label, retrans, status, chunkIdMin,
-                    chunkIdMax);
-        }
-
-        private ExchangeNote(EvidenceRef.L7 ref, Object path, long pathTimeNanos, String label, long retrans,
-                             L7Status status, int chunkIdMin, int chunkIdMax) {
-            this.ref = ref;
-            this.path = path;
-            this.pathTimeNanos = pathTimeNanos;
+            this.point = ref.capturePoint();
+            this.innerTraceId = ref.innerTraceId();
+            String id = ref.l7TraceId();
+            int sep = seqsSeparator(id);
+            this.traceIdText = sep < 0 ? id : null;
+            this.seqA = sep < 0 ? 0 : Long.parseLong(id, 0, sep, 10);
+            this.seqB = sep < 0 ? 0 : Long.parseLong(id, sep + 1, id.length(), 10);
+            this.path = compact(ref, path);
+            this.pathTimeNanos = path == null ? 0 : path.timeNanos();
             this.label = label;
             this.retrans = retrans;
             this.status = status;
             this.chunkIdMin = chunkIdMin;
             this.chunkIdMax = chunkIdMax;
+        }
+
+        private ExchangeNote(ExchangeNote id, Object path, ExchangeNote rest) {
+            this.point = id.point;
+            this.innerTraceId = id.innerTraceId;
+            this.traceIdText = id.traceIdText;
+            this.seqA = id.seqA;
+            this.seqB = id.seqB;
+            this.path = path;
+            this.pathTimeNanos = rest.pathTimeNanos;
+            this.label = rest.label;
+            this.retrans = rest.retrans;
+            this.status = rest.status;
+            this.chunkIdMin = rest.chunkIdMin;
+            this.chunkIdMax = rest.chunkIdMax;
+        }
+
+        /**
+         * Where {@code "<a>_<b>"} (two decimal numbers without sign or leading zero, each at most 18 digits) has
+         * its underscore, else -1: such an id is kept as its two numbers and written back the same.
+         */
+        static int seqsSeparator(String id) {
+            int sep = id.indexOf('_');
+            if (sep < 1 || sep > 18 || id.length() - sep - 1 < 1 || id.length() - sep - 1 > 18) {
+                return -1;
+            }
+            for (int i = 0; i < id.length(); i++) {
+                char c = id.charAt(i);
+                if (i != sep && (c < '0' || c > '9')) {
+                    return -1;
+                }
+            }
+            if (id.charAt(0) == '0' && sep > 1 || id.charAt(sep + 1) == '0' && id.length() - sep - 1 > 1) {
+                return -1;
+            }
+            return sep;
         }
 
         private static Object compact(EvidenceRef.L7 ref, EvidenceRef.Path path) {
@@ -118,24 +163,41 @@ public final class FindingFacts {
         }
 
         /**
-         * This note with {@code ref} (an equal reference) and this note's path, its key's rest shared through
-         * {@code share}: what the index keeps.
+         * What the index keeps: the exchange of {@code id} (this very exchange, maybe noted earlier: its values
+         * are shared) with this note's path and facts, the path key's rest shared through {@code share}.
          */
-        ExchangeNote kept(EvidenceRef.L7 ref, java.util.function.UnaryOperator<String> share) {
+        ExchangeNote kept(ExchangeNote id, java.util.function.UnaryOperator<String> share) {
             Object p = path instanceof String rest ? share.apply(rest) : path;
-            return new ExchangeNote(ref, p, pathTimeNanos, label, retrans, status, chunkIdMin, chunkIdMax);
+            return new ExchangeNote(id, p, this);
+        }
+
+        /** Whether {@code o} notes the same record (the same {@link #ref()}). */
+        boolean sameRecord(ExchangeNote o) {
+            return seqA == o.seqA && seqB == o.seqB && java.util.Objects.equals(traceIdText, o.traceIdText)
+                    && innerTraceId.equals(o.innerTraceId) && point.equals(o.point);
+        }
+
+        /** A hash of the record (equal for {@link #sameRecord}). */
+        int recordHash() {
+            int h = innerTraceId.hashCode() * 31 + (traceIdText != null ? traceIdText.hashCode()
+                    : Long.hashCode(seqA * 0x9E3779B97F4A7C15L ^ seqB));
+            return h * 31 + point.hashCode();
+        }
+
+        private String l7TraceId() {
+            return traceIdText != null ? traceIdText : seqA + "_" + seqB;
         }
 
         /** The L7 record. */
         public EvidenceRef.L7 ref() {
-            return ref;
+            return new EvidenceRef.L7(point, innerTraceId, l7TraceId());
         }
 
         /** Its path, null until the path is offered. */
         public EvidenceRef.Path path() {
             if (path instanceof String rest) {
-                return new EvidenceRef.Path(ref.l7TraceId() + "|" + rest, ref.l7TraceId(), pathTimeNanos,
-                        ref.capturePoint());
+                String id = l7TraceId();
+                return new EvidenceRef.Path(id + "|" + rest, id, pathTimeNanos, point);
             }
             return (EvidenceRef.Path) path;
         }
@@ -168,6 +230,11 @@ public final class FindingFacts {
         public int chunkIdMax() {
             return chunkIdMax;
         }
+    }
+
+    /** The connection of {@code note}'s record on its capture point, as {@link #connectionOnPoint}. */
+    static String connectionOnPoint(ExchangeNote note) {
+        return connectionOnPoint(note.point, note.innerTraceId);
     }
 
     public static String connectionOnPoint(EvidenceRef.CapturePoint point, String innerTraceId) {

@@ -31,18 +31,18 @@ public final class FindingIndex {
          */
         int[] exchangeAt;
 
-        /** The position of the exchange of {@code ref} in {@link #exchanges}, or -1. */
-        int find(EvidenceRef.L7 ref) {
+        /** The position of the exchange of {@code note}'s record in {@link #exchanges}, or -1. */
+        int find(ExchangeNote note) {
             if (exchangeAt == null) {
                 return -1;
             }
             int mask = exchangeAt.length - 1;
-            for (int s = spread(ref.hashCode()) & mask; ; s = (s + 1) & mask) {
+            for (int s = spread(note.recordHash()) & mask; ; s = (s + 1) & mask) {
                 int at = exchangeAt[s];
                 if (at == 0) {
                     return -1;
                 }
-                if (exchanges.get(at - 1).ref().equals(ref)) {
+                if (exchanges.get(at - 1).sameRecord(note)) {
                     return at - 1;
                 }
             }
@@ -58,16 +58,16 @@ public final class FindingIndex {
                 exchangeAt = new int[old.length * 2];
                 for (int at : old) {
                     if (at != 0) {
-                        place(exchanges.get(at - 1).ref(), at);
+                        place(exchanges.get(at - 1), at);
                     }
                 }
             }
-            place(note.ref(), exchanges.size());
+            place(note, exchanges.size());
         }
 
-        private void place(EvidenceRef.L7 ref, int at) {
+        private void place(ExchangeNote note, int at) {
             int mask = exchangeAt.length - 1;
-            int s = spread(ref.hashCode()) & mask;
+            int s = spread(note.recordHash()) & mask;
             while (exchangeAt[s] != 0) {
                 s = (s + 1) & mask;
             }
@@ -126,20 +126,17 @@ public final class FindingIndex {
 
     /** Adds an exchange, or gives a known one its path. */
     public void add(ExchangeNote note) {
-        Connection c = connections.computeIfAbsent(
-                FindingFacts.connectionOnPoint(note.ref().capturePoint(), note.ref().innerTraceId()),
-                k -> new Connection());
-        int i = c.find(note.ref());
+        Connection c = connections.computeIfAbsent(FindingFacts.connectionOnPoint(note), k -> new Connection());
+        int i = c.find(note);
         if (i >= 0) {
             ExchangeNote old = c.exchanges.get(i);
             if (!old.hasPath() && note.hasPath()) {
-                // the reference kept (an equal one) stays: the table finds the note by it
-                c.exchanges.set(i, note.kept(old.ref(), this::share));
+                c.exchanges.set(i, note.kept(old, this::share)); // the record's values noted first are shared
             }
             return;
         }
         if (c.exchanges.size() < PER_CONNECTION) {
-            c.append(note.kept(note.ref(), this::share));
+            c.append(note.kept(note, this::share));
         }
     }
 
