@@ -3,6 +3,7 @@ package io.netsieve.topology;
 import io.netsieve.core.nic.Nic;
 import io.netsieve.l7.HttpInfo;
 import io.netsieve.l7.L7Log;
+import io.netsieve.topology.internal.FindingFacts;
 import io.netsieve.topology.internal.HeldL7Log;
 import io.netsieve.topology.internal.HopOrder;
 import io.netsieve.topology.internal.HopOrder.Observation;
@@ -43,7 +44,7 @@ public final class ExchangeCorrelator {
      * Open groups by each of their keys: a {@link Group}, or a {@code List<Group>} in the order they were added when
      * several share the key (rare: one list per key was ~50 B for each of up to 100 000 open groups).
      */
-    private final Map<String, Object> index = new HashMap<>();
+    private final Map<Object, Object> index = new HashMap<>();
     /** Open groups by closing time (lazy: stale entries are skipped). */
     private final PriorityQueue<Entry> closing = new PriorityQueue<>();
     /** Shares the repeated strings of the records held ({@link HeldL7Log}). */
@@ -63,19 +64,35 @@ public final class ExchangeCorrelator {
     private long listenerFailures;
 
     /** A record of an open group: held compactly until the group is emitted. */
-    private record Member(HeldL7Log log, Nic nic, List<String> keys) {
+    private record Member(HeldL7Log log, Nic nic, List<Object> keys) {
     }
 
     /**
-     * An open exchange. Most have one record and one key (offline up to 100 000 are open at once): the first member
-     * and the first key are fields, lists only for the others.
+     * A join key {@code l7|<req_seq>_<resp_seq>|<fingerprint>} kept as its numbers and the (shared) fingerprint:
+     * 32 B instead of a ~90 B string for each of up to 100 000 open groups. A key that is not of this form (another
+     * kind, or an {@code l7_traceid} that is not two plain numbers) is its string; the same key always takes the
+     * same form, so keys are equal exactly when their strings are.
+     */
+    private record SeqKey(long req, long resp, String fingerprint) {
+        @Override
+        public String toString() {
+            return "l7|" + req + "_" + resp + "|" + fingerprint;
+        }
+    }
+
+    /**
+     * An open exchange. Most have one record and one key (offline up to 100 000 are open at once): the first record
+     * is held in fields (its keys are the group's first {@code firstKeys}: a group's keys start with them) and the
+     * first key is a field, lists only for the others.
      */
     private static final class Group {
         final long id;
-        Member first;
+        HeldL7Log firstLog;
+        Nic firstNic;
+        int firstKeys;
         List<Member> more;
-        String key;
-        List<String> moreKeys;
+        Object key;
+        List<Object> moreKeys;
         long minT = Long.MAX_VALUE;
         long maxT = Long.MIN_VALUE;
         int version;
@@ -86,24 +103,34 @@ public final class ExchangeCorrelator {
         }
 
         int size() {
-            return first == null ? 0 : 1 + (more == null ? 0 : more.size());
+            return firstLog == null ? 0 : 1 + (more == null ? 0 : more.size());
+        }
+
+        void add(HeldL7Log log, Nic nic, List<Object> keys) {
+            if (firstLog == null) {
+                firstLog = log;
+                firstNic = nic;
+                firstKeys = keys.size(); // all new to this empty group: they become its first keys, in order
+            } else {
+                add(new Member(log, nic, List.copyOf(keys)));
+            }
         }
 
         void add(Member m) {
-            if (first == null) {
-                first = m;
-            } else {
-                if (more == null) {
-                    more = new ArrayList<>(2);
-                }
-                more.add(m);
+            if (more == null) {
+                more = new ArrayList<>(2);
             }
+            more.add(m);
         }
 
         /** The members in the order they joined. */
         List<Member> members() {
+            if (firstLog == null) {
+                return List.of();
+            }
+            Member first = new Member(firstLog, firstNic, List.copyOf(keys().subList(0, firstKeys)));
             if (more == null) {
-                return first == null ? List.of() : List.of(first);
+                return List.of(first);
             }
             List<Member> all = new ArrayList<>(1 + more.size());
             all.add(first);
@@ -111,11 +138,11 @@ public final class ExchangeCorrelator {
             return all;
         }
 
-        boolean hasKey(String k) {
+        boolean hasKey(Object k) {
             return k.equals(key) || moreKeys != null && moreKeys.contains(k);
         }
 
-        void addKey(String k) {
+        void addKey(Object k) {
             if (key == null) {
                 key = k;
             } else {
@@ -127,11 +154,11 @@ public final class ExchangeCorrelator {
         }
 
         /** The keys in the order they were added. */
-        List<String> keys() {
+        List<Object> keys() {
             if (moreKeys == null) {
                 return key == null ? List.of() : List.of(key);
             }
-            List<String> all = new ArrayList<>(1 + moreKeys.size());
+            List<Object> all = new ArrayList<>(1 + moreKeys.size());
             all.add(key);
             all.addAll(moreKeys);
             return all;
@@ -172,10 +199,10 @@ public final class ExchangeCorrelator {
             }
             return;
         }
-        List<String> keys = keys(log);
+        List<Object> keys = keys(log);
         // every open group that shares a key and is within the window: they are one exchange
         List<Group> matches = null;
-        for (String k : keys) {
+        for (Object k : keys) {
             Object at = index.get(k);
             if (at == null) {
                 continue;
@@ -202,11 +229,11 @@ public final class ExchangeCorrelator {
             }
         }
         // compact: held while the group is open
-        g.add(new Member(HeldL7Log.of(log, strings), nic, List.copyOf(keys)));
+        g.add(HeldL7Log.of(log, strings), nic, keys);
         open++;
         g.minT = Math.min(g.minT, t);
         g.maxT = Math.max(g.maxT, t);
-        for (String k : keys) {
+        for (Object k : keys) {
             if (!g.hasKey(k)) {
                 g.addKey(k);
                 indexAdd(k, g);
@@ -240,7 +267,7 @@ public final class ExchangeCorrelator {
     }
 
     /** Appends {@code g} to the groups of key {@code k}. */
-    private void indexAdd(String k, Group g) {
+    private void indexAdd(Object k, Group g) {
         Object at = index.get(k);
         if (at == null) {
             index.put(k, g);
@@ -255,7 +282,7 @@ public final class ExchangeCorrelator {
     }
 
     /** Removes {@code g} from the groups of key {@code k}. */
-    private void indexRemove(String k, Group g) {
+    private void indexRemove(Object k, Group g) {
         Object at = index.get(k);
         if (at == g) {
             index.remove(k);
@@ -305,11 +332,11 @@ public final class ExchangeCorrelator {
 
     private void merge(Group into, Group from) {
         for (Member m : from.members()) {
-            into.add(m);
+            into.add(m); // into has its first record: these follow it
         }
         into.minT = Math.min(into.minT, from.minT);
         into.maxT = Math.max(into.maxT, from.maxT);
-        for (String k : from.keys()) {
+        for (Object k : from.keys()) {
             indexRemove(k, from);
             if (!into.hasKey(k)) {
                 into.addKey(k);
@@ -336,7 +363,7 @@ public final class ExchangeCorrelator {
         openGroups--;
         indexRemove(g.key, g);
         if (g.moreKeys != null) {
-            for (String k : g.moreKeys) {
+            for (Object k : g.moreKeys) {
                 indexRemove(k, g);
             }
         }
@@ -346,7 +373,11 @@ public final class ExchangeCorrelator {
         paths++;
         List<Observation> observations = new ArrayList<>(size);
         for (Member m : g.members()) {
-            observations.add(new Observation(m.log().toL7Log(), m.nic(), m.keys()));
+            List<String> keys = new ArrayList<>(m.keys().size());
+            for (Object k : m.keys()) {
+                keys.add(k.toString());
+            }
+            observations.add(new Observation(m.log().toL7Log(), m.nic(), List.copyOf(keys)));
         }
         ExchangePath path = HopOrder.path(keyValue(g), observations);
         try {
@@ -357,20 +388,27 @@ public final class ExchangeCorrelator {
     }
 
     private static String keyValue(Group g) {
-        return g.key == null ? "" : g.key.substring(g.key.indexOf('|') + 1);
+        if (g.key instanceof SeqKey k) {
+            return k.req() + "_" + k.resp() + "|" + k.fingerprint();
+        }
+        String key = (String) g.key;
+        return key == null ? "" : key.substring(key.indexOf('|') + 1);
     }
 
     /**
      * The join keys of a record: its {@code l7_traceid} with the message's fingerprint (when the trace id is
      * end-to-end: TCP with a request seq, or a UDP protocol's own id), its {@code x-request-id}, its trace context.
      */
-    private List<String> keys(L7Log log) {
-        List<String> keys = new ArrayList<>(3);
+    private List<Object> keys(L7Log log) {
+        List<Object> keys = new ArrayList<>(3);
         boolean tcp = "tcp".equals(log.l4Proto());
         String traceId = log.l7TraceId();
         if (traceId != null && !traceId.isEmpty() && ((tcp && log.reqSeq() >= 0) || (!tcp && log.reqSeq() < 0
                 && !traceId.startsWith("0_")))) {
-            keys.add("l7|" + traceId + "|" + fingerprint(log));
+            String fingerprint = strings.share(fingerprint(log));
+            int sep = FindingFacts.ExchangeNote.seqsSeparator(traceId);
+            keys.add(sep < 0 ? "l7|" + traceId + "|" + fingerprint : new SeqKey(Long.parseLong(traceId, 0, sep, 10),
+                    Long.parseLong(traceId, sep + 1, traceId.length(), 10), fingerprint));
         }
         HttpInfo h = log.http();
         if (h != null) {

@@ -132,7 +132,7 @@ public final class FindingFacts {
          * Where {@code "<a>_<b>"} (two decimal numbers without sign or leading zero, each at most 18 digits) has
          * its underscore, else -1: such an id is kept as its two numbers and written back the same.
          */
-        static int seqsSeparator(String id) {
+        public static int seqsSeparator(String id) {
             int sep = id.indexOf('_');
             if (sep < 1 || sep > 18 || id.length() - sep - 1 < 1 || id.length() - sep - 1 > 18) {
                 return -1;

@@ -23,14 +23,40 @@ public final class HeldL7Log {
     private static final int TRACE_ID_FROM_SEQS = 2;
 
     private final byte[] numbers;
-    /** l4Proto, l7Proto, clientIp, serverIp, innerTraceId, l7TraceId (null: from the seqs), dns, attributes; http's. */
+    /**
+     * The references that are not null, in the order of {@link #of}'s table (l4Proto, l7Proto, clientIp, serverIp,
+     * innerTraceId, l7TraceId, dns, attributes, then http's): bit {@code i} of {@link #present} says whether slot
+     * {@code i} is here (most HTTP records have no query, trace context, request id, DNS…).
+     */
     private final Object[] refs;
+    private final int present;
     private final byte flags;
 
-    private HeldL7Log(byte[] numbers, Object[] refs, byte flags) {
+    private HeldL7Log(byte[] numbers, Object[] table, byte flags) {
+        int mask = 0;
+        int n = 0;
+        for (int i = 0; i < table.length; i++) {
+            if (table[i] != null) {
+                mask |= 1 << i;
+                n++;
+            }
+        }
+        Object[] kept = new Object[n];
+        for (int i = 0, j = 0; i < table.length; i++) {
+            if (table[i] != null) {
+                kept[j++] = table[i];
+            }
+        }
         this.numbers = numbers;
-        this.refs = refs;
+        this.refs = kept;
+        this.present = mask;
         this.flags = flags;
+    }
+
+    /** Slot {@code i} of {@link #of}'s table, or null. */
+    private Object ref(int i) {
+        int bit = 1 << i;
+        return (present & bit) == 0 ? null : refs[Integer.bitCount(present & (bit - 1))];
     }
 
     /** Bounded cache of equal strings: at most {@value #MAX} entries, cleared when full (later ones are not shared). */
@@ -38,7 +64,7 @@ public final class HeldL7Log {
         static final int MAX = 4096;
         private final Map<String, String> shared = new HashMap<>();
 
-        String share(String s) {
+        public String share(String s) {
             if (s == null || s.isEmpty()) {
                 return s;
             }
@@ -94,7 +120,7 @@ public final class HeldL7Log {
         refs[4] = strings.share(log.innerTraceId());
         refs[5] = traceId;
         refs[6] = log.dns();
-        refs[7] = log.attributes();
+        refs[7] = log.attributes().isEmpty() ? null : log.attributes(); // null: L7Log makes it the empty map
         if (h != null) {
             flags |= HTTP;
             w.put(h.statusCode());
@@ -115,7 +141,7 @@ public final class HeldL7Log {
             refs[16] = h.traceId();
             refs[17] = h.parentId();
             refs[18] = h.requestId();
-            refs[19] = h.headers(); // kept as it is (usually the shared empty map)
+            refs[19] = h.headers().isEmpty() ? null : h.headers(); // kept as it is; null: HttpInfo makes it empty
         }
         return new HeldL7Log(w.bytes(), refs, (byte) flags);
     }
@@ -156,16 +182,16 @@ public final class HeldL7Log {
             long respHeaderBytes = r.next();
             long respBodyBytes = r.next();
             boolean smuggling = r.next() != 0;
-            http = new HttpInfo((String) refs[8], (String) refs[9], (String) refs[10], (String) refs[11],
-                    (String) refs[12], statusCode, (String) refs[13], informational, reqHeaderBytes, reqBodyBytes,
-                    respHeaderBytes, respBodyBytes, (String) refs[14], (String) refs[15], (String) refs[16],
-                    (String) refs[17], (String) refs[18], (Map<String, String>) refs[19], smuggling);
+            http = new HttpInfo((String) ref(8), (String) ref(9), (String) ref(10), (String) ref(11),
+                    (String) ref(12), statusCode, (String) ref(13), informational, reqHeaderBytes, reqBodyBytes,
+                    respHeaderBytes, respBodyBytes, (String) ref(14), (String) ref(15), (String) ref(16),
+                    (String) ref(17), (String) ref(18), (Map<String, String>) ref(19), smuggling);
         }
-        String traceId = (flags & TRACE_ID_FROM_SEQS) != 0 ? fromSeqs(reqSeq, respSeq) : (String) refs[5];
-        return new L7Log(timestamp, point, (String) refs[0], (String) refs[1], (String) refs[2], clientPort,
-                (String) refs[3], serverPort, (String) refs[4], traceId, reqSeq, respSeq, reqBytes, respBytes, txSeq,
+        String traceId = (flags & TRACE_ID_FROM_SEQS) != 0 ? fromSeqs(reqSeq, respSeq) : (String) ref(5);
+        return new L7Log(timestamp, point, (String) ref(0), (String) ref(1), (String) ref(2), clientPort,
+                (String) ref(3), serverPort, (String) ref(4), traceId, reqSeq, respSeq, reqBytes, respBytes, txSeq,
                 rxSeq, txPackets, rxPackets, txBytes, rxBytes, txRetrans, rxRetrans, chunkMin, chunkMax, costReqSent,
-                costRespWait, costCntDl, latency, status, http, (DnsInfo) refs[6], (Map<String, String>) refs[7]);
+                costRespWait, costCntDl, latency, status, http, (DnsInfo) ref(6), (Map<String, String>) ref(7));
     }
 
     /** The record's time (its first field, read without decoding the rest). */
