@@ -171,6 +171,14 @@ public final class FindingFacts {
             return new ExchangeNote(id, p, this);
         }
 
+        EvidenceRef.CapturePoint point() {
+            return point;
+        }
+
+        String innerTraceId() {
+            return innerTraceId;
+        }
+
         /** Whether {@code o} notes the same record (the same {@link #ref()}). */
         boolean sameRecord(ExchangeNote o) {
             return seqA == o.seqA && seqB == o.seqB && java.util.Objects.equals(traceIdText, o.traceIdText)
@@ -230,11 +238,6 @@ public final class FindingFacts {
         public int chunkIdMax() {
             return chunkIdMax;
         }
-    }
-
-    /** The connection of {@code note}'s record on its capture point, as {@link #connectionOnPoint}. */
-    static String connectionOnPoint(ExchangeNote note) {
-        return connectionOnPoint(note.point, note.innerTraceId);
     }
 
     public static String connectionOnPoint(EvidenceRef.CapturePoint point, String innerTraceId) {

@@ -6,6 +6,7 @@ import io.netsieve.topology.internal.FindingFacts.L4Fact;
 
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -99,7 +100,10 @@ public final class FindingIndex {
     }
 
     private final int maxConnections;
-    private final Map<String, Connection> connections;
+    /** By capture point and {@code inner_traceid} (what {@link FindingFacts#connectionOnPoint} names). */
+    private final Map<Key, Connection> connections;
+    /** The capture points' ids ({@code host/pod/nic}), made once per shared point: at most 4096, cleared when full. */
+    private final Map<EvidenceRef.CapturePoint, String> pointIds = new IdentityHashMap<>();
     private long evicted;
     private final Map<String, String> shared = new HashMap<>();
 
@@ -107,7 +111,7 @@ public final class FindingIndex {
         this.maxConnections = maxConnections;
         this.connections = new LinkedHashMap<>(16, 0.75f, false) {
             @Override
-            protected boolean removeEldestEntry(Map.Entry<String, Connection> eldest) {
+            protected boolean removeEldestEntry(Map.Entry<Key, Connection> eldest) {
                 if (size() > FindingIndex.this.maxConnections) {
                     evicted++;
                     return true;
@@ -118,7 +122,8 @@ public final class FindingIndex {
     }
 
     public void add(L4Fact fact) {
-        Connection c = connections.computeIfAbsent(fact.localKey(), k -> new Connection());
+        Connection c = connections.computeIfAbsent(key(fact.ref().capturePoint(), fact.ref().innerTraceId()),
+                k -> new Connection());
         if (c.chunks.size() < PER_CONNECTION) {
             c.chunks.add(fact);
         }
@@ -126,7 +131,7 @@ public final class FindingIndex {
 
     /** Adds an exchange, or gives a known one its path. */
     public void add(ExchangeNote note) {
-        Connection c = connections.computeIfAbsent(FindingFacts.connectionOnPoint(note), k -> new Connection());
+        Connection c = connections.computeIfAbsent(key(note.point(), note.innerTraceId()), k -> new Connection());
         int i = c.find(note);
         if (i >= 0) {
             ExchangeNote old = c.exchanges.get(i);
@@ -138,6 +143,25 @@ public final class FindingIndex {
         if (c.exchanges.size() < PER_CONNECTION) {
             c.append(note.kept(note, this::share));
         }
+    }
+
+    /**
+     * A connection on a capture point: the same as {@link FindingFacts#connectionOnPoint}'s text (an
+     * {@code inner_traceid} is hex: the text splits one way only), without building it per record.
+     */
+    private record Key(String pointId, String innerTraceId) {
+    }
+
+    private Key key(EvidenceRef.CapturePoint point, String innerTraceId) {
+        String id = pointIds.get(point);
+        if (id == null) {
+            if (pointIds.size() >= 4096) {
+                pointIds.clear();
+            }
+            id = point.id();
+            pointIds.put(point, id);
+        }
+        return new Key(id, innerTraceId);
     }
 
     /** Equal path keys' rests ({@code http GET /x}) shared: at most 4096, cleared when full. */
@@ -155,7 +179,7 @@ public final class FindingIndex {
 
     /** The connection of {@code innerTraceId} on {@code point}, or an empty one. */
     public Connection get(EvidenceRef.CapturePoint point, String innerTraceId) {
-        Connection c = connections.get(FindingFacts.connectionOnPoint(point, innerTraceId));
+        Connection c = connections.get(key(point, innerTraceId));
         return c != null ? c : new Connection();
     }
 
