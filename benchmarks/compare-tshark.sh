@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Whole-process comparison of `netsieve analyze` with tshark on one capture (issue 7): wall time and peak RSS of
-#   netsieve analyze --out DIR CAPTURE                  (the CLI jar, with the JVM options below)
+#   netsieve analyze --out DIR CAPTURE                  (./netsieve: the CLI jar with its JVM options)
 #   tshark -r CAPTURE -q -z conv,tcp                    (TCP conversation statistics)
 #   tshark -r CAPTURE -Y http -T fields -e ...          (HTTP field extraction)
 # each RUNS times (default 3; the median is printed), the ratios against the targets (>= 10x faster than the
@@ -8,7 +8,9 @@
 # check that they saw the same thing (TCP conversations vs netsieve's TCP connections, HTTP requests vs its HTTP
 # records). Usage: benchmarks/compare-tshark.sh CAPTURE [RUNS]
 #
-# Builds nothing: it needs examples/target/netsieve-cli.jar (mvn -B -q -DskipTests -pl examples -am package).
+# Runs netsieve through ./netsieve, as a user does (its JVM options, its class data sharing archive; set
+# NETSIEVE_JAVA_OPTS to try others): one untimed call first lets it build the jar if the sources changed and make
+# the archive. Needs the jar built once (mvn -B -q -DskipTests -pl examples -am package).
 # Drops nothing from the page cache (that needs root and would disturb other work): it reads the capture once first,
 # so every run reads it from memory. Needs GNU time (/usr/bin/time) and tshark. Run it on an idle machine: it prints
 # the load average, and each tool's time depends on the CPU it gets.
@@ -18,9 +20,7 @@ capture=${1:?usage: $0 CAPTURE [RUNS]}
 runs=${2:-3}
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 jar="$root/examples/target/netsieve-cli.jar"
-# The JVM options ./netsieve uses (why: the comment there and docs/benchmarks.md, "Whole process vs tshark"): the
-# serial collector and a 2 GiB heap bound. Override with NETSIEVE_JAVA_OPTS.
-java_opts=${NETSIEVE_JAVA_OPTS:--XX:+UseSerialGC -Xmx2g}
+netsieve="$root/netsieve"
 
 [ -f "$capture" ] || { echo "no such capture: $capture" >&2; exit 2; }
 [ -f "$jar" ] || { echo "missing $jar: build it with (cd $root && mvn -B -q -DskipTests -pl examples -am package)" >&2; exit 2; }
@@ -52,10 +52,14 @@ median() {
 
 echo "capture: $capture ($(du -h "$capture" | cut -f1)), $runs runs each, median"
 echo "machine: $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg); $(java -version 2>&1 | head -1); $(tshark --version 2>/dev/null | head -1)"
-echo "netsieve JVM options: $java_opts"
+"$netsieve" --version >/dev/null # untimed: builds the jar if needed, makes the class data sharing archive
+if [ -n "${NETSIEVE_JAVA_OPTS+set}" ]; then
+  echo "netsieve JVM options: $NETSIEVE_JAVA_OPTS (NETSIEVE_JAVA_OPTS)"
+else
+  echo "netsieve JVM options: $(sed -n 's/^default_opts="\(.*\)"$/\1/p' "$netsieve") and class data sharing (./netsieve's)"
+fi
 
-# shellcheck disable=SC2086 # the options are words
-read -r ns_wall ns_rss < <(measure netsieve java $java_opts -jar "$jar" analyze --out "$work/out" "$capture")
+read -r ns_wall ns_rss < <(measure netsieve "$netsieve" analyze --out "$work/out" "$capture")
 read -r conv_wall conv_rss < <(measure conv tshark -r "$capture" -q -z conv,tcp)
 read -r http_wall http_rss < <(measure http tshark -r "$capture" -Y http -T fields -e frame.number \
   -e http.request.method -e http.request.uri -e http.response.code)
