@@ -104,6 +104,27 @@ class ExchangeCorrelatorJoinTest {
     }
 
     @Test
+    void theSameSeqsSpelledAnotherWayAreAnotherKey() throws Exception {
+        // the correlator keeps an l7_traceid of two plain numbers as the numbers (a compact key): records join
+        // exactly when their key texts are equal, so a zero-padded spelling of the same seqs is another exchange
+        List<Observed> all = records();
+        Observed client = chunkedOn(all, "pod-a").get(0);
+        Observed server = chunkedOn(all, "pod-c").get(0);
+        String id = server.log().l7TraceId();
+        assertTrue(id.matches("[1-9][0-9]*_[1-9][0-9]*"), id);
+        for (String spelling : List.of("0" + id, id.replace("_", "_0"), id + " ")) {
+            L7Log padded = altered(server.log(), 0, "/chunked", null, spelling); // test-made
+            List<ExchangePath> paths = correlate(List.of(client, new Observed(padded, server.nic())),
+                    ExchangeCorrelator.builder());
+            assertEquals(2, paths.size(), spelling);
+        }
+        List<ExchangePath> paths = correlate(List.of(client, server), ExchangeCorrelator.builder());
+        assertEquals(1, paths.size());
+        assertEquals(id + "|http GET /chunked", paths.get(0).key());
+        assertEquals(2, paths.get(0).hops().size());
+    }
+
+    @Test
     void xRequestIdJoinsAcrossAProxyThatTerminatesTcp() throws Exception {
         List<Observed> all = records();
         Observed client = chunkedOn(all, "pod-a").get(0);
