@@ -117,6 +117,7 @@ final class KnownFlowFrames {
     final class Run {
         private final L4Tracker tracker;
         private final boolean prefetch;
+        private final boolean frames;
         private long shift;
 
         Run(L4Tracker tracker) {
@@ -124,12 +125,18 @@ final class KnownFlowFrames {
         }
 
         Run(L4Tracker tracker, boolean prefetch) {
+            this(tracker, prefetch, false);
+        }
+
+        /** With {@code frames}, the frames go to {@link L4Tracker#onFrame} (no decoder in the pass). */
+        Run(L4Tracker tracker, boolean prefetch, boolean frames) {
             this.tracker = tracker;
             this.prefetch = prefetch;
+            this.frames = frames;
         }
 
         void pass(PacketView view, PacketDecoder decoder, DecodedPacket decoded) {
-            KnownFlowFrames.this.pass(tracker, view, decoder, decoded, shift, prefetch);
+            KnownFlowFrames.this.pass(tracker, view, frames ? null : decoder, decoded, shift, prefetch);
             shift += span;
         }
 
@@ -140,7 +147,8 @@ final class KnownFlowFrames {
 
     /**
      * One pass into {@code tracker} (times moved by {@code shiftNanos}), each frame advanced for the next pass; with
-     * {@code prefetch}, header lines touched {@link HeaderPrefetch#BATCH} frames ahead.
+     * {@code prefetch}, header lines touched {@link HeaderPrefetch#BATCH} frames ahead; without {@code decoder},
+     * the frames go to {@link L4Tracker#onFrame}.
      */
     void pass(L4Tracker tracker, PacketView view, PacketDecoder decoder, DecodedPacket decoded, long shiftNanos,
               boolean prefetch) {
@@ -151,8 +159,12 @@ final class KnownFlowFrames {
                 keep += HeaderPrefetch.ahead(b, f.offsets, f.lengths, f.count, i);
             }
             f.wrap(view, i, shiftNanos);
-            decoder.decode(view, decoded);
-            tracker.onPacket(decoded);
+            if (decoder == null) {
+                tracker.onFrame(view);
+            } else {
+                decoder.decode(view, decoded);
+                tracker.onPacket(decoded);
+            }
             int at = seqAt[i];
             putInt(b, at, getInt(b, at) + seqAdvance[i]);
             putInt(b, at + 4, getInt(b, at + 4) + ackAdvance[i]);

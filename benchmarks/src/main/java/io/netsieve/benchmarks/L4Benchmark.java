@@ -59,6 +59,7 @@ public class L4Benchmark {
     KnownFlowFrames.Run knownHeadersLending;
     KnownFlowFrames.Run knownLentRecords;
     KnownFlowFrames.Run knownLentRecordsNoPrefetch;
+    KnownFlowFrames.Run knownLentRecordsFrames;
     long txBytes;
 
     @Setup(Level.Trial)
@@ -91,6 +92,7 @@ public class L4Benchmark {
         };
         knownLentRecords = known.new Run(L4Tracker.builder().viewListener(numbersOnly).build());
         knownLentRecordsNoPrefetch = known.new Run(L4Tracker.builder().viewListener(numbersOnly).build(), false);
+        knownLentRecordsFrames = known.new Run(L4Tracker.builder().viewListener(numbersOnly).build(), true, true);
         knownHeadersLending = KnownFlowFrames.from(f.headersOnly(SNAPLEN), KnownFlowFrames.PACKETS)
                 .new Run(L4Tracker.builder().config(L4Config.builder().lendPacketSeries(true).build())
                         .listener(log -> records++).build());
@@ -200,6 +202,18 @@ public class L4Benchmark {
     @OperationsPerInvocation(KnownFlowFrames.PACKETS)
     public long knownFlowsLentRecordsNoPrefetch() {
         knownLentRecordsNoPrefetch.pass(view, decoder, decoded);
+        return records;
+    }
+
+    /**
+     * {@link #knownFlowsLentRecords} with the frames handed to {@code L4Tracker.onFrame} instead of decoded first:
+     * the tracker reads the flow key and the segment fields straight from these frames (untagged Ethernet, IPv4,
+     * TCP with timestamps), what an L4-only consumer that holds frames does.
+     */
+    @Benchmark
+    @OperationsPerInvocation(KnownFlowFrames.PACKETS)
+    public long knownFlowsLentRecordsFrames() {
+        knownLentRecordsFrames.pass(view, decoder, decoded);
         return records;
     }
 }

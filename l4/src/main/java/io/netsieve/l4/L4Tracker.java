@@ -5,6 +5,8 @@ import io.netsieve.core.packet.DecodeOutcome;
 import io.netsieve.core.packet.DecodedPacket;
 import io.netsieve.core.packet.Layer;
 import io.netsieve.core.packet.MalformedReason;
+import io.netsieve.core.packet.PacketDecoder;
+import io.netsieve.core.packet.PacketView;
 import io.netsieve.l4.internal.ConnectionTable;
 import io.netsieve.l4.internal.FragmentReassembler;
 import io.netsieve.l4.stream.DatagramHandler;
@@ -42,6 +44,9 @@ public final class L4Tracker {
     private long tcpPackets;
     private long udpPackets;
     private long ignoredPackets;
+    /** For {@link #onFrame}'s frames that need the full decoder; made on the first. */
+    private PacketDecoder decoder;
+    private DecodedPacket decoded;
 
     private L4Tracker(Builder b) {
         this.table = new ConnectionTable(b.config, b.nics, b.listener,
@@ -87,6 +92,32 @@ public final class L4Tracker {
             udpPackets++;
         }
         table.onPacket(packet, now);
+    }
+
+    /**
+     * Accounts one captured frame: the same as decoding it with a {@link PacketDecoder} and calling
+     * {@link #onPacket}, for L4-only consumers that hold frames rather than decoded packets. Without a stream
+     * handler factory, the frames most traffic is made of (untagged Ethernet, IPv4 without fragmentation, TCP
+     * without options other than timestamps) are read straight into the flow table's key and segment, skipping the
+     * decoder's views; any other frame is decoded in full by a decoder the tracker keeps. The frame's bytes are read
+     * only during the call.
+     */
+    public void onFrame(PacketView frame) {
+        long now = frame.timestampNanos();
+        table.advance(now);
+        if (fragments.inFlight() != 0) {
+            fragments.expire(now);
+        }
+        if (table.onFrame(frame, now)) {
+            tcpPackets++;
+            return;
+        }
+        if (decoder == null) {
+            decoder = new PacketDecoder();
+            decoded = new DecodedPacket();
+        }
+        decoder.decode(frame, decoded);
+        onPacket(decoded);
     }
 
     /** Advances the clock without a packet (live capture on a quiet link): runs due timeouts. */

@@ -5,6 +5,7 @@ import io.netsieve.core.nic.Nic;
 import io.netsieve.core.packet.DecodedPacket;
 import io.netsieve.core.packet.IpAddressText;
 import io.netsieve.core.packet.Layer;
+import io.netsieve.core.packet.PacketView;
 import io.netsieve.core.packet.TcpView;
 import io.netsieve.l4.Direction;
 import io.netsieve.l4.L4Config;
@@ -331,9 +332,31 @@ public final class ConnectionTable {
         if (!key.set(d)) {
             return;
         }
-        boolean tcp = d.transport() == Layer.TCP;
+        segment.set(d);
+        onSegment(d, d.transport() == Layer.TCP, now);
+    }
+
+    /**
+     * Accounts a TCP segment read straight from its frame ({@link TcpFrameParser}: untagged Ethernet, IPv4 without
+     * fragmentation, TCP without options other than timestamps) when this table has no stream handler factory to
+     * feed; returns false, having done nothing, for any other frame or with a factory (decode it and call
+     * {@link #onPacket}). The result is the same as {@link #onPacket} of the decoded frame.
+     */
+    public boolean onFrame(PacketView frame, long now) {
+        if (streamFactory != null || !TcpFrameParser.parse(frame, key, segment)) {
+            return false;
+        }
+        onSegment(null, true, now);
+        return true;
+    }
+
+    /**
+     * The packet whose key and segment are in {@link #key} and {@link #segment}; {@code d}, its decoded form, is
+     * read only to feed stream and datagram handlers, and is null when there are none for it.
+     */
+    private void onSegment(DecodedPacket d, boolean tcp, long now) {
         int side = key.packetFromA() ? 0 : 1;
-        Segment s = segment.set(d);
+        Segment s = segment;
         Flow f = table.get(key);
         if (f instanceof IdleConnection i) {
             f = restore(i);
@@ -363,8 +386,8 @@ public final class ConnectionTable {
             if (table.size() == table.maxFlows()) {
                 evictOldest();
             }
-            local = localSide(d.packet().capturePointId(), key);
-            server = listeningServer(d, side, tcp);
+            local = localSide(key.capturePointId(), key);
+            server = listeningServer(side, tcp);
             created++;
             if (streamFactory == null && OpeningFlow.keepable(s) && config.chunkMaxPackets() > 1) {
                 OpeningFlow o = new OpeningFlow(s, side, now, local, server, random.nextLong(), random.nextLong());
@@ -673,14 +696,14 @@ public final class ConnectionTable {
      *
      * @return the side (0 = endpoint A) that is the server by this rule, -1 when the rule does not decide
      */
-    private int listeningServer(DecodedPacket d, int side, boolean tcp) {
+    private int listeningServer(int side, boolean tcp) {
         Nic nic = nic(key.capturePointId());
         ListeningSockets sockets = nic.listeningSockets();
         int proto = tcp ? ListeningSockets.TCP : ListeningSockets.UDP;
         boolean a = sockets.isListening(proto, key.aHigh(), key.aLow(), key.aPort())
-                && isThisNic(nic, d, side == 0, key.capturePointId(), key.aHigh(), key.aLow());
+                && isThisNic(nic, side == 0, key.capturePointId(), key.aHigh(), key.aLow());
         boolean b = sockets.isListening(proto, key.bHigh(), key.bLow(), key.bPort())
-                && isThisNic(nic, d, side == 1, key.capturePointId(), key.bHigh(), key.bLow());
+                && isThisNic(nic, side == 1, key.capturePointId(), key.bHigh(), key.bLow());
         if (a == b) {
             return -1; // neither, or both (a connection between two local servers): the handshake decides
         }
@@ -701,8 +724,8 @@ public final class ConnectionTable {
         c.directionScore = 255;
     }
 
-    private boolean isThisNic(Nic nic, DecodedPacket d, boolean sender, int capturePointId, long high, long low) {
-        long frameMac = sender ? d.link().srcMac() : d.link().dstMac();
+    private boolean isThisNic(Nic nic, boolean sender, int capturePointId, long high, long low) {
+        long frameMac = sender ? segment.srcMac : segment.dstMac; // the packet's MACs (Segment.set)
         if (nic.mac() != Nic.NO_MAC && frameMac >= 0) {
             return frameMac == nic.mac();
         }
