@@ -570,6 +570,11 @@ public final class ConnectionTable {
             }
             return;
         }
+        append(c);
+    }
+
+    /** Puts {@code c} at the tail of the eviction list. */
+    private void append(Flow c) {
         c.lruPrev = lruTail;
         c.lruNext = null;
         if (lruTail != null) {
@@ -606,24 +611,13 @@ public final class ConnectionTable {
         Flow[] flows = new Flow[table.size()];
         int n = 0;
         for (int slot = table.nextSlot(0); slot >= 0; slot = table.nextSlot(slot + 1)) {
-            Flow f = table.valueAt(slot);
-            if (f != null) {
-                flows[n++] = f;
-            }
+            flows[n++] = table.valueAt(slot);
         }
         Arrays.sort(flows, 0, n, Comparator.comparingLong(f -> f.touched));
         lruHead = lruTail = null;
         lruKept = true;
         for (int i = 0; i < n; i++) {
-            Flow f = flows[i];
-            f.lruPrev = lruTail;
-            f.lruNext = null;
-            if (lruTail != null) {
-                lruTail.lruNext = f;
-            } else {
-                lruHead = f;
-            }
-            lruTail = f;
+            append(flows[i]);
         }
         lruBuilds++;
     }
