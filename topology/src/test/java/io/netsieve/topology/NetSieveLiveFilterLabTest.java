@@ -4,8 +4,6 @@ import io.micrometer.core.instrument.search.Search;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.netsieve.core.capture.CaptureStats;
 import io.netsieve.core.capture.LiveCaptureException;
-import io.netsieve.core.nic.Nic;
-import io.netsieve.core.nic.NicKind;
 import io.netsieve.core.testing.ExternalCommand;
 import io.netsieve.core.testing.Netns;
 import io.netsieve.core.testing.Prerequisites;
@@ -13,11 +11,8 @@ import io.netsieve.topology.metrics.NetSieveMeterBinder;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.net.InetAddress;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
-import java.util.function.BooleanSupplier;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -42,20 +37,6 @@ class NetSieveLiveFilterLabTest {
     private static final int DATAGRAMS = 40;
     private static final int PINGS = 5;
 
-    private static Nic nic(String name, String address) throws Exception {
-        return Nic.builder().host("lab").nicName(name).kind(NicKind.VIRTUAL)
-                .localAddresses(List.of(InetAddress.getByName(address))).build();
-    }
-
-    private static void await(long millis, BooleanSupplier condition, String what) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(millis);
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("timed out waiting for " + what);
-            }
-            Thread.sleep(20);
-        }
-    }
 
     /** Packets of {@code file} that {@code expression} accepts, by libpcap's compiler ({@code tcpdump -r}). */
     private static long tcpdumpCount(Path file, String expression) throws Exception {
@@ -82,7 +63,7 @@ class NetSieveLiveFilterLabTest {
             String serverIf = "fps" + sfx;
             lab.veth(client, "fpc" + sfx, "198.18.254.1/30", server, serverIf, SERVER + "/30");
             lab.start(server, "python3", "-m", "http.server", "8080", "--bind", SERVER, "--directory", tmp.toString());
-            await(10_000, () -> {
+            LiveLab.await(10_000, () -> {
                 try {
                     return lab.exec(server, "ss", "-ltn").contains(SERVER + ":8080");
                 } catch (Exception e) {
@@ -92,7 +73,7 @@ class NetSieveLiveFilterLabTest {
 
             Path pcap = tmp.resolve("all.pcap");
             Process tcpdump = lab.tcpdump(server, serverIf, pcap); // no filter: every packet that crosses
-            LiveInterface li = new LiveInterface(serverIf, server, nic(serverIf, SERVER));
+            LiveInterface li = new LiveInterface(serverIf, server, LiveLab.nic(serverIf, SERVER));
             NetSieve user = NetSieve.builder().live(List.of(li)).filter(FILTER)
                     .liveFilterPlacement(FilterPlacement.USER).build();
             NetSieve kernel = NetSieve.builder().live(List.of(li)).filter(FILTER).build(); // the default: KERNEL
@@ -126,7 +107,7 @@ class NetSieveLiveFilterLabTest {
                         + "for i in range(" + DATAGRAMS + "):\n"
                         + "    s.sendto(b'not for the filter %d' % i, ('" + SERVER + "', 9999)); time.sleep(0.002)\n");
                 lab.exec(client, "ping", "-n", "-c", String.valueOf(PINGS), "-i", "0.05", "-W", "1", SERVER);
-                await(10_000, () -> userRun.metrics().exchanges() == REQUESTS
+                LiveLab.await(10_000, () -> userRun.metrics().exchanges() == REQUESTS
                         && kernelRun.metrics().exchanges() == REQUESTS
                         && countedRun.metrics().exchanges() == REQUESTS, "the exchanges on the three runs");
                 Thread.sleep(500); // anything late would show up now
@@ -136,7 +117,7 @@ class NetSieveLiveFilterLabTest {
                 assertTrue(running.filteredCounted(), running.toString());
                 assertTrue(running.filtered() >= DATAGRAMS + 2 * PINGS, running.toString());
                 assertFalse(kernelRun.metrics().filteredCounted(), kernelRun.metrics().toString());
-                await(2_000, () -> countedRun.metrics().filtered() >= DATAGRAMS + 2 * PINGS, "a sweep's count");
+                LiveLab.await(2_000, () -> countedRun.metrics().filtered() >= DATAGRAMS + 2 * PINGS, "a sweep's count");
                 assertTrue(countedRun.metrics().filteredCounted(), countedRun.metrics().toString());
             } finally {
                 userSummary = userRun.stop();
@@ -236,7 +217,7 @@ class NetSieveLiveFilterLabTest {
             String sfx = lab.prefix().substring(lab.prefix().length() - 4);
             lab.veth(a, "fka" + sfx, "198.18.254.5/30", b, "fkb" + sfx, "198.18.254.6/30");
             // protochain walks the IPv6 header chain with a backward jump: the kernel's checker refuses it
-            LiveInterface li = new LiveInterface("fkb" + sfx, b, nic("fkb" + sfx, "198.18.254.6"));
+            LiveInterface li = new LiveInterface("fkb" + sfx, b, LiveLab.nic("fkb" + sfx, "198.18.254.6"));
             LiveCaptureException refused = assertThrows(LiveCaptureException.class,
                     () -> NetSieve.builder().live(List.of(li)).filter("protochain 17").build().start());
             assertTrue(refused.getMessage().contains("kernel would refuse"), refused.getMessage());
@@ -248,7 +229,7 @@ class NetSieveLiveFilterLabTest {
                         + "s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)\n"
                         + "for i in range(7): s.sendto(b'x', ('198.18.254.6', 9))\n");
                 lab.exec(a, "ping", "-n", "-c", "2", "-i", "0.05", "-W", "1", "198.18.254.6");
-                await(5_000, () -> run.metrics().processed() >= 7 && run.metrics().filtered() >= 4,
+                LiveLab.await(5_000, () -> run.metrics().processed() >= 7 && run.metrics().filtered() >= 4,
                         "the datagrams and the pings");
             } finally {
                 summary = run.stop();
@@ -263,7 +244,7 @@ class NetSieveLiveFilterLabTest {
 
     @Test
     void thePlacementIsSetOnceAndForLiveRunsOnly() throws Exception {
-        LiveInterface li = new LiveInterface("eth0", null, nic("eth0", "198.18.254.9"));
+        LiveInterface li = new LiveInterface("eth0", null, LiveLab.nic("eth0", "198.18.254.9"));
         assertThrows(IllegalStateException.class, () -> NetSieve.builder().live(List.of(li))
                 .liveFilterPlacement(FilterPlacement.USER).liveFilterPlacement(FilterPlacement.KERNEL));
         assertThrows(NullPointerException.class, () -> NetSieve.builder().liveFilterPlacement(null));

@@ -3,7 +3,6 @@ package io.netsieve.topology;
 import io.netsieve.core.capture.CaptureStats;
 import io.netsieve.core.nic.CapturePoint;
 import io.netsieve.core.nic.Nic;
-import io.netsieve.core.nic.NicKind;
 import io.netsieve.core.testing.Netns;
 import io.netsieve.core.testing.Prerequisites;
 import io.netsieve.l4.L4Log;
@@ -13,7 +12,6 @@ import io.netsieve.l7.L7Status;
 import io.netsieve.l7.Transport;
 import org.junit.jupiter.api.Test;
 
-import java.net.InetAddress;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.InstantSource;
@@ -26,7 +24,6 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
-import java.util.function.BooleanSupplier;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -40,20 +37,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class NetSieveLiveRuntimeTest {
 
-    private static Nic nic(String name, String address) throws Exception {
-        return Nic.builder().host("lab").nicName(name).kind(NicKind.VIRTUAL)
-                .localAddresses(List.of(InetAddress.getByName(address))).build();
-    }
-
-    private static void await(long millis, BooleanSupplier condition, String what) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(millis);
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("timed out waiting for " + what);
-            }
-            Thread.sleep(20);
-        }
-    }
 
     /** Namespaces {@code a} and {@code b} joined by a veth pair: {namespace a, namespace b, interface a, interface b}. */
     private static String[] pair(Netns lab, String tag, String addressA, String addressB) throws Exception {
@@ -79,7 +62,7 @@ class NetSieveLiveRuntimeTest {
             List<ExchangePath> paths = Collections.synchronizedList(new ArrayList<>());
             List<String> ends = Collections.synchronizedList(new ArrayList<>());
             NetSieve sieve = NetSieve.builder()
-                    .live(List.of(new LiveInterface(ic, c, nic(ic, "198.18.252.1"))))
+                    .live(List.of(new LiveInterface(ic, c, LiveLab.nic(ic, "198.18.252.1"))))
                     .clock(clock)
                     .onL4Log((log, n) -> l4.add(log))
                     .onL7Log((log, n) -> l7.add(log))
@@ -96,7 +79,7 @@ class NetSieveLiveRuntimeTest {
                 lab.start(s, "python3", "-c", "import socket,time\n"
                         + "s=socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)\n"
                         + "s.bind(('198.18.252.2', 8080)); s.listen(1); c,_=s.accept(); c.recv(1000); time.sleep(120)\n");
-                await(10_000, () -> {
+                LiveLab.await(10_000, () -> {
                     try {
                         return lab.exec(s, "ss", "-ltn").contains("198.18.252.2:8080");
                     } catch (Exception e) {
@@ -107,7 +90,7 @@ class NetSieveLiveRuntimeTest {
                         + "c=socket.create_connection(('198.18.252.2', 8080))\n"
                         + "c.sendall(b'GET /idle HTTP/1.1\\r\\nHost: lab\\r\\n\\r\\n'); time.sleep(120)\n");
                 // handshake, request, its ACK
-                await(10_000, () -> run.metrics().processed() >= 5, "the request's packets");
+                LiveLab.await(10_000, () -> run.metrics().processed() >= 5, "the request's packets");
                 Thread.sleep(3 * NetSieve.SWEEP_MILLIS);
                 assertTrue(l4.stream().noneMatch(r -> r.serverPort() == 8080), "the connection is young: no record");
                 assertTrue(l7.isEmpty(), "the request is young: no record");
@@ -115,7 +98,7 @@ class NetSieveLiveRuntimeTest {
                 long packets = run.metrics().packets();
 
                 skip.set(Duration.ofMinutes(6)); // past the TCP idle timeout (5 min), response timeout, lateness
-                await(5_000, () -> l4.stream().anyMatch(r -> r.serverPort() == 8080 && r.lastChunk())
+                LiveLab.await(5_000, () -> l4.stream().anyMatch(r -> r.serverPort() == 8080 && r.lastChunk())
                         && l7.stream().anyMatch(r -> r.status() == L7Status.NO_RESPONSE)
                         && !paths.isEmpty() && ends.contains("TCP 8080"), "records of the idle connection");
                 assertEquals(packets, run.metrics().packets(), "no packet moved time: the clock did");
@@ -149,7 +132,7 @@ class NetSieveLiveRuntimeTest {
             AtomicLong dropEvents = new AtomicLong();
             Map<String, String> dropThreads = new ConcurrentHashMap<>();
             NetSieve sieve = NetSieve.builder()
-                    .live(List.of(new LiveInterface(qy, y, nic(qy, "198.18.252.6"))))
+                    .live(List.of(new LiveInterface(qy, y, LiveLab.nic(qy, "198.18.252.6"))))
                     .liveQueue(65_536, 16)
                     .listener(new NetSieveListener() {
                         @Override
@@ -176,7 +159,7 @@ class NetSieveLiveRuntimeTest {
                         + "s=socket.socket(socket.AF_INET, socket.SOCK_DGRAM)\n"
                         + "for i in range(60):\n"
                         + "    s.sendto(b'datagram %d' % i, ('198.18.252.6', 9)); time.sleep(0.005)\n");
-                await(5_000, () -> {
+                LiveLab.await(5_000, () -> {
                     try {
                         return run.captureStats().get(0).queueDropped() > 0;
                     } catch (Exception e) {
@@ -184,7 +167,7 @@ class NetSieveLiveRuntimeTest {
                     }
                 }, "queue drops");
                 release.countDown();
-                await(5_000, () -> dropEvents.get() > 0, "a drop event at a sweep");
+                LiveLab.await(5_000, () -> dropEvents.get() > 0, "a drop event at a sweep");
                 assertTrue(dropThreads.containsKey("netsieve-pipeline-0"), dropThreads.toString());
             } finally {
                 release.countDown();
@@ -214,7 +197,7 @@ class NetSieveLiveRuntimeTest {
                 String leaf = lab.add("l" + i);
                 lab.veth(hub, "h" + i + sfx, "198.18.253." + (4 * i + 1) + "/30",
                         leaf, "l" + i + sfx, "198.18.253." + (4 * i + 2) + "/30");
-                interfaces.add(new LiveInterface("l" + i + sfx, leaf, nic("l" + i + sfx, "198.18.253." + (4 * i + 2))));
+                interfaces.add(new LiveInterface("l" + i + sfx, leaf, LiveLab.nic("l" + i + sfx, "198.18.253." + (4 * i + 2))));
             }
             Map<Integer, String> threadOfPoint = new ConcurrentHashMap<>();
             Map<Integer, AtomicLong> datagrams = new ConcurrentHashMap<>();
@@ -232,7 +215,7 @@ class NetSieveLiveRuntimeTest {
                             + "s=socket.socket(socket.AF_INET, socket.SOCK_DGRAM)\n"
                             + "for k in range(" + (5 + i) + "): s.sendto(b'x', ('198.18.253." + (4 * i + 2) + "', 9))\n");
                 }
-                await(5_000, () -> datagrams.values().stream().mapToLong(AtomicLong::get).sum() == 5 + 6 + 7,
+                LiveLab.await(5_000, () -> datagrams.values().stream().mapToLong(AtomicLong::get).sum() == 5 + 6 + 7,
                         "every datagram");
                 NetSieveMetrics running = run.metrics(); // from this thread while the pipeline threads run
                 assertEquals(5 + 6 + 7, running.packets(), running.toString());
