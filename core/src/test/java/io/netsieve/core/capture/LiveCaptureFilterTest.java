@@ -127,6 +127,16 @@ class LiveCaptureFilterTest {
         }
     }
 
+    /** From the client: {@code DATAGRAMS} datagrams to the matching port and as many to the other one, interleaved. */
+    private static void sendMatchingAndOtherDatagrams() throws Exception {
+        lab.exec(client, "python3", "-c", "import socket, time\n"
+                + "s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)\n"
+                + "for i in range(" + DATAGRAMS + "):\n"
+                + "    s.sendto(b'match', ('" + SERVER_IP + "', " + MATCH_PORT + "))\n"
+                + "    s.sendto(b'other', ('" + SERVER_IP + "', " + OTHER_PORT + "))\n"
+                + "    time.sleep(0.005)\n");
+    }
+
     @Test
     void onlyMatchingPacketsReachUserSpaceAndTheKernelRejectedTheRest() throws Exception {
         lab();
@@ -212,12 +222,7 @@ class LiveCaptureFilterTest {
         try (Collector counted = new Collector(config().filter("udp port " + MATCH_PORT).countRejected(true).build());
              Collector uncounted = new Collector(config().filter("udp port " + MATCH_PORT).build());
              Collector all = new Collector(config().build())) {
-            lab.exec(client, "python3", "-c", "import socket, time\n"
-                    + "s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)\n"
-                    + "for i in range(" + DATAGRAMS + "):\n"
-                    + "    s.sendto(b'match', ('" + SERVER_IP + "', " + MATCH_PORT + "))\n"
-                    + "    s.sendto(b'other', ('" + SERVER_IP + "', " + OTHER_PORT + "))\n"
-                    + "    time.sleep(0.005)\n");
+            sendMatchingAndOtherDatagrams();
             lab.exec(client, "ping", "-n", "-c", String.valueOf(PINGS), "-i", "0.05", "-W", "1", SERVER_IP);
             counted.awaitAtLeast(DATAGRAMS, 5_000);
             all.awaitAtLeast(2 * DATAGRAMS + 2 * PINGS, 5_000);
@@ -276,12 +281,7 @@ class LiveCaptureFilterTest {
                 .filter("udp port " + MATCH_PORT).countRejected(true).build());
              Collector all = new Collector(LiveCaptureConfig.builder("any").netns(server).build())) {
             assertEquals(LinkType.LINUX_SLL, counted.capture.linkType());
-            lab.exec(client, "python3", "-c", "import socket, time\n"
-                    + "s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)\n"
-                    + "for i in range(" + DATAGRAMS + "):\n"
-                    + "    s.sendto(b'match', ('" + SERVER_IP + "', " + MATCH_PORT + "))\n"
-                    + "    s.sendto(b'other', ('" + SERVER_IP + "', " + OTHER_PORT + "))\n"
-                    + "    time.sleep(0.005)\n");
+            sendMatchingAndOtherDatagrams();
             counted.awaitAtLeast(DATAGRAMS, 5_000);
             all.awaitAtLeast(2 * DATAGRAMS, 5_000);
             Thread.sleep(300);
