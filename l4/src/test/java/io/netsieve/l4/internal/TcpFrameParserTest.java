@@ -27,7 +27,8 @@ import static org.junit.jupiter.api.Assertions.fail;
  * and demo capture, each also cut to every capture length up to 96 bytes and to a few past its headers (the cut
  * frames are where the decoder says truncated or malformed), read from a heap array and from a direct buffer.
  * Not of its kind, and left to the decoder: VLAN tags, tunnels, fragments, IPv4 total length 0 (a segmentation
- * offload super-segment, sized from the frame), options other than timestamps.
+ * offload super-segment, sized from the frame), options other than timestamps. And the same on 200 000 mutants of
+ * the corpus frames of its kind (one to three random header bytes changed).
  */
 class TcpFrameParserTest {
 
@@ -53,6 +54,49 @@ class TcpFrameParserTest {
                 + " of other kinds: IPv6, tags, options…)%n", n.taken, n.declined, n.otherOptions);
         assertTrue(n.taken > 10_000, "frames taken: " + n.taken);
         assertTrue(n.declined > 100_000, "frames declined: " + n.declined);
+    }
+
+    /**
+     * The same check on frames of the kind with one to three header bytes changed at random (version, lengths,
+     * flags, fragment bits, EtherType, data offset, options…): 200 000 mutants of the corpus's frames.
+     */
+    @Test
+    void sameAsTheDecoderOnMutatedHeaders() throws IOException {
+        java.util.List<PacketView> frames = new java.util.ArrayList<>();
+        java.util.List<byte[]> bytes = new java.util.ArrayList<>();
+        for (Path file : CorpusCaptures.allWithDemo()) {
+            try (CaptureFileReader reader = CaptureFiles.open(file, 3)) {
+                PacketView view = new PacketView();
+                FlowKey k = new FlowKey();
+                Segment s = new Segment();
+                while (reader.next(view) && frames.size() < 5_000) {
+                    if (TcpFrameParser.parse(view, k, s)) {
+                        byte[] b = view.copyBytes();
+                        bytes.add(b);
+                        frames.add(new PacketView().wrap(b, 0, b.length, view.wireLength(), view.timestampNanos(),
+                                view.linkType(), view.capturePointId()));
+                    }
+                }
+            } catch (CaptureFileException e) {
+                // a damaged file ends where it breaks
+            }
+        }
+        assertTrue(frames.size() > 1_000, "frames of the kind: " + frames.size());
+        java.util.SplittableRandom random = new java.util.SplittableRandom(7);
+        Counts n = new Counts();
+        for (int i = 0; i < 200_000; i++) {
+            int f = random.nextInt(frames.size());
+            PacketView original = frames.get(f);
+            byte[] b = bytes.get(f).clone();
+            int flips = 1 + random.nextInt(3);
+            for (int j = 0; j < flips; j++) {
+                int at = random.nextInt(Math.min(b.length, 70));
+                b[at] = random.nextInt(2) == 0 ? (byte) random.nextInt(256) : (byte) (b[at] ^ (1 << random.nextInt(8)));
+            }
+            check(Path.of("mutant " + i), b, b.length, original, random.nextInt(2) == 0, n);
+        }
+        System.out.printf("frame parser, mutants: %d taken, %d declined%n", n.taken, n.declined);
+        assertTrue(n.taken > 20_000 && n.declined > 20_000, n.taken + " taken, " + n.declined + " declined");
     }
 
     private static final class Counts {
