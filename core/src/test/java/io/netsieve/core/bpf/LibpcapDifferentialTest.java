@@ -160,6 +160,93 @@ class LibpcapDifferentialTest {
         assertTrue(weaker.size() * 1000 <= EXPRESSIONS, weaker.size() + " expressions libpcap refuses and we do not");
     }
 
+    /**
+     * The same without either optimiser (tcpdump {@code -O}, {@code netsieve filter --no-optimize}): the programs
+     * as generated, ours through our JIT and libpcap's through its C interpreter, on every frame; plus libpcap's
+     * program through our interpreter. Without the optimisers neither side refuses an expression as rejecting all
+     * packets, and no load is removed, so every verdict must agree.
+     */
+    @Test
+    void unoptimisedProgramsSelectTheSamePacketsAsLibpcap() throws Exception {
+        try {
+            LibpcapOracle.pcap_lib_version();
+        } catch (Throwable t) {
+            Prerequisites.require(false, "libpcap is not loadable through JNA: " + t);
+            return;
+        }
+        Map<Integer, Frames> byLink = loadFrames();
+        Prerequisites.require(byLink.containsKey(LinkType.ETHERNET), "no Ethernet captures in the corpus");
+        Pools pools = new Pools(byLink.get(LinkType.ETHERNET));
+        Random random = new Random(20261127L);
+        int expressions = Math.max(1, EXPRESSIONS / 3);
+        int compared = 0;
+        int bothRefuse = 0;
+        int frameVerdicts = 0;
+        int undefinedScratch = 0;
+        List<String> failures = new ArrayList<>();
+        List<Integer> links = new ArrayList<>(byLink.keySet());
+        for (int n = 0; n < expressions; n++) {
+            int link = random.nextInt(4) == 0 ? links.get(random.nextInt(links.size())) : LinkType.ETHERNET;
+            Frames frames = byLink.get(link);
+            String expr = pools.expression(random, 1 + random.nextInt(4));
+            String[] err = new String[1];
+            try (LibpcapOracle oracle = new LibpcapOracle(link == LinkType.RAW ? 12 : link, 262144)) {
+                LibpcapOracle.Compiled theirs = oracle.compile(expr, false, NETMASK, err);
+                BpfProgram ours = null;
+                String ourError = null;
+                try {
+                    ours = ourCompiler(link, false).compile(expr);
+                } catch (FilterCompileException e) {
+                    ourError = e.reason();
+                }
+                if (theirs == null || ours == null) {
+                    if (theirs == null && ours == null) {
+                        bothRefuse++;
+                    } else {
+                        failures.add(LinkType.name(link) + " '" + expr + "' unoptimised: libpcap " + (theirs == null
+                                ? "refuses: " + err[0] : "accepts") + ", we " + (ours == null ? "refuse: "
+                                + ourError : "accept"));
+                    }
+                    if (theirs != null) {
+                        theirs.close();
+                    }
+                    continue;
+                }
+                try (theirs) {
+                    compared++;
+                    BpfFilter ourJit = BpfJit.compile(ours);
+                    BpfFilter theirsInOurInterpreter = BpfInterpreter.of(theirs.instructions);
+                    for (int i = 0; i < frames.frames().size(); i++) {
+                        byte[] f = frames.frames().get(i);
+                        int w = frames.wire().get(i);
+                        int rl = theirs.run(f, w);
+                        int ro = ourJit.apply(ByteBuffer.wrap(f), 0, f.length, w, null);
+                        int ri = theirsInOurInterpreter.apply(ByteBuffer.wrap(f), 0, f.length, w, null);
+                        frameVerdicts++;
+                        if (rl != ri && readsUnsetScratch(theirs.instructions)) {
+                            undefinedScratch++; // as in the optimised test: libpcap's verdict is undefined
+                            break;
+                        }
+                        if (rl != ro || rl != ri) {
+                            failures.add(LinkType.name(link) + " '" + expr + "' unoptimised: frame " + i
+                                    + ": libpcap " + rl + ", ours " + ro + ", libpcap's program in our interpreter "
+                                    + ri + " (" + f.length + "/" + w + " bytes)\n--- libpcap\n" + theirs.instructions
+                                    + "--- ours\n" + ours);
+                            break;
+                        }
+                    }
+                }
+            }
+        }
+        System.out.printf("libpcap %s differential, unoptimised: %d expressions, %d compiled by both and compared "
+                        + "on %d frame verdicts, %d refused by both, %d with libpcap reading an unset scratch "
+                        + "register, %d disagreements%n", LibpcapOracle.pcap_lib_version(), expressions, compared,
+                frameVerdicts, bothRefuse, undefinedScratch, failures.size());
+        failures.stream().limit(Integer.getInteger("bpf.show", 10)).forEach(System.out::println);
+        assertTrue(failures.isEmpty(), failures.size() + " unoptimised expressions disagree with libpcap");
+        assertTrue(compared * 2 > expressions, "compared only " + compared + " of " + expressions);
+    }
+
     /** The kernel checker's rule: some path loads M[k] before any store to it. */
     private static boolean readsUnsetScratch(BpfProgram program) {
         BpfValidationException e = BpfValidator.check(program, BpfValidator.Mode.KERNEL);
