@@ -44,15 +44,7 @@ class LibpcapDifferentialTest {
 
     @Test
     void generatedExpressionsSelectTheSamePacketsAsLibpcap() throws Exception {
-        try {
-            LibpcapOracle.pcap_lib_version();
-        } catch (Throwable t) {
-            Prerequisites.require(false, "libpcap is not loadable through JNA: " + t);
-            return;
-        }
-        Map<Integer, Frames> byLink = loadFrames();
-        Prerequisites.require(byLink.containsKey(LinkType.ETHERNET), "no Ethernet captures in the corpus");
-        Pools pools = new Pools(byLink.get(LinkType.ETHERNET));
+        Corpus corpus = corpus();
         Random random = new Random(20261126L);
         int compared = 0;
         int bothReject = 0;
@@ -62,22 +54,17 @@ class LibpcapDifferentialTest {
         int undefinedScratch = 0;
         List<String> weaker = new ArrayList<>();
         List<String> failures = new ArrayList<>();
-        List<Integer> links = new ArrayList<>(byLink.keySet());
         for (int n = 0; n < EXPRESSIONS; n++) {
-            int link = random.nextInt(4) == 0 ? links.get(random.nextInt(links.size())) : LinkType.ETHERNET;
-            Frames frames = byLink.get(link);
-            String expr = pools.expression(random, 1 + random.nextInt(4));
+            Case c = corpus.next(random);
+            int link = c.link();
+            Frames frames = c.frames();
+            String expr = c.expr();
             String[] err = new String[1];
-            // pcap_open_dead takes DLT values: LINKTYPE_RAW (101) is DLT_RAW (12) on Linux
-            try (LibpcapOracle oracle = new LibpcapOracle(link == LinkType.RAW ? 12 : link, 262144)) {
+            try (LibpcapOracle oracle = c.oracle()) {
                 LibpcapOracle.Compiled theirs = oracle.compile(expr, true, NETMASK, err);
-                BpfProgram ours = null;
-                String ourError = null;
-                try {
-                    ours = ourCompiler(link, true).compile(expr);
-                } catch (FilterCompileException e) {
-                    ourError = e.reason();
-                }
+                Ours compiled = Ours.compile(link, expr, true);
+                BpfProgram ours = compiled.program();
+                String ourError = compiled.error();
                 if (theirs == null && ours == null) {
                     bothReject++;
                     continue;
@@ -168,15 +155,7 @@ class LibpcapDifferentialTest {
      */
     @Test
     void unoptimisedProgramsSelectTheSamePacketsAsLibpcap() throws Exception {
-        try {
-            LibpcapOracle.pcap_lib_version();
-        } catch (Throwable t) {
-            Prerequisites.require(false, "libpcap is not loadable through JNA: " + t);
-            return;
-        }
-        Map<Integer, Frames> byLink = loadFrames();
-        Prerequisites.require(byLink.containsKey(LinkType.ETHERNET), "no Ethernet captures in the corpus");
-        Pools pools = new Pools(byLink.get(LinkType.ETHERNET));
+        Corpus corpus = corpus();
         Random random = new Random(20261127L);
         int expressions = Math.max(1, EXPRESSIONS / 3);
         int compared = 0;
@@ -184,21 +163,17 @@ class LibpcapDifferentialTest {
         int frameVerdicts = 0;
         int undefinedScratch = 0;
         List<String> failures = new ArrayList<>();
-        List<Integer> links = new ArrayList<>(byLink.keySet());
         for (int n = 0; n < expressions; n++) {
-            int link = random.nextInt(4) == 0 ? links.get(random.nextInt(links.size())) : LinkType.ETHERNET;
-            Frames frames = byLink.get(link);
-            String expr = pools.expression(random, 1 + random.nextInt(4));
+            Case c = corpus.next(random);
+            int link = c.link();
+            Frames frames = c.frames();
+            String expr = c.expr();
             String[] err = new String[1];
-            try (LibpcapOracle oracle = new LibpcapOracle(link == LinkType.RAW ? 12 : link, 262144)) {
+            try (LibpcapOracle oracle = c.oracle()) {
                 LibpcapOracle.Compiled theirs = oracle.compile(expr, false, NETMASK, err);
-                BpfProgram ours = null;
-                String ourError = null;
-                try {
-                    ours = ourCompiler(link, false).compile(expr);
-                } catch (FilterCompileException e) {
-                    ourError = e.reason();
-                }
+                Ours compiled = Ours.compile(link, expr, false);
+                BpfProgram ours = compiled.program();
+                String ourError = compiled.error();
                 if (theirs == null || ours == null) {
                     if (theirs == null && ours == null) {
                         bothRefuse++;
@@ -251,6 +226,44 @@ class LibpcapDifferentialTest {
     private static boolean readsUnsetScratch(BpfProgram program) {
         BpfValidationException e = BpfValidator.check(program, BpfValidator.Mode.KERNEL);
         return e != null && e.getMessage().contains("read before written");
+    }
+
+    /** libpcap (loaded through JNA), the corpus frames by link type and the expression pools; skips without them. */
+    private static Corpus corpus() throws Exception {
+        try {
+            LibpcapOracle.pcap_lib_version();
+        } catch (Throwable t) {
+            Prerequisites.require(false, "libpcap is not loadable through JNA: " + t);
+        }
+        Map<Integer, Frames> byLink = loadFrames();
+        Prerequisites.require(byLink.containsKey(LinkType.ETHERNET), "no Ethernet captures in the corpus");
+        return new Corpus(byLink, new Pools(byLink.get(LinkType.ETHERNET)), new ArrayList<>(byLink.keySet()));
+    }
+
+    private record Corpus(Map<Integer, Frames> byLink, Pools pools, List<Integer> links) {
+        /** A generated case: on Ethernet, or one time in four on another link type of the corpus. */
+        Case next(Random random) {
+            int link = random.nextInt(4) == 0 ? links.get(random.nextInt(links.size())) : LinkType.ETHERNET;
+            return new Case(link, byLink.get(link), pools.expression(random, 1 + random.nextInt(4)));
+        }
+    }
+
+    private record Case(int link, Frames frames, String expr) {
+        /** libpcap for the case's link type (pcap_open_dead takes DLT values: LINKTYPE_RAW, 101, is DLT_RAW, 12). */
+        LibpcapOracle oracle() {
+            return new LibpcapOracle(link == LinkType.RAW ? 12 : link, 262144);
+        }
+    }
+
+    /** Our compiler's program for an expression, or its reason for refusing it. */
+    private record Ours(BpfProgram program, String error) {
+        static Ours compile(int link, String expr, boolean optimize) {
+            try {
+                return new Ours(ourCompiler(link, optimize).compile(expr), null);
+            } catch (FilterCompileException e) {
+                return new Ours(null, e.reason());
+            }
+        }
     }
 
     private static FilterCompiler ourCompiler(int link, boolean optimize) {
