@@ -150,9 +150,24 @@ class FindingsTroubleLabTest {
         }
         assertEquals(2, reset.size(), "the lab resets two connections");
         String subject = server + ":" + lab.get("HTTP_PORT");
-        assertEquals(Map.of(subject, 2L), counts(defaults, FindingKind.CONNECTION_RESET),
-                FindingsDemoTest.describe(defaults.findings()));
+        Map<String, Long> found = counts(defaults, FindingKind.CONNECTION_RESET);
+        assertEquals(2L, found.get(subject), FindingsDemoTest.describe(defaults.findings()));
+        for (Map.Entry<String, Long> e : found.entrySet()) {
+            if (e.getKey().equals(subject)) {
+                continue;
+            }
+            // a reset the lab did not script but the real stacks made (e.g. a :8081 download that curl gave up on
+            // at its --max-time under the random loss, which happens in some runs): tshark must see it too
+            String port = e.getKey().substring(e.getKey().lastIndexOf(':') + 1);
+            long streams = tshark("server-eth0", "tcp.flags.reset == 1 && tcp.port == " + port, "tcp.stream")
+                    .stream().map(r -> r[0]).distinct().count();
+            assertTrue(streams >= e.getValue(), "reset connections on :" + port + ": tshark " + streams
+                    + ", findings " + e.getValue() + "; " + FindingsDemoTest.describe(defaults.findings()));
+        }
         for (Finding f : defaults.of(FindingKind.CONNECTION_RESET)) {
+            if (!f.subject().value().equals(subject)) {
+                continue;
+            }
             assertTrue(f.summary().contains("by the server: " + f.count()), f.summary());
             assertEquals(List.of(EvidenceLayer.SYMPTOM, EvidenceLayer.L4, EvidenceLayer.L7, EvidenceLayer.TOPOLOGY,
                     EvidenceLayer.CORRELATION), FindingsDemoTest.layers(f).subList(0, 5));
