@@ -14,7 +14,7 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
 
-/** What the L4 and L7 examples share: a capture file's NIC, and its packets decoded into an L4 tracker. */
+/** What the examples share: a capture file's NIC, and (the L7 example) its packets decoded into an L4 tracker. */
 final class CaptureReplay {
     private CaptureReplay() {
     }
