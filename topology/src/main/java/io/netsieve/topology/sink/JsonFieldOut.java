@@ -115,25 +115,19 @@ final class JsonFieldOut extends FieldOut {
 
     @Override
     void put(String name, Object value) {
-        try {
-            name(name);
-            if (value == null) {
-                gen.writeNull();
-            } else if (value instanceof String s) {
-                gen.writeString(s);
-            } else if (value instanceof Integer i) {
-                gen.writeNumber(i);
-            } else if (value instanceof Long l) {
-                gen.writeNumber(l);
-            } else if (value instanceof Double d) {
-                gen.writeNumber(d);
-            } else if (value instanceof Boolean b) {
-                gen.writeBoolean(b);
-            } else {
-                throw new IllegalArgumentException("not a record field value: " + value.getClass());
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
+        // the typed puts write each kind of value (null as a null string: writeNull)
+        if (value == null || value instanceof String) {
+            put(name, (String) value);
+        } else if (value instanceof Integer i) {
+            put(name, i.intValue());
+        } else if (value instanceof Long l) {
+            put(name, l.longValue());
+        } else if (value instanceof Double d) {
+            put(name, d.doubleValue());
+        } else if (value instanceof Boolean b) {
+            put(name, b.booleanValue());
+        } else {
+            throw new IllegalArgumentException("not a record field value: " + value.getClass());
         }
     }
 
