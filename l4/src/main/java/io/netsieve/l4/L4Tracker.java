@@ -62,10 +62,20 @@ public final class L4Tracker {
     /** Accounts one decoded packet (its capture point is {@code packet.packet().capturePointId()}). */
     public void onPacket(DecodedPacket packet) {
         long now = packet.packet().timestampNanos();
+        advance(now);
+        onDecoded(packet, now);
+    }
+
+    /** The timeouts due at {@code now}: the table's (at most once per second of packet time) and the fragments'. */
+    private void advance(long now) {
         table.advance(now);
         if (fragments.inFlight() != 0) {
             fragments.expire(now);
         }
+    }
+
+    /** A decoded packet at {@code now}, the clock already advanced. */
+    private void onDecoded(DecodedPacket packet, long now) {
         if (FragmentReassembler.isFragment(packet)) {
             DecodedPacket datagram = fragments.onFragment(packet);
             if (datagram == null) {
@@ -104,10 +114,7 @@ public final class L4Tracker {
      */
     public void onFrame(PacketView frame) {
         long now = frame.timestampNanos();
-        table.advance(now);
-        if (fragments.inFlight() != 0) {
-            fragments.expire(now);
-        }
+        advance(now);
         if (table.onFrame(frame, now)) {
             tcpPackets++;
             return;
@@ -117,7 +124,7 @@ public final class L4Tracker {
             decoded = new DecodedPacket();
         }
         decoder.decode(frame, decoded);
-        onPacket(decoded);
+        onDecoded(decoded, now);
     }
 
     /** Advances the clock without a packet (live capture on a quiet link): runs due timeouts. */
