@@ -74,19 +74,13 @@ public class L4Benchmark {
                 .build());
         knownLending = known.new Run(L4Tracker.builder().config(L4Config.builder().lendPacketSeries(true).build())
                 .listener(log -> {
-                    PacketSeries s = log.packets();
-                    for (int i = 0; i < s.size(); i++) {
-                        flaggedRows += s.analysis(i) != 0 ? 1 : 0;
-                    }
+                    countFlagged(log.packets());
                     records++;
                 }).build());
         // JMH forks a JVM per benchmark, so the runs on `known` do not meet (its first pass picks the flows up)
         L4LogViewListener numbersOnly = view -> {
             // what an L4-only consumer of numbers does: counters and the packet series, no text field
-            PacketSeries s = view.packets();
-            for (int i = 0; i < s.size(); i++) {
-                flaggedRows += s.analysis(i) != 0 ? 1 : 0;
-            }
+            countFlagged(view.packets());
             txBytes += view.txBytes() + view.rxBytes();
             records++;
         };
@@ -106,6 +100,13 @@ public class L4Benchmark {
                 System.out.printf("[known flows] %d packets per pass, pass %d: %d flows created, %d rows flagged%n",
                         known.count(), pass, knownLending.tracker().stats().flowsCreated() - created, flaggedRows);
             }
+        }
+    }
+
+    /** Reads every row's analysis flags (what a consumer of the series does), counting the flagged rows. */
+    private void countFlagged(PacketSeries s) {
+        for (int i = 0; i < s.size(); i++) {
+            flaggedRows += s.analysis(i) != 0 ? 1 : 0;
         }
     }
 
