@@ -17,6 +17,10 @@ import java.nio.channels.ReadableByteChannel;
  *
  * <p>Bytes before {@link #position()} may be discarded by the next {@code ensure} (compaction), which is why a
  * {@code PacketView} over the buffer is valid only until the next record is requested.
+ *
+ * <p>{@link #readingAhead} makes one that reads on a thread of its own ({@link ReadAhead}), a chunk ahead: the
+ * copy out of the page cache (≈ 0.12 s of the pipeline thread's ≈ 0.8 s on an 860 MB capture) then runs on the
+ * other core. Its {@link #buffer()} changes at every chunk boundary; what callers see is otherwise the same.
  */
 public final class ChannelReadBuffer {
     private final ReadableByteChannel channel;
@@ -27,6 +31,10 @@ public final class ChannelReadBuffer {
     private long bufferFileOffset;
     private boolean eof;
     private boolean littleEndian;
+    /** Null when reading on the caller's thread. */
+    private final ReadAhead ahead;
+    /** The read-ahead thread's failure, thrown again by every later {@code ensure}. */
+    private IOException failure;
 
     /**
      * @param initialCapacity the read size
@@ -37,6 +45,31 @@ public final class ChannelReadBuffer {
         this.channel = channel;
         this.maxCapacity = maxCapacity;
         this.buffer = ByteBuffer.allocateDirect(initialCapacity).order(ByteOrder.BIG_ENDIAN);
+        this.ahead = null;
+    }
+
+    private ChannelReadBuffer(ReadableByteChannel channel, int chunk, int headroom, int maxCapacity) {
+        this.channel = channel;
+        this.maxCapacity = maxCapacity;
+        this.buffer = ByteBuffer.allocateDirect(0).order(ByteOrder.BIG_ENDIAN);
+        this.ahead = new ReadAhead(channel, chunk, headroom);
+    }
+
+    /**
+     * A buffer filled by a thread of its own, one chunk ahead of the caller (two buffers of
+     * {@code headroom + chunk} bytes). A record cut by a chunk boundary is moved in front of the next chunk when it
+     * fits in {@code headroom}, else gathered into a buffer of its own; {@link #close} stops the thread.
+     *
+     * @param chunk       bytes per read
+     * @param headroom    room in front of each chunk for a cut record (make it hold the usual largest record)
+     * @param maxCapacity the largest record that can be held
+     */
+    public static ChannelReadBuffer readingAhead(ReadableByteChannel channel, int chunk, int headroom,
+            int maxCapacity) {
+        if (chunk <= 0 || headroom < 0 || maxCapacity <= 0) {
+            throw new IllegalArgumentException("chunk " + chunk + ", headroom " + headroom + ", max " + maxCapacity);
+        }
+        return new ChannelReadBuffer(channel, chunk, headroom, maxCapacity);
     }
 
     /** Byte order used by the {@code u16}/{@code u32} accessors (the file's order). */
@@ -89,6 +122,9 @@ public final class ChannelReadBuffer {
         if (n > maxCapacity) {
             throw new IllegalArgumentException(n + " bytes exceed the read buffer limit of " + maxCapacity);
         }
+        if (ahead != null) {
+            return ensureAhead(n);
+        }
         buffer.limit(limit).position(position);
         if (n > buffer.capacity()) {
             ByteBuffer bigger = ByteBuffer.allocateDirect(Math.min(maxCapacity, Math.max(n, buffer.capacity() * 2)))
@@ -111,6 +147,55 @@ public final class ChannelReadBuffer {
             }
         }
         return limit - position >= n;
+    }
+
+    private boolean ensureAhead(int n) throws IOException {
+        while (limit - position < n) {
+            if (failure != null) {
+                throw failure;
+            }
+            if (eof) {
+                return false;
+            }
+            ReadAhead.Chunk next = ahead.take();
+            boolean end = next.end; // read before the chunk goes back: the reading thread reuses it
+            IOException error = next.error;
+            int tail = limit - position;
+            long tailOffset = bufferFileOffset + position;
+            ReadAhead.Chunk current = ahead.chunkOf(buffer);
+            if (tail <= ahead.headroom()) {
+                // the usual case: the cut record goes in front of the new bytes, in the new chunk's buffer
+                int at = ahead.headroom() - tail;
+                next.buffer.put(at, buffer, position, tail);
+                if (current != null) {
+                    ahead.release(current);
+                }
+                buffer = next.buffer;
+                position = at;
+                limit = ahead.headroom() + next.length;
+            } else {
+                // a record longer than the headroom: gathered in a buffer of its own (kept for the next such one)
+                int need = tail + next.length;
+                ByteBuffer into = current == null && buffer.capacity() >= need ? buffer
+                        : ByteBuffer.allocateDirect(Math.max(need, Math.min(maxCapacity + next.buffer.capacity(),
+                                2 * buffer.capacity()))).order(ByteOrder.BIG_ENDIAN);
+                into.put(0, buffer, position, tail); // may overlap when into == buffer: put copies as if by a temp
+                into.put(tail, next.buffer, ahead.headroom(), next.length);
+                if (current != null) {
+                    ahead.release(current);
+                }
+                ahead.release(next);
+                buffer = into;
+                position = 0;
+                limit = need;
+            }
+            bufferFileOffset = tailOffset - position;
+            if (end) {
+                eof = true;
+                failure = error;
+            }
+        }
+        return true;
     }
 
     /** Unsigned 16-bit value at {@code position + index} in the file's byte order. */
@@ -143,6 +228,9 @@ public final class ChannelReadBuffer {
     }
 
     public void close() throws IOException {
+        if (ahead != null) {
+            ahead.close();
+        }
         channel.close();
     }
 }
