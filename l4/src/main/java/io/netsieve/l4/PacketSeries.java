@@ -214,8 +214,21 @@ public final class PacketSeries {
         return empty;
     }
 
+    /** The texts of the nine TCP flag bits' combinations, made once: a sink writes one per packet. */
+    private static final String[] FLAG_TEXTS = new String[1 << 9];
+
+    static {
+        for (int f = 0; f < FLAG_TEXTS.length; f++) {
+            FLAG_TEXTS[f] = makeFlagText(f);
+        }
+    }
+
     /** Flags as text, e.g. {@code SYN|ACK}. */
     public static String flagText(int flags) {
+        return flags >= 0 && flags < FLAG_TEXTS.length ? FLAG_TEXTS[flags] : makeFlagText(flags);
+    }
+
+    private static String makeFlagText(int flags) {
         if (flags == 0) {
             return "";
         }

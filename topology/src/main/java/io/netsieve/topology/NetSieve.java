@@ -665,6 +665,8 @@ public final class NetSieve {
         private BpfFilter current;
         private int lastId = Integer.MIN_VALUE;
         private Counts last;
+        /** The capture points' counters this pipeline has counted into (published with its trackers'). */
+        private final List<Counts> counted = new ArrayList<>(1);
         /** Flows that ended during the current L4 call (reported when it returns). */
         private final List<Ended> ended = new ArrayList<>();
         /** This thread's share of the kept packets, or null when the run keeps none. */
@@ -693,6 +695,7 @@ public final class NetSieve {
         private void onL7(L7Log log) {
             Nic nic = nics.apply(log.capturePointId());
             counts(log.capturePointId()).inc(Counts.L7);
+            publishCounts();
             run.exchange(log, nic);
             if (sink != null) {
                 event(run, "sink.onL7Log", () -> sink.onL7Log(log, nic));
@@ -709,6 +712,7 @@ public final class NetSieve {
         private void onL4(L4Log log) {
             Nic nic = nics.apply(log.capturePointId());
             counts(log.capturePointId()).inc(Counts.L4);
+            publishCounts();
             if (log.evicted()) {
                 for (Ended e : ended) {
                     if (e.flow.capturePointId() == log.capturePointId()
@@ -733,6 +737,7 @@ public final class NetSieve {
                 started = flow.innerTraceId(); // L4 opened this flow on the current frame
             }
             Nic nic = nics.apply(flow.capturePointId());
+            publishCounts();
             try {
                 listener.flowStart(nic, transport, flow);
             } catch (RuntimeException e) {
@@ -757,6 +762,7 @@ public final class NetSieve {
             if (ended.isEmpty()) {
                 return;
             }
+            publishCounts();
             for (int i = 0; i < ended.size(); i++) {
                 Ended e = ended.get(i);
                 boolean evicted = e.evicted || e.timestampNanos < packetNanos;
@@ -777,6 +783,7 @@ public final class NetSieve {
         @Override
         public void payload(StreamInfo flow, Transport transport, int direction, ByteBuffer data, int offset,
                             int length, long seq, long timestampNanos) {
+            publishCounts();
             try {
                 onPayload.onPayload(nics.apply(flow.capturePointId()), flow, transport, direction, data, offset,
                         length, seq, timestampNanos);
@@ -789,6 +796,9 @@ public final class NetSieve {
             if (capturePointId != lastId) {
                 lastId = capturePointId;
                 last = run.counts(capturePointId);
+                if (!counted.contains(last)) {
+                    counted.add(last);
+                }
             }
             return last;
         }
@@ -836,10 +846,18 @@ public final class NetSieve {
             publish();
         }
 
-        /** Makes the trackers' counters visible to {@link NetSieveMetrics} snapshots (pipeline thread). */
+        /** Makes the trackers' and packet counters visible to {@link NetSieveMetrics} snapshots (pipeline thread). */
         void publish() {
             published.l4 = l4.stats();
             published.l7 = l7.stats();
+            publishCounts();
+        }
+
+        /** Publishes the packet counters (before user code runs, so that it sees its own packet counted). */
+        private void publishCounts() {
+            for (int i = 0; i < counted.size(); i++) {
+                counted.get(i).publish();
+            }
         }
 
         void flush() {
@@ -1062,8 +1080,12 @@ public final class NetSieve {
     }
 
     /**
-     * One capture point's counters: written by its pipeline thread only (a release store per increment, no
-     * allocation), read by any thread.
+     * One capture point's counters: counted by its pipeline thread in a plain array and published to any thread
+     * with release stores (only the changed ones) before the pipeline calls user code (a record, a flow event, a
+     * payload), when it publishes its trackers' counters (every {@value #SWEEP_MILLIS} ms) and at the end. So
+     * what a callback sees counts every packet up to its own, and a snapshot from elsewhere lags at most one sweep
+     * period. A release store through {@code AtomicLongArray} per counter per packet cost ≈ 4 % of the pipeline
+     * thread under C1 (perf, the 600 000-frame bulk-download capture).
      */
     private static final class Counts {
         static final int PACKETS = 0;
@@ -1086,7 +1108,12 @@ public final class NetSieve {
         static final int BY_TRUNCATED_LAYER = BY_REASON + REASONS.length;
         static final int BY_LAYER = BY_TRUNCATED_LAYER + LAYERS.length;
         static final int SIZE = BY_LAYER + LAYERS.length;
+        /** What other threads read: the counts as last published. */
         private final AtomicLongArray v = new AtomicLongArray(SIZE);
+        /** The counts, written by the pipeline thread only. */
+        private final long[] counted = new long[SIZE];
+        /** What {@code v} holds, as the pipeline thread last stored it (to store only what changed). */
+        private final long[] shown = new long[SIZE];
         private final Set<String> linkTypes = new ConcurrentSkipListSet<>();
         /** Written by the pipeline thread only. */
         private int lastLinkType = Integer.MIN_VALUE;
@@ -1097,22 +1124,41 @@ public final class NetSieve {
         volatile Published published;
 
         Counts() {
+            counted[FIRST] = Long.MAX_VALUE;
+            counted[LAST] = Long.MIN_VALUE;
+            shown[FIRST] = Long.MAX_VALUE;
+            shown[LAST] = Long.MIN_VALUE;
             v.set(FIRST, Long.MAX_VALUE);
             v.set(LAST, Long.MIN_VALUE);
         }
 
         void inc(int i) {
-            v.lazySet(i, v.get(i) + 1);
+            counted[i]++;
         }
 
-        /** Packets the kernel filter rejected and counted ({@link FilterPlacement#KERNEL_COUNTED}): filtered. */
+        /**
+         * Packets the kernel filter rejected and counted ({@link FilterPlacement#KERNEL_COUNTED}): filtered.
+         * Published at once (called at a sweep, or after the pipeline has ended).
+         */
         void rejectedByKernel(long n) {
             add(FILTERED, n);
             add(PACKETS, n);
+            publish();
         }
 
         private void add(int i, long n) {
-            v.lazySet(i, v.get(i) + n);
+            counted[i] += n;
+        }
+
+        /** Makes the counts visible to {@link #stats()} on any thread (pipeline thread). */
+        void publish() {
+            for (int i = 0; i < SIZE; i++) {
+                long c = counted[i];
+                if (c != shown[i]) {
+                    shown[i] = c;
+                    v.lazySet(i, c);
+                }
+            }
         }
 
         void linkType(int linkType) {
@@ -1147,11 +1193,11 @@ public final class NetSieve {
                 inc(SNAPPED);
             }
             long ts = view.timestampNanos();
-            if (ts < v.get(FIRST)) {
-                v.lazySet(FIRST, ts);
+            if (ts < counted[FIRST]) {
+                counted[FIRST] = ts;
             }
-            if (ts > v.get(LAST)) {
-                v.lazySet(LAST, ts);
+            if (ts > counted[LAST]) {
+                counted[LAST] = ts;
             }
         }
 
