@@ -10,7 +10,7 @@ import java.nio.channels.ReadableByteChannel;
  * the buffer and then read it in place, so frames are handed out without copying. Reads are large (the buffer
  * size) so a page-cached file costs one system call per buffer, not per packet.
  *
- * <p>The buffer is direct: a channel read into a heap buffer goes through a temporary direct buffer and copies
+ * <p>Read on the caller's thread, the buffer is direct: a channel read into a heap buffer goes through a temporary direct buffer and copies
  * every byte twice; reading straight into direct memory copies once (measured: read + decode 8.7 M -> 10.3 M
  * packets/s). The buffer is big-endian, as {@code PacketView} requires; the {@code u16}/{@code i32} accessors
  * apply the file's byte order.
@@ -20,7 +20,8 @@ import java.nio.channels.ReadableByteChannel;
  *
  * <p>{@link #readingAhead} makes one that reads on a thread of its own ({@link ReadAhead}), a chunk ahead: the
  * copy out of the page cache (≈ 0.12 s of the pipeline thread's ≈ 0.8 s on an 860 MB capture) then runs on the
- * other core. Its {@link #buffer()} changes at every chunk boundary; what callers see is otherwise the same.
+ * other core. Its buffers are heap buffers (see {@link ReadAhead} for why) and its {@link #buffer()} changes at
+ * every chunk boundary; what callers see is otherwise the same.
  */
 public final class ChannelReadBuffer {
     private final ReadableByteChannel channel;
@@ -51,7 +52,7 @@ public final class ChannelReadBuffer {
     private ChannelReadBuffer(ReadableByteChannel channel, int chunk, int headroom, int maxCapacity) {
         this.channel = channel;
         this.maxCapacity = maxCapacity;
-        this.buffer = ByteBuffer.allocateDirect(0).order(ByteOrder.BIG_ENDIAN);
+        this.buffer = ByteBuffer.allocate(0).order(ByteOrder.BIG_ENDIAN);
         this.ahead = new ReadAhead(channel, chunk, headroom);
     }
 
@@ -177,7 +178,7 @@ public final class ChannelReadBuffer {
                 // a record longer than the headroom: gathered in a buffer of its own (kept for the next such one)
                 int need = tail + next.length;
                 ByteBuffer into = current == null && buffer.capacity() >= need ? buffer
-                        : ByteBuffer.allocateDirect(Math.max(need, Math.min(maxCapacity + next.buffer.capacity(),
+                        : ByteBuffer.allocate(Math.max(need, Math.min(maxCapacity + next.buffer.capacity(),
                                 2 * buffer.capacity()))).order(ByteOrder.BIG_ENDIAN);
                 into.put(0, buffer, position, tail); // may overlap when into == buffer: put copies as if by a temp
                 into.put(tail, next.buffer, ahead.headroom(), next.length);
