@@ -10,10 +10,10 @@ import java.nio.channels.ReadableByteChannel;
  * the buffer and then read it in place, so frames are handed out without copying. Reads are large (the buffer
  * size) so a page-cached file costs one system call per buffer, not per packet.
  *
- * <p>Read on the caller's thread, the buffer is direct: a channel read into a heap buffer goes through a temporary direct buffer and copies
- * every byte twice; reading straight into direct memory copies once (measured: read + decode 8.7 M -> 10.3 M
- * packets/s). The buffer is big-endian, as {@code PacketView} requires; the {@code u16}/{@code i32} accessors
- * apply the file's byte order.
+ * <p>Read on the caller's thread, the buffer is direct: a channel read into a heap buffer goes through a temporary
+ * direct buffer and copies every byte twice; reading straight into direct memory copies once (measured: read + decode
+ * 8.7 M -> 10.3 M packets/s). The buffer is big-endian, as {@code PacketView} requires; the {@code u16}/{@code i32}
+ * accessors apply the file's byte order.
  *
  * <p>Bytes before {@link #position()} may be discarded by the next {@code ensure} (compaction), which is why a
  * {@code PacketView} over the buffer is valid only until the next record is requested.
