@@ -1,6 +1,8 @@
 package io.netsieve.core.io.internal;
 
 import java.io.IOException;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.ReadableByteChannel;
@@ -24,9 +26,20 @@ import java.nio.channels.ReadableByteChannel;
  * every chunk boundary; what callers see is otherwise the same.
  */
 public final class ChannelReadBuffer {
+    private static final VarHandle SHORT_LE = MethodHandles.byteArrayViewVarHandle(short[].class,
+            ByteOrder.LITTLE_ENDIAN);
+    private static final VarHandle SHORT_BE = MethodHandles.byteArrayViewVarHandle(short[].class, ByteOrder.BIG_ENDIAN);
+    private static final VarHandle INT_LE = MethodHandles.byteArrayViewVarHandle(int[].class, ByteOrder.LITTLE_ENDIAN);
+    private static final VarHandle INT_BE = MethodHandles.byteArrayViewVarHandle(int[].class, ByteOrder.BIG_ENDIAN);
+
     private final ReadableByteChannel channel;
     private final int maxCapacity;
     private ByteBuffer buffer;
+    /**
+     * The heap buffer's array (read-ahead), else null: record headers are read from it in the file's order without a
+     * byte swap or the buffer's bounds checks (4 header fields per packet: ≈ 5 % of the pipeline thread under C1).
+     */
+    private byte[] array;
     private int position;
     private int limit;
     private long bufferFileOffset;
@@ -172,6 +185,7 @@ public final class ChannelReadBuffer {
                     ahead.release(current);
                 }
                 buffer = next.buffer;
+                array = buffer.array();
                 position = at;
                 limit = ahead.headroom() + next.length;
             } else {
@@ -187,6 +201,7 @@ public final class ChannelReadBuffer {
                 }
                 ahead.release(next);
                 buffer = into;
+                array = buffer.array();
                 position = 0;
                 limit = need;
             }
@@ -201,12 +216,22 @@ public final class ChannelReadBuffer {
 
     /** Unsigned 16-bit value at {@code position + index} in the file's byte order. */
     public int u16(int index) {
+        byte[] a = array;
+        if (a != null) {
+            int i = position + index;
+            return (littleEndian ? (short) SHORT_LE.get(a, i) : (short) SHORT_BE.get(a, i)) & 0xFFFF;
+        }
         short v = buffer.getShort(position + index);
         return (littleEndian ? Short.reverseBytes(v) : v) & 0xFFFF;
     }
 
     /** 32-bit value at {@code position + index} in the file's byte order. */
     public int i32(int index) {
+        byte[] a = array;
+        if (a != null) {
+            int i = position + index;
+            return littleEndian ? (int) INT_LE.get(a, i) : (int) INT_BE.get(a, i);
+        }
         int v = buffer.getInt(position + index);
         return littleEndian ? Integer.reverseBytes(v) : v;
     }

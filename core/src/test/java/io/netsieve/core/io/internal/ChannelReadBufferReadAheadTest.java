@@ -5,6 +5,7 @@ import org.junit.jupiter.api.Test;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.channels.Channels;
 import java.nio.channels.ReadableByteChannel;
 import java.util.Arrays;
@@ -38,6 +39,9 @@ class ChannelReadBufferReadAheadTest {
             int headroom = headrooms[r.nextInt(headrooms.length)];
             ChannelReadBuffer sync = new ChannelReadBuffer(channel(data), 64, MAX);
             ChannelReadBuffer ahead = ChannelReadBuffer.readingAhead(channel(data), chunk, headroom, MAX);
+            ByteOrder order = r.nextBoolean() ? ByteOrder.LITTLE_ENDIAN : ByteOrder.BIG_ENDIAN;
+            sync.order(order);
+            ahead.order(order);
             try {
                 String where = "seed " + seed + ", " + data.length + " bytes, chunk " + chunk + ", headroom " + headroom;
                 ByteBuffer last = null;
@@ -57,8 +61,12 @@ class ChannelReadBufferReadAheadTest {
                     byte[] got = new byte[n];
                     ahead.buffer().get(ahead.position(), got, 0, n);
                     assertTrue(Arrays.equals(data, at, at + n, got, 0, n), where + " at " + at);
-                    if (n >= 4) {
-                        assertEquals(sync.i32(0), ahead.i32(0), where);
+                    for (int i = 0; i + 4 <= n; i += 3) { // the file's byte order, from the array or the buffer
+                        assertEquals(sync.i32(i), ahead.i32(i), where);
+                        assertEquals(ByteBuffer.wrap(got, i, 4).order(order).getInt(), ahead.i32(i), where);
+                        assertEquals(sync.u16(i), ahead.u16(i), where);
+                        assertEquals(ByteBuffer.wrap(got, i, 2).order(order).getShort() & 0xFFFF, ahead.u16(i), where);
+                        assertEquals(got[i] & 0xFF, ahead.u8(i), where);
                     }
                     if (ahead.buffer() != last) {
                         last = ahead.buffer();
