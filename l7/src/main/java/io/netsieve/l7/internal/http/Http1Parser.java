@@ -129,8 +129,15 @@ final class Http1Parser implements L7Parser {
         }
     }
 
+    /** Where a message starts in {@code b[from, to)} (a whole token of {@code direction}), or -1. */
+    @FunctionalInterface
+    interface StartFinder {
+        int find(ByteBuf b, int from, int to, int direction);
+    }
+
     private final L7Context ctx;
     private final L7Config config;
+    private final StartFinder starts;
     private final Side[] sides;
     private final ArrayDeque<PendingExchange> pending = new ArrayDeque<>();
     private final List<Object> out = new ArrayList<>(4);
@@ -149,8 +156,14 @@ final class Http1Parser implements L7Parser {
     private boolean rolesDecided;
 
     Http1Parser(L7Context ctx) {
+        this(ctx, MessageStarts::find);
+    }
+
+    /** With {@code starts} to find message starts when resynchronising (tests give the scan it replaced). */
+    Http1Parser(L7Context ctx, StartFinder starts) {
         this.ctx = ctx;
         this.config = ctx.config();
+        this.starts = starts;
         this.sides = new Side[] {new Side(0), new Side(1)};
     }
 
@@ -658,43 +671,18 @@ final class Http1Parser implements L7Parser {
         ByteBuf b = s.cum;
         int from = b.readerIndex();
         int to = b.writerIndex();
-        for (int i = from; i < to; i++) {
-            if (startsMessage(b, i, to, s.direction)) {
-                ctx.countLostBytes(i - from);
-                b.readerIndex(i);
-                s.state = State.DECODING;
-                return true;
-            }
+        int i = starts.find(b, from, to, s.direction);
+        if (i >= 0) {
+            ctx.countLostBytes(i - from);
+            b.readerIndex(i);
+            s.state = State.DECODING;
+            return true;
         }
         // keep a tail that may be the beginning of a request line cut by the segment boundary
         int keep = Math.min(to - from, 10);
         ctx.countLostBytes(to - from - keep);
         b.readerIndex(to - keep);
         return false;
-    }
-
-    private static boolean startsMessage(ByteBuf b, int at, int to, int direction) {
-        if (direction == 1) {
-            return matches(b, at, to, Http1Protocol.RESPONSE);
-        }
-        for (byte[] m : Http1Protocol.METHODS) {
-            if (matches(b, at, to, m)) {
-                return true;
-            }
-        }
-        return false;
-    }
-
-    private static boolean matches(ByteBuf b, int at, int to, byte[] token) {
-        if (to - at < token.length) {
-            return false;
-        }
-        for (int i = 0; i < token.length; i++) {
-            if (b.getByte(at + i) != token[i]) {
-                return false;
-            }
-        }
-        return true;
     }
 
     private void finish(PendingExchange p, L7Status status) {
