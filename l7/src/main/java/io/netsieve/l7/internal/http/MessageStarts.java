@@ -13,8 +13,9 @@ import java.util.Arrays;
  * slides over the bytes; the tokens are compared only when the window's last byte can be a token's {@code m}-th
  * (and then only those beginning with the window's first byte, from a 256-entry table), and the window moves by as
  * much as its last byte allows: to where that byte could be the same position of a token, or past it when no token
- * has it in its first {@code m - 1} bytes. No position where a token can begin is skipped, so the first match is
- * the leftmost, as at every byte; on bytes that are mostly not token letters (bodies) it reads about one in {@code m}.
+ * has it in its first {@code m - 1} bytes (a tight loop moves over the windows whose last byte is in no token's first
+ * {@code m}). No position where a token can begin is skipped, so the first match is the leftmost, as at every byte;
+ * on bytes that are mostly not token letters (bodies) it reads about one in {@code m}.
  * Elsewhere ({@link ByteBuf} without an array) every byte through {@link ByteBuf#getByte} and the same table. Public
  * for the benchmarks module (the package is not exported).
  */
@@ -29,6 +30,8 @@ public final class MessageStarts {
     private static final boolean[][] ENDS = {ends(TOKENS[0], WINDOW[0]), ends(TOKENS[1], WINDOW[1])};
     /** Per direction, per byte: how far a window ending in it moves (Horspool's bad-character shift). */
     private static final int[][] SHIFT = {shifts(TOKENS[0], WINDOW[0]), shifts(TOKENS[1], WINDOW[1])};
+    /** Per direction, per byte: in no token's first {@code WINDOW} bytes (a window ending in it moves by m). */
+    private static final boolean[][] SKIP = {skips(TOKENS[0], WINDOW[0]), skips(TOKENS[1], WINDOW[1])};
 
     private MessageStarts() {
     }
@@ -51,6 +54,17 @@ public final class MessageStarts {
             n = Math.min(n, t.length);
         }
         return n;
+    }
+
+    private static boolean[] skips(byte[][] tokens, int m) {
+        boolean[] skip = new boolean[256];
+        Arrays.fill(skip, true);
+        for (byte[] t : tokens) {
+            for (int k = 0; k < m; k++) {
+                skip[t[k] & 0xff] = false;
+            }
+        }
+        return skip;
     }
 
     private static boolean[] ends(byte[][] tokens, int m) {
@@ -105,13 +119,26 @@ public final class MessageStarts {
      * {@code to}, or -1.
      */
     public static int find(byte[] a, int from, int to, int direction) {
+        int m = WINDOW[direction];
+        if (to - from < m) {
+            return -1;
+        }
         byte[][][] byFirst = BY_FIRST[direction];
+        boolean[] skip = SKIP[direction];
         boolean[] ends = ENDS[direction];
         int[] shift = SHIFT[direction];
-        int m = WINDOW[direction];
-        for (int i = from, last = to - m; i <= last; ) {
-            int c = a[i + m - 1] & 0xff;
+        int end = to - 1;
+        int j = from + m - 1; // the window's last byte: the window is [j - m + 1, j]
+        while (true) {
+            int c;
+            while (skip[c = a[j] & 0xff]) {
+                if (j > end - m) {
+                    return -1;
+                }
+                j += m;
+            }
             if (ends[c]) {
+                int i = j - m + 1;
                 byte[][] tokens = byFirst[a[i] & 0xff];
                 if (tokens != null) {
                     for (byte[] t : tokens) {
@@ -121,9 +148,11 @@ public final class MessageStarts {
                     }
                 }
             }
-            i += shift[c];
+            if (j > end - shift[c]) {
+                return -1;
+            }
+            j += shift[c];
         }
-        return -1;
     }
 
     /** Whether {@code token} lies at {@code at} whole before {@code to} (its first byte is known to be there). */
