@@ -3,19 +3,19 @@ package io.netsieve.topology;
 import io.netsieve.core.nic.Nic;
 import io.netsieve.l7.HttpInfo;
 import io.netsieve.l7.L7Log;
+import io.netsieve.topology.internal.ClosingHeap;
 import io.netsieve.topology.internal.FindingFacts;
 import io.netsieve.topology.internal.HeldL7Log;
 import io.netsieve.topology.internal.HopOrder;
 import io.netsieve.topology.internal.HopOrder.Observation;
 
 import java.time.Duration;
+import io.netsieve.topology.internal.JoinKeyIndex;
+
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import java.util.Objects;
-import java.util.PriorityQueue;
 
 /**
  * Follows each L7 exchange across capture points: an incremental, keyed, event-time windowed join over
@@ -41,12 +41,13 @@ public final class ExchangeCorrelator {
     private final ExchangePathListener listener;
 
     /**
-     * Open groups by each of their keys: a {@link Group}, or a {@code List<Group>} in the order they were added when
-     * several share the key (rare: one list per key was ~50 B for each of up to 100 000 open groups).
+     * Open groups by each of their keys ({@link #keyA}, {@link #keyB}, {@link #keyS}): a {@link Group}, or a
+     * {@code List<Group>} in the order they were added when several share the key (rare: one list per key was ~50 B
+     * for each of up to 100 000 open groups).
      */
-    private final Map<Object, Object> index = new HashMap<>();
-    /** Open groups by closing time (lazy: stale entries are skipped). */
-    private final PriorityQueue<Entry> closing = new PriorityQueue<>();
+    private final JoinKeyIndex index = new JoinKeyIndex();
+    /** Open groups by closing time ({@code maxT + window}), ties by id: the order they are emitted in. */
+    private final ClosingHeap<Group> closing = new ClosingHeap<>();
     /** Shares the repeated strings of the records held ({@link HeldL7Log}). */
     private final HeldL7Log.Strings strings = new HeldL7Log.Strings();
     private int openGroups;
@@ -68,10 +69,11 @@ public final class ExchangeCorrelator {
     }
 
     /**
-     * A join key {@code l7|<req_seq>_<resp_seq>|<fingerprint>} kept as its numbers and the (shared) fingerprint:
-     * 32 B instead of a ~90 B string for each of up to 100 000 open groups. A key that is not of this form (another
-     * kind, or an {@code l7_traceid} that is not two plain numbers) is its string; the same key always takes the
-     * same form, so keys are equal exactly when their strings are.
+     * A join key {@code l7|<req_seq>_<resp_seq>|<fingerprint>} kept as its numbers and the (shared) fingerprint
+     * instead of a ~90 B string. A key that is not of this form (another kind, or an {@code l7_traceid} that is not
+     * two plain numbers) is its string; the same key always takes the same form, so keys are equal exactly when their
+     * strings are. In the index and as a group's first key, a key is three values ({@link #keyA}, {@link #keyB},
+     * {@link #keyS}: the seqs, never negative, and the fingerprint; or -1, -1 and the string), not an object.
      */
     private record SeqKey(long req, long resp, String fingerprint) {
         @Override
@@ -80,23 +82,41 @@ public final class ExchangeCorrelator {
         }
     }
 
+    private static long keyA(Object k) {
+        return k instanceof SeqKey s ? s.req() : -1;
+    }
+
+    private static long keyB(Object k) {
+        return k instanceof SeqKey s ? s.resp() : -1;
+    }
+
+    private static String keyS(Object k) {
+        return k instanceof SeqKey s ? s.fingerprint() : (String) k;
+    }
+
+    /** The key of {@link #keyA}, {@link #keyB} and {@link #keyS}. */
+    private static Object key(long a, long b, String s) {
+        return a >= 0 ? new SeqKey(a, b, s) : s;
+    }
+
     /**
      * An open exchange. Most have one record and one key (offline up to 100 000 are open at once): the first record
      * is held in fields (its keys are the group's first {@code firstKeys}: a group's keys start with them) and the
      * first key is a field, lists only for the others.
      */
-    private static final class Group {
+    private static final class Group extends ClosingHeap.Element {
         final long id;
         HeldL7Log firstLog;
         Nic firstNic;
         int firstKeys;
         List<Member> more;
-        Object key;
+        /** The first key ({@link #keyS} null: none yet). */
+        long keyA;
+        long keyB;
+        String keyS;
         List<Object> moreKeys;
         long minT = Long.MAX_VALUE;
         long maxT = Long.MIN_VALUE;
-        int version;
-        boolean done;
 
         Group(long id) {
             this.id = id;
@@ -139,12 +159,15 @@ public final class ExchangeCorrelator {
         }
 
         boolean hasKey(Object k) {
-            return k.equals(key) || moreKeys != null && moreKeys.contains(k);
+            return keyS != null && keyA == keyA(k) && keyB == keyB(k) && keyS.equals(keyS(k))
+                    || moreKeys != null && moreKeys.contains(k);
         }
 
         void addKey(Object k) {
-            if (key == null) {
-                key = k;
+            if (keyS == null) {
+                keyA = keyA(k);
+                keyB = keyB(k);
+                keyS = keyS(k);
             } else {
                 if (moreKeys == null) {
                     moreKeys = new ArrayList<>(2);
@@ -156,20 +179,12 @@ public final class ExchangeCorrelator {
         /** The keys in the order they were added. */
         List<Object> keys() {
             if (moreKeys == null) {
-                return key == null ? List.of() : List.of(key);
+                return keyS == null ? List.of() : List.of(key(keyA, keyB, keyS));
             }
             List<Object> all = new ArrayList<>(1 + moreKeys.size());
-            all.add(key);
+            all.add(key(keyA, keyB, keyS));
             all.addAll(moreKeys);
             return all;
-        }
-    }
-
-    private record Entry(long closeAt, long id, int version, Group group) implements Comparable<Entry> {
-        @Override
-        public int compareTo(Entry o) {
-            int c = Long.compare(closeAt, o.closeAt);
-            return c != 0 ? c : Long.compare(id, o.id);
         }
     }
 
@@ -203,7 +218,7 @@ public final class ExchangeCorrelator {
         // every open group that shares a key and is within the window: they are one exchange
         List<Group> matches = null;
         for (Object k : keys) {
-            Object at = index.get(k);
+            Object at = index.get(keyA(k), keyB(k), keyS(k));
             if (at == null) {
                 continue;
             }
@@ -268,14 +283,18 @@ public final class ExchangeCorrelator {
 
     /** Appends {@code g} to the groups of key {@code k}. */
     private void indexAdd(Object k, Group g) {
-        Object at = index.get(k);
+        indexAdd(keyA(k), keyB(k), keyS(k), g);
+    }
+
+    private void indexAdd(long a, long b, String s, Group g) {
+        Object at = index.get(a, b, s);
         if (at == null) {
-            index.put(k, g);
+            index.put(a, b, s, g);
         } else if (at instanceof Group one) {
             List<Group> two = new ArrayList<>(2);
             two.add(one);
             two.add(g);
-            index.put(k, two);
+            index.put(a, b, s, two);
         } else {
             groups(at).add(g);
         }
@@ -283,16 +302,20 @@ public final class ExchangeCorrelator {
 
     /** Removes {@code g} from the groups of key {@code k}. */
     private void indexRemove(Object k, Group g) {
-        Object at = index.get(k);
+        indexRemove(keyA(k), keyB(k), keyS(k), g);
+    }
+
+    private void indexRemove(long a, long b, String s, Group g) {
+        Object at = index.get(a, b, s);
         if (at == g) {
-            index.remove(k);
+            index.remove(a, b, s);
         } else if (at instanceof List<?>) {
             List<Group> list = groups(at);
             list.remove(g);
             if (list.size() == 1) {
-                index.put(k, list.get(0));
+                index.put(a, b, s, list.get(0));
             } else if (list.isEmpty()) {
-                index.remove(k);
+                index.remove(a, b, s);
             }
         }
     }
@@ -303,21 +326,15 @@ public final class ExchangeCorrelator {
             return;
         }
         watermark = eventTimeNanos;
-        while (!closing.isEmpty() && closing.peek().closeAt() < watermark) {
-            Entry e = closing.poll();
-            if (!e.group().done && e.version() == e.group().version) {
-                emit(e.group());
-            }
+        while (!closing.isEmpty() && closing.peekCloseAt() < watermark) {
+            emit(closing.poll());
         }
     }
 
     /** Emits every open group (end of input). */
     public void flush() {
         while (!closing.isEmpty()) {
-            Entry e = closing.poll();
-            if (!e.group().done && e.version() == e.group().version) {
-                emit(e.group());
-            }
+            emit(closing.poll());
         }
     }
 
@@ -326,8 +343,11 @@ public final class ExchangeCorrelator {
     }
 
     private void schedule(Group g) {
-        g.version++;
-        closing.add(new Entry(g.maxT + windowNanos, g.id, g.version, g));
+        if (g.inHeap()) {
+            closing.update(g, g.maxT + windowNanos);
+        } else {
+            closing.add(g, g.maxT + windowNanos, g.id);
+        }
     }
 
     private void merge(Group into, Group from) {
@@ -343,25 +363,24 @@ public final class ExchangeCorrelator {
                 indexAdd(k, into);
             }
         }
-        from.done = true;
+        if (from.inHeap()) {
+            closing.remove(from);
+        }
         openGroups--;
     }
 
     private void evictOldest() {
-        while (!closing.isEmpty()) {
-            Entry e = closing.poll();
-            if (!e.group().done && e.version() == e.group().version) {
-                evicted++;
-                emit(e.group());
-                return;
-            }
+        if (!closing.isEmpty()) {
+            evicted++;
+            emit(closing.poll());
         }
     }
 
     private void emit(Group g) {
-        g.done = true;
         openGroups--;
-        indexRemove(g.key, g);
+        if (g.keyS != null) {
+            indexRemove(g.keyA, g.keyB, g.keyS, g);
+        }
         if (g.moreKeys != null) {
             for (Object k : g.moreKeys) {
                 indexRemove(k, g);
@@ -371,13 +390,19 @@ public final class ExchangeCorrelator {
         open -= size;
         joined += size;
         paths++;
-        List<Observation> observations = new ArrayList<>(size);
-        for (Member m : g.members()) {
-            List<String> keys = new ArrayList<>(m.keys().size());
-            for (Object k : m.keys()) {
-                keys.add(k.toString());
+        List<Observation> observations;
+        if (g.more == null) {
+            // one record (every exchange of a single capture): HopOrder does not look at the keys of a lone hop
+            observations = List.of(new Observation(g.firstLog.toL7Log(), g.firstNic, List.of()));
+        } else {
+            observations = new ArrayList<>(size);
+            for (Member m : g.members()) {
+                List<String> keys = new ArrayList<>(m.keys().size());
+                for (Object k : m.keys()) {
+                    keys.add(k.toString());
+                }
+                observations.add(new Observation(m.log().toL7Log(), m.nic(), List.copyOf(keys)));
             }
-            observations.add(new Observation(m.log().toL7Log(), m.nic(), List.copyOf(keys)));
         }
         ExchangePath path = HopOrder.path(keyValue(g), observations);
         try {
@@ -388,11 +413,13 @@ public final class ExchangeCorrelator {
     }
 
     private static String keyValue(Group g) {
-        if (g.key instanceof SeqKey k) {
-            return k.req() + "_" + k.resp() + "|" + k.fingerprint();
+        if (g.keyS == null) {
+            return "";
         }
-        String key = (String) g.key;
-        return key == null ? "" : key.substring(key.indexOf('|') + 1);
+        if (g.keyA >= 0) {
+            return g.keyA + "_" + g.keyB + "|" + g.keyS;
+        }
+        return g.keyS.substring(g.keyS.indexOf('|') + 1);
     }
 
     /**
