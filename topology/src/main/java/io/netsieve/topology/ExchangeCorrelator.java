@@ -287,14 +287,17 @@ public final class ExchangeCorrelator {
     }
 
     private void indexAdd(long a, long b, String s, Group g) {
-        Object at = index.get(a, b, s);
-        if (at == null) {
+        int slot = index.find(a, b, s);
+        if (slot < 0) {
             index.put(a, b, s, g);
-        } else if (at instanceof Group one) {
+            return;
+        }
+        Object at = index.valueAt(slot);
+        if (at instanceof Group one) {
             List<Group> two = new ArrayList<>(2);
             two.add(one);
             two.add(g);
-            index.put(a, b, s, two);
+            index.setValueAt(slot, two);
         } else {
             groups(at).add(g);
         }
@@ -306,16 +309,20 @@ public final class ExchangeCorrelator {
     }
 
     private void indexRemove(long a, long b, String s, Group g) {
-        Object at = index.get(a, b, s);
+        int slot = index.find(a, b, s);
+        if (slot < 0) {
+            return;
+        }
+        Object at = index.valueAt(slot);
         if (at == g) {
-            index.remove(a, b, s);
+            index.removeAt(slot);
         } else if (at instanceof List<?>) {
             List<Group> list = groups(at);
             list.remove(g);
             if (list.size() == 1) {
-                index.put(a, b, s, list.get(0));
+                index.setValueAt(slot, list.get(0));
             } else if (list.isEmpty()) {
-                index.remove(a, b, s);
+                index.removeAt(slot);
             }
         }
     }

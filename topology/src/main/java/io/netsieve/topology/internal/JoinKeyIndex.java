@@ -1,6 +1,5 @@
 package io.netsieve.topology.internal;
 
-import java.util.Arrays;
 import java.util.Objects;
 
 /**
@@ -9,27 +8,28 @@ import java.util.Objects;
  * correlator's {@code l7|<req_seq>_<resp_seq>|<fingerprint>} keys are their two seqs and the (shared) fingerprint,
  * its other keys their text with both longs -1. Instead of a {@code HashMap<Object, Object>}: no entry object and
  * no key object per open group (offline up to 100 000 are open at once, each ~64 B in the map), and a lookup reads
- * arrays instead of following a node to a key to its string. Values are not null. Not thread-safe.
+ * two arrays (the longs side by side, the string beside its value) instead of following a node to a key to its
+ * string. A slot found by {@link #find} can be read, replaced or removed without a second lookup. Values are not
+ * null. Not thread-safe.
  */
 public final class JoinKeyIndex {
     private static final int MIN_CAPACITY = 16;
 
-    private long[] as;
-    private long[] bs;
-    private String[] ss;
-    /** Null: the slot is free. */
-    private Object[] values;
+    /** Slot {@code i}'s longs at {@code 2i} and {@code 2i + 1}. */
+    private long[] longs;
+    /** Slot {@code i}'s string at {@code 2i}, its value at {@code 2i + 1} (null: the slot is free). */
+    private Object[] refs;
+    private int capacity;
     private int size;
 
     public JoinKeyIndex() {
         allocate(MIN_CAPACITY);
     }
 
-    private void allocate(int capacity) {
-        as = new long[capacity];
-        bs = new long[capacity];
-        ss = new String[capacity];
-        values = new Object[capacity];
+    private void allocate(int slots) {
+        capacity = slots;
+        longs = new long[2 * slots];
+        refs = new Object[2 * slots];
     }
 
     public int size() {
@@ -38,7 +38,7 @@ public final class JoinKeyIndex {
 
     /** The slots of the table (for tests: it grows at half full, shrinks at an eighth). */
     int capacity() {
-        return values.length;
+        return capacity;
     }
 
     private static int hash(long a, long b, String s) {
@@ -49,100 +49,122 @@ public final class JoinKeyIndex {
         return (int) (h ^ (h >>> 31));
     }
 
-    private int slotOf(long a, long b, String s) {
-        int mask = values.length - 1;
+    /** The slot of key {@code (a, b, s)}, or -1 when absent. */
+    public int find(long a, long b, String s) {
+        Objects.requireNonNull(s, "s");
+        int mask = capacity - 1;
         for (int i = hash(a, b, s) & mask; ; i = (i + 1) & mask) {
-            if (values[i] == null) {
+            Object v = refs[2 * i + 1];
+            if (v == null) {
                 return -1;
             }
-            if (as[i] == a && bs[i] == b && s.equals(ss[i])) {
+            if (longs[2 * i] == a && longs[2 * i + 1] == b && s.equals(refs[2 * i])) {
                 return i;
             }
         }
     }
 
+    /** The value in slot {@code slot} (one {@link #find} gave, with no put or remove since). */
+    public Object valueAt(int slot) {
+        return refs[2 * slot + 1];
+    }
+
+    /** Replaces the value in slot {@code slot} (one {@link #find} gave, with no put or remove since). */
+    public void setValueAt(int slot, Object value) {
+        refs[2 * slot + 1] = Objects.requireNonNull(value, "value");
+    }
+
     /** The value of key {@code (a, b, s)}, or null. */
     public Object get(long a, long b, String s) {
-        int i = slotOf(a, b, Objects.requireNonNull(s, "s"));
-        return i < 0 ? null : values[i];
+        int i = find(a, b, s);
+        return i < 0 ? null : refs[2 * i + 1];
     }
 
     /** Sets the value of key {@code (a, b, s)} (not null). */
     public void put(long a, long b, String s, Object value) {
         Objects.requireNonNull(s, "s");
         Objects.requireNonNull(value, "value");
-        int mask = values.length - 1;
+        int mask = capacity - 1;
         int i = hash(a, b, s) & mask;
-        for (; values[i] != null; i = (i + 1) & mask) {
-            if (as[i] == a && bs[i] == b && s.equals(ss[i])) {
-                values[i] = value;
+        for (; refs[2 * i + 1] != null; i = (i + 1) & mask) {
+            if (longs[2 * i] == a && longs[2 * i + 1] == b && s.equals(refs[2 * i])) {
+                refs[2 * i + 1] = value;
                 return;
             }
         }
-        as[i] = a;
-        bs[i] = b;
-        ss[i] = s;
-        values[i] = value;
+        longs[2 * i] = a;
+        longs[2 * i + 1] = b;
+        refs[2 * i] = s;
+        refs[2 * i + 1] = value;
         size++;
-        if (size * 2 > values.length) {
-            rehash(values.length * 2);
+        if (size * 2 > capacity) {
+            rehash(capacity * 2);
         }
     }
 
     /** Removes key {@code (a, b, s)}; its value, or null when absent. */
     public Object remove(long a, long b, String s) {
-        int i = slotOf(a, b, Objects.requireNonNull(s, "s"));
+        int i = find(a, b, s);
         if (i < 0) {
             return null;
         }
-        Object old = values[i];
-        int mask = values.length - 1;
-        // backward shift: move each following entry of the run into the hole when its home is not after the hole
-        int hole = i;
-        for (int j = (i + 1) & mask; values[j] != null; j = (j + 1) & mask) {
-            int home = hash(as[j], bs[j], ss[j]) & mask;
-            if (((j - home) & mask) >= ((j - hole) & mask)) {
-                as[hole] = as[j];
-                bs[hole] = bs[j];
-                ss[hole] = ss[j];
-                values[hole] = values[j];
-                hole = j;
-            }
-        }
-        ss[hole] = null;
-        values[hole] = null;
-        size--;
-        if (values.length > MIN_CAPACITY && size * 8 < values.length) {
-            rehash(values.length / 2);
-        }
+        Object old = refs[2 * i + 1];
+        removeAt(i);
         return old;
     }
 
-    private void rehash(int capacity) {
-        long[] oldA = as;
-        long[] oldB = bs;
-        String[] oldS = ss;
-        Object[] oldV = values;
-        allocate(capacity);
+    /** Removes the key in slot {@code slot} (one {@link #find} gave, with no put or remove since). */
+    public void removeAt(int slot) {
+        if (refs[2 * slot + 1] == null) {
+            throw new IllegalStateException("free slot " + slot);
+        }
         int mask = capacity - 1;
-        for (int j = 0; j < oldV.length; j++) {
-            if (oldV[j] != null) {
-                int i = hash(oldA[j], oldB[j], oldS[j]) & mask;
-                while (values[i] != null) {
+        // backward shift: move each following entry of the run into the hole when its home is not after the hole
+        int hole = slot;
+        for (int j = (slot + 1) & mask; refs[2 * j + 1] != null; j = (j + 1) & mask) {
+            int home = hash(longs[2 * j], longs[2 * j + 1], (String) refs[2 * j]) & mask;
+            if (((j - home) & mask) >= ((j - hole) & mask)) {
+                longs[2 * hole] = longs[2 * j];
+                longs[2 * hole + 1] = longs[2 * j + 1];
+                refs[2 * hole] = refs[2 * j];
+                refs[2 * hole + 1] = refs[2 * j + 1];
+                hole = j;
+            }
+        }
+        refs[2 * hole] = null;
+        refs[2 * hole + 1] = null;
+        size--;
+        if (capacity > MIN_CAPACITY && size * 8 < capacity) {
+            rehash(capacity / 2);
+        }
+    }
+
+    private void rehash(int slots) {
+        long[] oldLongs = longs;
+        Object[] oldRefs = refs;
+        int oldCapacity = capacity;
+        allocate(slots);
+        int mask = slots - 1;
+        for (int j = 0; j < oldCapacity; j++) {
+            if (oldRefs[2 * j + 1] != null) {
+                long a = oldLongs[2 * j];
+                long b = oldLongs[2 * j + 1];
+                String s = (String) oldRefs[2 * j];
+                int i = hash(a, b, s) & mask;
+                while (refs[2 * i + 1] != null) {
                     i = (i + 1) & mask;
                 }
-                as[i] = oldA[j];
-                bs[i] = oldB[j];
-                ss[i] = oldS[j];
-                values[i] = oldV[j];
+                longs[2 * i] = a;
+                longs[2 * i + 1] = b;
+                refs[2 * i] = s;
+                refs[2 * i + 1] = oldRefs[2 * j + 1];
             }
         }
     }
 
     /** Removes every key (the table keeps its size). */
     public void clear() {
-        Arrays.fill(ss, null);
-        Arrays.fill(values, null);
+        java.util.Arrays.fill(refs, null);
         size = 0;
     }
 }

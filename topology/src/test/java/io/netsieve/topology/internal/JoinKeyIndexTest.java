@@ -51,8 +51,22 @@ class JoinKeyIndexTest {
                     Object v = "v" + step;
                     index.put(k.a(), k.b(), k.s(), v);
                     model.put(k, v);
-                } else if (op < 8) {
+                } else if (op < 7) {
                     assertEquals(model.remove(k), index.remove(k.a(), k.b(), k.s()), "remove " + k + " seed " + seed);
+                } else if (op < 8) {
+                    // the slot API: one lookup, then read, replace or remove what it found
+                    int slot = index.find(k.a(), k.b(), k.s());
+                    assertEquals(model.containsKey(k), slot >= 0, "find " + k + " seed " + seed);
+                    if (slot >= 0) {
+                        assertEquals(model.get(k), index.valueAt(slot));
+                        if (r.nextBoolean()) {
+                            index.removeAt(slot);
+                            model.remove(k);
+                        } else {
+                            index.setValueAt(slot, "w" + step);
+                            model.put(k, "w" + step);
+                        }
+                    }
                 } else {
                     assertEquals(model.get(k), index.get(k.a(), k.b(), k.s()), "get " + k + " seed " + seed);
                 }
@@ -107,5 +121,10 @@ class JoinKeyIndexTest {
         assertThrows(NullPointerException.class, () -> index.put(1, 2, null, "v"));
         assertThrows(NullPointerException.class, () -> index.put(1, 2, "k", null));
         assertThrows(NullPointerException.class, () -> index.get(1, 2, null));
+        index.put(1, 2, "k", "v");
+        int slot = index.find(1, 2, "k");
+        assertThrows(NullPointerException.class, () -> index.setValueAt(slot, null));
+        index.removeAt(slot);
+        assertThrows(IllegalStateException.class, () -> index.removeAt(slot));
     }
 }
