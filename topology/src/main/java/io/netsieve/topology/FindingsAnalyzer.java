@@ -2,7 +2,9 @@ package io.netsieve.topology;
 
 import io.netsieve.core.nic.Nic;
 import io.netsieve.l4.L4Log;
+import io.netsieve.l7.HttpInfo;
 import io.netsieve.l7.L7Log;
+import io.netsieve.l7.L7Status;
 import io.netsieve.topology.internal.FindingFacts;
 import io.netsieve.topology.internal.FindingFacts.L4Fact;
 import io.netsieve.topology.internal.FindingHopHistory;
@@ -159,8 +161,44 @@ public final class FindingsAnalyzer {
         return p;
     }
 
+    /**
+     * The labels of HTTP exchanges last made, by method, path, status and code ({@value #LABEL_SLOTS} slots, by
+     * their hash): an exchange is labelled twice (its record, its path) and a bulk capture repeats a few requests, so
+     * most labels are found here instead of being built and looked up again.
+     */
+    private static final int LABEL_SLOTS = 256;
+    private final String[] labelMethod = new String[LABEL_SLOTS];
+    private final String[] labelPath = new String[LABEL_SLOTS];
+    private final int[] labelCode = new int[LABEL_SLOTS];
+    private final L7Status[] labelStatus = new L7Status[LABEL_SLOTS];
+    private final String[] labelText = new String[LABEL_SLOTS];
+
     private String label(L7Log log) {
-        String label = FindingFacts.label(log);
+        HttpInfo h = log.http();
+        if (h == null) {
+            return sharedLabel(FindingFacts.label(log));
+        }
+        String method = h.method();
+        String path = h.path();
+        L7Status status = log.status();
+        int code = h.statusCode();
+        int hash = ((Objects.hashCode(method) * 31 + Objects.hashCode(path)) * 31 + code) * 31 + status.ordinal();
+        int slot = (hash ^ (hash >>> 16)) & (LABEL_SLOTS - 1);
+        String text = labelText[slot];
+        if (text != null && labelCode[slot] == code && labelStatus[slot] == status
+                && Objects.equals(labelMethod[slot], method) && Objects.equals(labelPath[slot], path)) {
+            return text;
+        }
+        text = sharedLabel(FindingFacts.label(log));
+        labelMethod[slot] = method;
+        labelPath[slot] = path;
+        labelCode[slot] = code;
+        labelStatus[slot] = status;
+        labelText[slot] = text;
+        return text;
+    }
+
+    private String sharedLabel(String label) {
         String shared = labels.get(label);
         if (shared == null) {
             if (labels.size() >= SHARED) {

@@ -185,6 +185,11 @@ public final class FindingFacts {
                     && innerTraceId.equals(o.innerTraceId) && point.equals(o.point);
         }
 
+        /** A hash of the record's {@code l7_traceid} (equal for {@link #sameRecord}). */
+        int idHash() {
+            return traceIdText != null ? traceIdText.hashCode() : Long.hashCode(seqA * 0x9E3779B97F4A7C15L ^ seqB);
+        }
+
         /** A hash of the record (equal for {@link #sameRecord}). */
         int recordHash() {
             int h = innerTraceId.hashCode() * 31 + (traceIdText != null ? traceIdText.hashCode()

@@ -18,6 +18,9 @@ import java.util.Map;
  */
 public final class FindingIndex {
     static final int PER_CONNECTION = 256;
+    /** The bits of a position ({@code index + 1}, at most {@link #PER_CONNECTION}) in {@code exchangeAt}. */
+    private static final int AT_BITS = 9;
+    private static final int AT_MASK = (1 << AT_BITS) - 1;
 
     /** A connection on one capture point. */
     public static final class Connection {
@@ -25,10 +28,13 @@ public final class FindingIndex {
         final List<ExchangeNote> exchanges = new ArrayList<>(1);
         /**
          * Where each exchange sits in {@link #exchanges}, by its record's hash: an open-addressing table of
-         * {@code index + 1} (0 free). An exchange is offered twice (its record, then its path) and a keep-alive
-         * connection holds up to {@value #PER_CONNECTION} of them, so a linear search was a quarter of the findings'
-         * time on a bulk capture; a {@code HashMap} of boxed positions was ~60 B per exchange. Made at the first
-         * exchange (a connection without any stays small); as bounded as {@link #exchanges}.
+         * {@code index + 1} (0 free) in the low {@value #AT_BITS} bits, the high bits of the hash above them (a probe
+         * compares those first and reads a note only when they agree: the notes are spread over the heap, one cache
+         * miss each). An exchange is offered twice (its record, then its path) and a keep-alive connection holds up to
+         * {@value #PER_CONNECTION} of them, so a linear search was a quarter of the findings' time on a bulk capture;
+         * a {@code HashMap} of boxed positions was ~60 B per exchange. Made at the first exchange (a connection
+         * without any stays small); as bounded as {@link #exchanges}. The hash leaves out the capture point and the
+         * connection (the same for nearly every note of a connection: its key names both).
          */
         int[] exchangeAt;
 
@@ -37,14 +43,16 @@ public final class FindingIndex {
             if (exchangeAt == null) {
                 return -1;
             }
+            int h = spread(note.idHash());
+            int high = h & ~AT_MASK;
             int mask = exchangeAt.length - 1;
-            for (int s = spread(note.recordHash()) & mask; ; s = (s + 1) & mask) {
-                int at = exchangeAt[s];
-                if (at == 0) {
+            for (int s = h & mask; ; s = (s + 1) & mask) {
+                int v = exchangeAt[s];
+                if (v == 0) {
                     return -1;
                 }
-                if (exchanges.get(at - 1).sameRecord(note)) {
-                    return at - 1;
+                if ((v & ~AT_MASK) == high && exchanges.get((v & AT_MASK) - 1).sameRecord(note)) {
+                    return (v & AT_MASK) - 1;
                 }
             }
         }
@@ -57,9 +65,9 @@ public final class FindingIndex {
             } else if (exchanges.size() * 2 > exchangeAt.length) {
                 int[] old = exchangeAt;
                 exchangeAt = new int[old.length * 2];
-                for (int at : old) {
-                    if (at != 0) {
-                        place(exchanges.get(at - 1), at);
+                for (int v : old) {
+                    if (v != 0) {
+                        place(exchanges.get((v & AT_MASK) - 1), v & AT_MASK);
                     }
                 }
             }
@@ -67,12 +75,13 @@ public final class FindingIndex {
         }
 
         private void place(ExchangeNote note, int at) {
+            int h = spread(note.idHash());
             int mask = exchangeAt.length - 1;
-            int s = spread(note.recordHash()) & mask;
+            int s = h & mask;
             while (exchangeAt[s] != 0) {
                 s = (s + 1) & mask;
             }
-            exchangeAt[s] = at;
+            exchangeAt[s] = (h & ~AT_MASK) | at;
         }
 
         private static int spread(int h) {
