@@ -6,7 +6,6 @@ import io.netsieve.l7.L7Log;
 import io.netsieve.l7.L7Status;
 
 import java.util.Arrays;
-import java.util.HashMap;
 import java.util.Map;
 
 /**
@@ -59,23 +58,41 @@ public final class HeldL7Log {
         return (present & bit) == 0 ? null : refs[Integer.bitCount(present & (bit - 1))];
     }
 
-    /** Bounded cache of equal strings: at most {@value #MAX} entries, cleared when full (later ones are not shared). */
+    /**
+     * Bounded cache of equal strings: {@value #MAX} slots, a string looked up in the two slots its hash names and,
+     * when neither holds an equal one, put in the empty or the less recently used of them (what it pushes out is just
+     * no longer shared with later ones). Instead of a {@code HashMap}: no node per string, a lookup reads one array (about a
+     * dozen per record held).
+     */
     public static final class Strings {
         static final int MAX = 4096;
-        private final Map<String, String> shared = new HashMap<>();
+        private final String[] slots = new String[MAX];
+        /** Which of a pair of slots was used last (per pair). */
+        private final boolean[] secondNewer = new boolean[MAX / 2];
 
         public String share(String s) {
             if (s == null || s.isEmpty()) {
                 return s;
             }
-            String known = shared.get(s);
-            if (known != null) {
+            int h = s.hashCode();
+            h ^= h >>> 16;
+            h *= 0x9E3779B9;
+            int pair = (h >>> 20) & (MAX / 2 - 1);
+            int a = 2 * pair;
+            String known = slots[a];
+            if (known != null && (known == s || known.equals(s))) {
+                secondNewer[pair] = false;
                 return known;
             }
-            if (shared.size() >= MAX) {
-                shared.clear();
+            known = slots[a + 1];
+            if (known != null && (known == s || known.equals(s))) {
+                secondNewer[pair] = true;
+                return known;
             }
-            shared.put(s, s);
+            // replace the one used less recently (an empty one first)
+            boolean intoSecond = slots[a] != null && (slots[a + 1] == null || !secondNewer[pair]);
+            slots[intoSecond ? a + 1 : a] = s;
+            secondNewer[pair] = intoSecond;
             return s;
         }
     }

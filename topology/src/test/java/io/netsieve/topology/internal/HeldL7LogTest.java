@@ -69,4 +69,37 @@ class HeldL7LogTest {
             assertEquals(log.timestampNanos(), held.timestampNanos());
         }
     }
+
+    /**
+     * The string cache gives back an equal string every time (the first instance while it is kept), stays correct when
+     * far more distinct strings pass through than it has slots, and shares a working set again afterwards.
+     */
+    @Test
+    void stringsShareEqualOnesAndAlwaysGiveAnEqualString() {
+        HeldL7Log.Strings strings = new HeldL7Log.Strings();
+        assertEquals(null, strings.share(null));
+        assertEquals("", strings.share(""));
+        String first = new String("198.18.0.1");
+        assertTrue(strings.share(first) == first);
+        assertTrue(strings.share(new String("198.18.0.1")) == first, "shared");
+        java.util.Random r = new java.util.Random(1);
+        List<String> hot = new ArrayList<>();
+        for (int i = 0; i < 200; i++) {
+            hot.add(strings.share("hot" + i));
+        }
+        for (int i = 0; i < 100_000; i++) {
+            String s = r.nextInt(4) == 0 ? "hot" + r.nextInt(200) : "cold" + r.nextInt(50_000);
+            String shared = strings.share(new String(s));
+            assertEquals(s, shared);
+        }
+        // the working set is shared again once seen: the second lookup gives the first's instance
+        int shared = 0;
+        for (int i = 0; i < hot.size(); i++) {
+            String again = strings.share(new String("hot" + i));
+            if (strings.share(new String("hot" + i)) == again) {
+                shared++;
+            }
+        }
+        assertTrue(shared >= 190, "shared again: " + shared);
+    }
 }
