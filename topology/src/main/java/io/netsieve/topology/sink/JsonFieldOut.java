@@ -6,10 +6,9 @@ import com.fasterxml.jackson.core.io.SerializedString;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collection;
 import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 
@@ -22,16 +21,22 @@ final class JsonFieldOut extends FieldOut {
     /** Depth of the open objects: 1 inside the record's own object. */
     private int depth;
     /**
-     * The record's top-level names so far, for {@link #putIfAbsent}; cleared per record, about 60 entries (the
-     * number of fields of a record).
+     * The record's top-level names so far ({@link #topCount} of them), for {@link #putIfAbsent}; reset per record,
+     * about 60 (the number of fields of a record).
      */
-    private final List<String> topNames = new ArrayList<>(64);
+    private String[] topNames = new String[64];
+    private int topCount;
 
     /**
      * The field names, each quoted and encoded once (the record model's ~100 names; a name Jackson would take from a
-     * {@code String} was a third of the writer thread's time: copied to chars, then encoded to UTF-8, per field).
+     * {@code String} was a third of the writer thread's time: copied to chars, then encoded to UTF-8, per field):
+     * {@value #NAME_SLOTS} slots by the name's hash, the same {@code String} (the model's names are constants) found
+     * without comparing text; a name whose slot another holds is looked up in {@link #moreNames}.
      */
-    private final Map<String, SerializableString> names = new HashMap<>();
+    private static final int NAME_SLOTS = 512;
+    private final String[] nameKeys = new String[NAME_SLOTS];
+    private final SerializableString[] nameValues = new SerializableString[NAME_SLOTS];
+    private final Map<String, SerializableString> moreNames = new HashMap<>();
 
     JsonFieldOut(JsonGenerator gen) {
         this.gen = gen;
@@ -39,7 +44,7 @@ final class JsonFieldOut extends FieldOut {
 
     /** Starts a record (a JSON object at the root). */
     void beginRecord() throws IOException {
-        topNames.clear();
+        topCount = 0;
         depth = 1;
         gen.writeStartObject();
     }
@@ -51,16 +56,38 @@ final class JsonFieldOut extends FieldOut {
 
     private void name(String name) throws IOException {
         if (depth == 1) {
-            topNames.add(name);
+            if (topCount == topNames.length) {
+                topNames = Arrays.copyOf(topNames, topCount * 2);
+            }
+            topNames[topCount++] = name;
         }
-        SerializableString encoded = names.get(name);
+        gen.writeFieldName(encoded(name));
+    }
+
+    private SerializableString encoded(String name) {
+        int h = name.hashCode();
+        int slot = (h ^ (h >>> 9)) & (NAME_SLOTS - 1);
+        String key = nameKeys[slot];
+        if (key == name) {
+            return nameValues[slot];
+        }
+        if (key == null) {
+            SerializableString encoded = new SerializedString(name);
+            nameKeys[slot] = name;
+            nameValues[slot] = encoded;
+            return encoded;
+        }
+        if (key.equals(name)) {
+            return nameValues[slot];
+        }
+        SerializableString encoded = moreNames.get(name);
         if (encoded == null) {
             encoded = new SerializedString(name);
-            if (names.size() < 1024) { // the record model's names; bounded all the same
-                names.put(name, encoded);
+            if (moreNames.size() < 1024) { // the record model's names; bounded all the same
+                moreNames.put(name, encoded);
             }
         }
-        gen.writeFieldName(encoded);
+        return encoded;
     }
 
     @Override
@@ -166,9 +193,12 @@ final class JsonFieldOut extends FieldOut {
 
     @Override
     void putIfAbsent(String name, String value) {
-        if (!topNames.contains(name)) {
-            put(name, value);
+        for (int i = 0; i < topCount; i++) {
+            if (topNames[i].equals(name)) {
+                return;
+            }
         }
+        put(name, value);
     }
 
     @Override

@@ -1,0 +1,61 @@
+package io.netsieve.topology.sink;
+
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonGenerator;
+import org.junit.jupiter.api.Test;
+
+import java.io.ByteArrayOutputStream;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+/**
+ * The encoded-name cache of {@link JsonFieldOut} against Jackson writing the names as strings: far more distinct
+ * names than slots (so slots collide and the overflow map fills past its bound), the same names as other
+ * {@code String} objects, in random orders over many records, and {@code putIfAbsent} on names written before.
+ */
+class JsonFieldOutNamesTest {
+    @Test
+    void sameTextAsJacksonWithManyCollidingNames() throws Exception {
+        List<String> names = new ArrayList<>();
+        for (int i = 0; i < 3000; i++) {
+            names.add("field_" + i + (i % 7 == 0 ? "_é" : ""));
+        }
+        Random r = new Random(3);
+        JsonFactory factory = new JsonFactory();
+        ByteArrayOutputStream ours = new ByteArrayOutputStream();
+        ByteArrayOutputStream plain = new ByteArrayOutputStream();
+        try (JsonGenerator g = factory.createGenerator(ours); JsonGenerator p = factory.createGenerator(plain)) {
+            JsonFieldOut out = new JsonFieldOut(g);
+            for (int record = 0; record < 400; record++) {
+                out.beginRecord();
+                p.writeStartObject();
+                List<String> written = new ArrayList<>();
+                int fields = 1 + r.nextInt(80);
+                for (int f = 0; f < fields; f++) {
+                    String name = names.get(r.nextInt(r.nextBoolean() ? 50 : names.size()));
+                    if (r.nextBoolean()) {
+                        name = new String(name); // equal text, another object
+                    }
+                    if (written.contains(name)) {
+                        continue; // a record names each field once
+                    }
+                    written.add(name);
+                    out.put(name, record * 100L + f);
+                    p.writeNumberField(name, record * 100L + f);
+                }
+                // putIfAbsent: a name written in this record is left out, another is written
+                String again = written.get(r.nextInt(written.size()));
+                out.putIfAbsent(new String(again), "x");
+                String fresh = "absent_" + record;
+                out.putIfAbsent(fresh, "y");
+                p.writeStringField(fresh, "y");
+                out.endRecord();
+                p.writeEndObject();
+            }
+        }
+        assertEquals(plain.toString("UTF-8"), ours.toString("UTF-8"));
+    }
+}
