@@ -46,7 +46,11 @@ public final class ExchangeCorrelator {
      * for each of up to 100 000 open groups).
      */
     private final JoinKeyIndex index = new JoinKeyIndex();
-    /** Open groups by closing time ({@code maxT + window}), ties by id: the order they are emitted in. */
+    /**
+     * Open groups by closing time ({@code maxT + window}), ties by id: the order they are emitted in. A group is
+     * added again when its closing time moves; an entry is stale (skipped) when it is not its group's
+     * {@link Group#closeAt} any more or the group is done (merged into another).
+     */
     private final ClosingHeap<Group> closing = new ClosingHeap<>();
     /** Shares the repeated strings of the records held ({@link HeldL7Log}). */
     private final HeldL7Log.Strings strings = new HeldL7Log.Strings();
@@ -104,7 +108,7 @@ public final class ExchangeCorrelator {
      * is held in fields (its keys are the group's first {@code firstKeys}: a group's keys start with them) and the
      * first key is a field, lists only for the others.
      */
-    private static final class Group extends ClosingHeap.Element {
+    private static final class Group {
         final long id;
         HeldL7Log firstLog;
         Nic firstNic;
@@ -117,6 +121,10 @@ public final class ExchangeCorrelator {
         List<Object> moreKeys;
         long minT = Long.MAX_VALUE;
         long maxT = Long.MIN_VALUE;
+        /** The closing time of its entry in the heap (valid when {@link #queued}). */
+        long closeAt;
+        boolean queued;
+        boolean done;
 
         Group(long id) {
             this.id = id;
@@ -334,15 +342,28 @@ public final class ExchangeCorrelator {
         }
         watermark = eventTimeNanos;
         while (!closing.isEmpty() && closing.peekCloseAt() < watermark) {
-            emit(closing.poll());
+            long at = closing.peekCloseAt();
+            Group g = closing.poll();
+            if (current(g, at)) {
+                emit(g);
+            }
         }
     }
 
     /** Emits every open group (end of input). */
     public void flush() {
         while (!closing.isEmpty()) {
-            emit(closing.poll());
+            long at = closing.peekCloseAt();
+            Group g = closing.poll();
+            if (current(g, at)) {
+                emit(g);
+            }
         }
+    }
+
+    /** Whether a heap entry of {@code g} closing at {@code at} is its current one (else it is stale). */
+    private static boolean current(Group g, long at) {
+        return !g.done && g.queued && g.closeAt == at;
     }
 
     public CorrelatorStats stats() {
@@ -350,10 +371,11 @@ public final class ExchangeCorrelator {
     }
 
     private void schedule(Group g) {
-        if (g.inHeap()) {
-            closing.update(g, g.maxT + windowNanos);
-        } else {
-            closing.add(g, g.maxT + windowNanos, g.id);
+        long at = g.maxT + windowNanos;
+        if (!g.queued || g.closeAt != at) { // the same time: its entry stands
+            g.queued = true;
+            g.closeAt = at;
+            closing.add(g, at, g.id);
         }
     }
 
@@ -370,20 +392,24 @@ public final class ExchangeCorrelator {
                 indexAdd(k, into);
             }
         }
-        if (from.inHeap()) {
-            closing.remove(from);
-        }
+        from.done = true;
         openGroups--;
     }
 
     private void evictOldest() {
-        if (!closing.isEmpty()) {
-            evicted++;
-            emit(closing.poll());
+        while (!closing.isEmpty()) {
+            long at = closing.peekCloseAt();
+            Group g = closing.poll();
+            if (current(g, at)) {
+                evicted++;
+                emit(g);
+                return;
+            }
         }
     }
 
     private void emit(Group g) {
+        g.done = true;
         openGroups--;
         if (g.keyS != null) {
             indexRemove(g.keyA, g.keyB, g.keyS, g);

@@ -4,27 +4,19 @@ import java.util.Arrays;
 import java.util.NoSuchElementException;
 
 /**
- * The correlator's open groups by closing time: a binary min-heap ordered by {@code (closeAt, id)} (ids unique, so
- * the order is total) that knows where each element sits, so an element's time is changed or the element removed
- * in place. Instead of a {@code PriorityQueue} of one immutable entry per schedule, skipped when stale: no object per
- * offered record, no stale entries, and the comparisons read two {@code long} arrays, not an entry each.
+ * The correlator's open groups by closing time: a 4-ary min-heap of {@code (closeAt, id, item)} entries ordered by
+ * {@code (closeAt, id)}. Instead of a {@code PriorityQueue} of one immutable entry object per schedule: no object per
+ * entry, and a level of the heap reads one cache line of keys (the four children's {@code closeAt} and {@code id}
+ * side by side) instead of an object per comparison; four children per node make half the levels of a binary heap.
+ * Like the queue it replaces, it does not look at the items: an entry whose group closes later since, or was merged
+ * or emitted, is the caller's to skip when it comes out. Equal keys come out in no particular order among themselves.
  *
- * @param <E> the elements: each in at most one heap at a time
+ * @param <E> the items
  */
-public final class ClosingHeap<E extends ClosingHeap.Element> {
-    /** What the heap orders: its position is kept in the element. */
-    public abstract static class Element {
-        int heapAt = -1;
-
-        /** Whether the element is in a heap. */
-        public final boolean inHeap() {
-            return heapAt >= 0;
-        }
-    }
-
-    private long[] closeAt = new long[16];
-    private long[] ids = new long[16];
-    private Element[] items = new Element[16];
+public final class ClosingHeap<E> {
+    /** Entry {@code i}'s closing time at {@code 2i}, its id at {@code 2i + 1}. */
+    private long[] keys = new long[32];
+    private Object[] items = new Object[16];
     private int size;
 
     public int size() {
@@ -35,123 +27,83 @@ public final class ClosingHeap<E extends ClosingHeap.Element> {
         return size == 0;
     }
 
-    /** The first element's closing time; the heap must not be empty. */
+    /** The first entry's closing time; the heap must not be empty. */
     public long peekCloseAt() {
         if (size == 0) {
             throw new NoSuchElementException();
         }
-        return closeAt[0];
+        return keys[0];
     }
 
-    /** Adds {@code e} (not in a heap) with closing time {@code at} and tie-breaking id {@code id}. */
-    public void add(E e, long at, long id) {
-        if (e.heapAt >= 0) {
-            throw new IllegalStateException("already in a heap");
-        }
+    /** Adds {@code item} with closing time {@code at} and tie-breaking id {@code id}. */
+    public void add(E item, long at, long id) {
         if (size == items.length) {
-            int n = size * 2;
-            closeAt = Arrays.copyOf(closeAt, n);
-            ids = Arrays.copyOf(ids, n);
-            items = Arrays.copyOf(items, n);
+            keys = Arrays.copyOf(keys, 4 * size);
+            items = Arrays.copyOf(items, 2 * size);
         }
         int i = size++;
-        set(i, at, id, e);
-        up(i);
+        // up: move parents down while the new entry is less
+        while (i > 0) {
+            int parent = (i - 1) >>> 2;
+            long pAt = keys[2 * parent];
+            if (at > pAt || at == pAt && id >= keys[2 * parent + 1]) {
+                break;
+            }
+            keys[2 * i] = pAt;
+            keys[2 * i + 1] = keys[2 * parent + 1];
+            items[i] = items[parent];
+            i = parent;
+        }
+        keys[2 * i] = at;
+        keys[2 * i + 1] = id;
+        items[i] = item;
     }
 
-    /** Gives {@code e} (in this heap) the closing time {@code at}. */
-    public void update(E e, long at) {
-        int i = e.heapAt;
-        if (i < 0 || i >= size || items[i] != e) {
-            throw new IllegalStateException("not in this heap");
-        }
-        long old = closeAt[i];
-        closeAt[i] = at;
-        if (at < old) {
-            up(i);
-        } else if (at > old) {
-            down(i);
-        }
-    }
-
-    /** Removes and returns the element of the least {@code (closeAt, id)}; the heap must not be empty. */
+    /** Removes and returns the item of the least {@code (closeAt, id)}; the heap must not be empty. */
     @SuppressWarnings("unchecked")
     public E poll() {
         if (size == 0) {
             throw new NoSuchElementException();
         }
         E first = (E) items[0];
-        removeAt(0);
-        return first;
-    }
-
-    /** Removes {@code e} (in this heap). */
-    public void remove(E e) {
-        int i = e.heapAt;
-        if (i < 0 || i >= size || items[i] != e) {
-            throw new IllegalStateException("not in this heap");
-        }
-        removeAt(i);
-    }
-
-    private void removeAt(int i) {
-        Element gone = items[i];
         int last = --size;
-        if (i != last) {
-            set(i, closeAt[last], ids[last], items[last]);
-            items[last] = null;
-            down(i);
-            up(i);
-        } else {
-            items[last] = null;
+        long at = keys[2 * last];
+        long id = keys[2 * last + 1];
+        Object item = items[last];
+        items[last] = null;
+        if (last == 0) {
+            return first;
         }
-        gone.heapAt = -1;
-    }
-
-    private void set(int i, long at, long id, Element e) {
-        closeAt[i] = at;
-        ids[i] = id;
-        items[i] = e;
-        e.heapAt = i;
-    }
-
-    /** Whether {@code (atA, idA) < (atB, idB)}. */
-    private static boolean less(long atA, long idA, long atB, long idB) {
-        return atA < atB || atA == atB && idA < idB;
-    }
-
-    private void up(int i) {
-        long at = closeAt[i];
-        long id = ids[i];
-        Element e = items[i];
-        while (i > 0) {
-            int parent = (i - 1) >>> 1;
-            if (!less(at, id, closeAt[parent], ids[parent])) {
+        // down: move the least child up while it is less than the last entry, then put the last entry there
+        int i = 0;
+        while (true) {
+            int child = 4 * i + 1;
+            if (child >= last) {
                 break;
             }
-            set(i, closeAt[parent], ids[parent], items[parent]);
-            i = parent;
-        }
-        set(i, at, id, e);
-    }
-
-    private void down(int i) {
-        long at = closeAt[i];
-        long id = ids[i];
-        Element e = items[i];
-        int half = size >>> 1;
-        while (i < half) {
-            int child = 2 * i + 1;
-            int right = child + 1;
-            if (right < size && less(closeAt[right], ids[right], closeAt[child], ids[child])) {
-                child = right;
+            int end = Math.min(child + 4, last);
+            int least = child;
+            long lAt = keys[2 * child];
+            long lId = keys[2 * child + 1];
+            for (int c = child + 1; c < end; c++) {
+                long cAt = keys[2 * c];
+                if (cAt < lAt || cAt == lAt && keys[2 * c + 1] < lId) {
+                    least = c;
+                    lAt = cAt;
+                    lId = keys[2 * c + 1];
+                }
             }
-            if (!less(closeAt[child], ids[child], at, id)) {
+            if (at < lAt || at == lAt && id <= lId) {
                 break;
             }
-            set(i, closeAt[child], ids[child], items[child]);
-            i = child;
+            keys[2 * i] = lAt;
+            keys[2 * i + 1] = lId;
+            items[i] = items[least];
+            i = least;
         }
-        set(i, at, id, e);
+        keys[2 * i] = at;
+        keys[2 * i + 1] = id;
+        items[i] = item;
+        return first;
     }
 }
