@@ -105,6 +105,22 @@ public record Topology(List<TopologyNode> nodes, List<TopologyEdge> edges) {
         private final boolean aggregate;
         private final Map<String, TopologyNode> nodes = new LinkedHashMap<>();
         private final Map<String, EdgeStats> edges = new LinkedHashMap<>();
+        /*
+         * What the aggregate of a bulk capture looks up per exchange, found again without building the texts and
+         * hashing them in the maps (a tenth of the writer thread's time): node ids by endpoint and by capture point,
+         * edges by their nodes' ids (the same String objects: they come from these caches). Direct-mapped, by hash;
+         * a miss goes to the maps as before (the maps keep the order and the content).
+         */
+        private static final int SLOTS = 256;
+        private final String[] endpointIp = new String[SLOTS];
+        private final int[] endpointPort = new int[SLOTS];
+        private final int[] endpointFlags = new int[SLOTS];
+        private final String[] endpointId = new String[SLOTS];
+        private final Nic[] nicKey = new Nic[SLOTS];
+        private final String[] nicId = new String[SLOTS];
+        private final String[] edgeFrom = new String[SLOTS];
+        private final String[] edgeTo = new String[SLOTS];
+        private final EdgeStats[] edgeStats = new EdgeStats[SLOTS];
 
         Builder(boolean aggregate) {
             this.aggregate = aggregate;
@@ -115,9 +131,10 @@ public record Topology(List<TopologyNode> nodes, List<TopologyEdge> edges) {
             boolean error = isError(p);
             Hop first = hops.get(0);
             Hop last = hops.get(hops.size() - 1);
-            String previous = endpoint(aggregate ? first.log().clientIp() : first.client(), p.clientObserved(), true);
+            String previous = aggregate ? endpoint(first.log().clientIp(), -1, p.clientObserved(), true)
+                    : endpoint(first.log().clientIp(), first.log().clientPort(), p.clientObserved(), true);
             for (int i = 0; i < hops.size(); i++) {
-                String id = nic(hops.get(i), first.log());
+                String id = cachedNic(hops.get(i), first.log());
                 if (i == 0) {
                     edge(previous, id, error, -1, -1);
                 } else {
@@ -125,7 +142,43 @@ public record Topology(List<TopologyNode> nodes, List<TopologyEdge> edges) {
                 }
                 previous = id;
             }
-            edge(previous, endpoint(last.server(), p.serverObserved(), false), error, -1, -1);
+            edge(previous, endpoint(last.log().serverIp(), last.log().serverPort(), p.serverObserved(), false), error,
+                    -1, -1);
+        }
+
+        /** {@link #endpoint(String, boolean, boolean)} of {@code ip} (port < 0) or of {@code ip:port}. */
+        private String endpoint(String ip, int port, boolean observed, boolean client) {
+            if (ip == null) {
+                return endpoint(port < 0 ? ip : Hop.endpoint(ip, port), observed, client);
+            }
+            int flags = (observed ? 1 : 0) | (client ? 2 : 0);
+            int h = (ip.hashCode() * 31 + port) * 4 + flags;
+            int slot = (h ^ (h >>> 16)) & (SLOTS - 1);
+            String known = endpointIp[slot];
+            if (known != null && endpointPort[slot] == port && endpointFlags[slot] == flags
+                    && (known == ip || known.equals(ip))) {
+                return endpointId[slot];
+            }
+            String id = endpoint(port < 0 ? ip : Hop.endpoint(ip, port), observed, client);
+            endpointIp[slot] = ip;
+            endpointPort[slot] = port;
+            endpointFlags[slot] = flags;
+            endpointId[slot] = id;
+            return id;
+        }
+
+        private String cachedNic(Hop hop, L7Log any) {
+            Nic nic = hop.nic();
+            int slot = System.identityHashCode(nic) & (SLOTS - 1);
+            if (nicKey[slot] == nic) {
+                return nicId[slot];
+            }
+            String id = nic(hop, any);
+            if (aggregate) { // a single path's nodes carry the hop's ports: made per hop
+                nicKey[slot] = nic;
+                nicId[slot] = id;
+            }
+            return id;
         }
 
         private String endpoint(String endpoint, boolean observed, boolean client) {
@@ -165,7 +218,17 @@ public record Topology(List<TopologyNode> nodes, List<TopologyEdge> edges) {
         }
 
         private void edge(String from, String to, boolean error, long request, long response) {
-            EdgeStats s = edges.computeIfAbsent(from + "\u0000" + to, k -> new EdgeStats(from, to));
+            int h = from.hashCode() * 31 + to.hashCode();
+            int slot = (h ^ (h >>> 16)) & (SLOTS - 1);
+            EdgeStats s;
+            if (edgeFrom[slot] == from && edgeTo[slot] == to) {
+                s = edgeStats[slot];
+            } else {
+                s = edges.computeIfAbsent(from + "\u0000" + to, k -> new EdgeStats(from, to));
+                edgeFrom[slot] = from;
+                edgeTo[slot] = to;
+                edgeStats[slot] = s;
+            }
             s.exchanges++;
             if (error) {
                 s.errors++;
