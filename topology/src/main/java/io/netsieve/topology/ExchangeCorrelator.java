@@ -467,8 +467,9 @@ public final class ExchangeCorrelator {
                 && !traceId.startsWith("0_")))) {
             String fingerprint = strings.share(fingerprint(log));
             int sep = FindingFacts.ExchangeNote.seqsSeparator(traceId);
-            keys.add(sep < 0 ? "l7|" + traceId + "|" + fingerprint : new SeqKey(Long.parseLong(traceId, 0, sep, 10),
-                    Long.parseLong(traceId, sep + 1, traceId.length(), 10), fingerprint));
+            keys.add(sep < 0 ? "l7|" + traceId + "|" + fingerprint : new SeqKey(
+                    FindingFacts.ExchangeNote.digits(traceId, 0, sep),
+                    FindingFacts.ExchangeNote.digits(traceId, sep + 1, traceId.length()), fingerprint));
         }
         HttpInfo h = log.http();
         if (h != null) {

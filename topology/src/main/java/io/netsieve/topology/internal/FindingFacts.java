@@ -13,6 +13,7 @@ import io.netsieve.l7.L7Status;
 import io.netsieve.topology.EvidenceRef;
 
 import java.util.Locale;
+import java.util.Objects;
 
 /**
  * What the findings keep of a record: small immutable facts and the record's reference, never the record itself
@@ -97,14 +98,20 @@ public final class FindingFacts {
 
         public ExchangeNote(EvidenceRef.L7 ref, EvidenceRef.Path path, String label, long retrans, L7Status status,
                             int chunkIdMin, int chunkIdMax) {
-            this.point = ref.capturePoint();
-            this.innerTraceId = ref.innerTraceId();
-            String id = ref.l7TraceId();
-            int sep = seqsSeparator(id);
+            this(ref.capturePoint(), ref.innerTraceId(), ref.l7TraceId(), path, label, retrans, status, chunkIdMin,
+                    chunkIdMax);
+        }
+
+        /** The note of the record {@code (point, innerTraceId, id)}: {@link EvidenceRef.L7}'s parts. */
+        ExchangeNote(EvidenceRef.CapturePoint point, String innerTraceId, String id, EvidenceRef.Path path,
+                     String label, long retrans, L7Status status, int chunkIdMin, int chunkIdMax) {
+            this.point = Objects.requireNonNull(point, "point");
+            this.innerTraceId = Objects.requireNonNull(innerTraceId, "innerTraceId");
+            int sep = seqsSeparator(Objects.requireNonNull(id, "l7TraceId"));
             this.traceIdText = sep < 0 ? id : null;
-            this.seqA = sep < 0 ? 0 : Long.parseLong(id, 0, sep, 10);
-            this.seqB = sep < 0 ? 0 : Long.parseLong(id, sep + 1, id.length(), 10);
-            this.path = compact(ref, path);
+            this.seqA = sep < 0 ? 0 : digits(id, 0, sep);
+            this.seqB = sep < 0 ? 0 : digits(id, sep + 1, id.length());
+            this.path = compact(point, id, path);
             this.pathTimeNanos = path == null ? 0 : path.timeNanos();
             this.label = label;
             this.retrans = retrans;
@@ -149,13 +156,21 @@ public final class FindingFacts {
             return sep;
         }
 
-        private static Object compact(EvidenceRef.L7 ref, EvidenceRef.Path path) {
+        /** The value of the decimal digits {@code id[from, to)} (checked by {@link #seqsSeparator}: at most 18). */
+        public static long digits(String id, int from, int to) {
+            long v = 0;
+            for (int i = from; i < to; i++) {
+                v = v * 10 + (id.charAt(i) - '0');
+            }
+            return v;
+        }
+
+        private static Object compact(EvidenceRef.CapturePoint point, String id, EvidenceRef.Path path) {
             if (path == null) {
                 return null;
             }
-            String id = ref.l7TraceId();
             String key = path.key();
-            if (path.l7TraceId().equals(id) && path.capturePoint().equals(ref.capturePoint())
+            if (path.l7TraceId().equals(id) && path.capturePoint().equals(point)
                     && key.length() > id.length() && key.startsWith(id) && key.charAt(id.length()) == '|') {
                 return key.substring(id.length() + 1);
             }
@@ -168,6 +183,9 @@ public final class FindingFacts {
          */
         ExchangeNote kept(ExchangeNote id, java.util.function.UnaryOperator<String> share) {
             Object p = path instanceof String rest ? share.apply(rest) : path;
+            if (id == this && p == path) {
+                return this; // nothing to share: this very note
+            }
             return new ExchangeNote(id, p, this);
         }
 
@@ -297,7 +315,7 @@ public final class FindingFacts {
 
     /** {@link #note(L7Log, Nic, EvidenceRef.Path)} with the capture point and the label given (shared values). */
     public static ExchangeNote note(L7Log log, EvidenceRef.CapturePoint point, EvidenceRef.Path path, String label) {
-        return new ExchangeNote(new EvidenceRef.L7(point, log.innerTraceId(), log.l7TraceId()), path, label,
+        return new ExchangeNote(point, log.innerTraceId(), log.l7TraceId(), path, label,
                 log.txRetrans() + log.rxRetrans(), log.status(), log.chunkIdMin(), log.chunkIdMax());
     }
 
