@@ -465,7 +465,7 @@ public final class ExchangeCorrelator {
         String traceId = log.l7TraceId();
         if (traceId != null && !traceId.isEmpty() && ((tcp && log.reqSeq() >= 0) || (!tcp && log.reqSeq() < 0
                 && !traceId.startsWith("0_")))) {
-            String fingerprint = strings.share(fingerprint(log));
+            String fingerprint = sharedFingerprint(log);
             int sep = FindingFacts.ExchangeNote.seqsSeparator(traceId);
             keys.add(sep < 0 ? "l7|" + traceId + "|" + fingerprint : new SeqKey(
                     FindingFacts.ExchangeNote.digits(traceId, 0, sep),
@@ -491,6 +491,41 @@ public final class ExchangeCorrelator {
 
     private long offeredSoFar() {
         return offered;
+    }
+
+    /*
+     * The fingerprints of HTTP records last made, by protocol, method and path (direct-mapped, by their hash): a bulk
+     * capture repeats a few requests, so most are found here instead of being built and looked up in the string
+     * cache.
+     */
+    private static final int FINGERPRINT_SLOTS = 128;
+    private final String[] fpProto = new String[FINGERPRINT_SLOTS];
+    private final String[] fpMethod = new String[FINGERPRINT_SLOTS];
+    private final String[] fpPath = new String[FINGERPRINT_SLOTS];
+    private final String[] fpText = new String[FINGERPRINT_SLOTS];
+
+    /** {@link #fingerprint} of {@code log}, shared. */
+    private String sharedFingerprint(L7Log log) {
+        HttpInfo h = log.http();
+        if (h == null) {
+            return strings.share(fingerprint(log));
+        }
+        String proto = log.l7Proto();
+        String method = h.method();
+        String path = h.path();
+        int hash = (Objects.hashCode(proto) * 31 + Objects.hashCode(method)) * 31 + Objects.hashCode(path);
+        int slot = (hash ^ (hash >>> 16)) & (FINGERPRINT_SLOTS - 1);
+        String text = fpText[slot];
+        if (text != null && Objects.equals(fpPath[slot], path) && Objects.equals(fpMethod[slot], method)
+                && Objects.equals(fpProto[slot], proto)) {
+            return text;
+        }
+        text = strings.share(fingerprint(log));
+        fpProto[slot] = proto;
+        fpMethod[slot] = method;
+        fpPath[slot] = path;
+        fpText[slot] = text;
+        return text;
     }
 
     private static String fingerprint(L7Log log) {
