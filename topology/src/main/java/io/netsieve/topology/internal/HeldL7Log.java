@@ -31,17 +31,17 @@ public final class HeldL7Log {
     private final int present;
     private final byte flags;
 
-    private HeldL7Log(byte[] numbers, Object[] table, byte flags) {
+    private HeldL7Log(byte[] numbers, Object[] table, int length, byte flags) {
         int mask = 0;
         int n = 0;
-        for (int i = 0; i < table.length; i++) {
+        for (int i = 0; i < length; i++) {
             if (table[i] != null) {
                 mask |= 1 << i;
                 n++;
             }
         }
         Object[] kept = new Object[n];
-        for (int i = 0, j = 0; i < table.length; i++) {
+        for (int i = 0, j = 0; i < length; i++) {
             if (table[i] != null) {
                 kept[j++] = table[i];
             }
@@ -69,6 +69,9 @@ public final class HeldL7Log {
         private final String[] slots = new String[MAX];
         /** Which of a pair of slots was used last (per pair). */
         private final boolean[] secondNewer = new boolean[MAX / 2];
+        /** {@link #of}'s scratch space: the numbers and the references of the record being held (one at a time). */
+        private final Writer writer = new Writer();
+        private final Object[] table = new Object[20];
 
         public String share(String s) {
             if (s == null || s.isEmpty()) {
@@ -99,7 +102,8 @@ public final class HeldL7Log {
 
     public static HeldL7Log of(L7Log log, Strings strings) {
         HttpInfo h = log.http();
-        Writer w = new Writer();
+        Writer w = strings.writer;
+        w.n = 0;
         w.put(log.timestampNanos());
         w.put(log.capturePointId());
         w.put(log.clientPort());
@@ -129,7 +133,9 @@ public final class HeldL7Log {
             flags |= TRACE_ID_FROM_SEQS;
             traceId = null;
         }
-        Object[] refs = new Object[h == null ? 8 : 20];
+        Object[] refs = strings.table;
+        Arrays.fill(refs, null); // scratch: nothing of an earlier record (even one that failed half way)
+        int length = h == null ? 8 : 20;
         refs[0] = strings.share(log.l4Proto());
         refs[1] = strings.share(log.l7Proto());
         refs[2] = strings.share(log.clientIp());
@@ -160,7 +166,7 @@ public final class HeldL7Log {
             refs[18] = h.requestId();
             refs[19] = h.headers().isEmpty() ? null : h.headers(); // kept as it is; null: HttpInfo makes it empty
         }
-        return new HeldL7Log(w.bytes(), refs, (byte) flags);
+        return new HeldL7Log(w.bytes(), refs, length, (byte) flags);
     }
 
     /** The record held: equal to the one given to {@link #of}. */
