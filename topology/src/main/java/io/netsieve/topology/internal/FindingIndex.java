@@ -5,6 +5,7 @@ import io.netsieve.topology.internal.FindingFacts.ExchangeNote;
 import io.netsieve.topology.internal.FindingFacts.L4Fact;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
@@ -123,6 +124,9 @@ public final class FindingIndex {
             protected boolean removeEldestEntry(Map.Entry<Key, Connection> eldest) {
                 if (size() > FindingIndex.this.maxConnections) {
                     evicted++;
+                    Arrays.fill(cachedPoint, null); // the cache may name the connection dropped
+                    Arrays.fill(cachedInner, null);
+                    Arrays.fill(cachedConnection, null);
                     return true;
                 }
                 return false;
@@ -130,9 +134,41 @@ public final class FindingIndex {
         };
     }
 
+    /*
+     * The connections last found, by capture point and inner_traceid objects (direct-mapped by the trace id's hash):
+     * each exchange is added twice and its connection's key is the same two objects every time (the analyzer's
+     * shared capture point, the L4 tracker's trace id), so most lookups end here instead of hashing a key in the
+     * map. Emptied whenever the map drops a connection.
+     */
+    private static final int CACHED = 1024;
+    private final EvidenceRef.CapturePoint[] cachedPoint = new EvidenceRef.CapturePoint[CACHED];
+    private final String[] cachedInner = new String[CACHED];
+    private final Connection[] cachedConnection = new Connection[CACHED];
+
+    /** The connection of {@code innerTraceId} on {@code point}, added when new (maybe dropping the oldest). */
+    private Connection connection(EvidenceRef.CapturePoint point, String innerTraceId) {
+        if (innerTraceId == null) {
+            return connections.computeIfAbsent(key(point, innerTraceId), k -> new Connection());
+        }
+        int h = innerTraceId.hashCode();
+        int slot = (h ^ (h >>> 16)) & (CACHED - 1);
+        if (cachedPoint[slot] == point && cachedInner[slot] == innerTraceId) {
+            return cachedConnection[slot];
+        }
+        Key k = key(point, innerTraceId);
+        Connection c = connections.get(k);
+        if (c == null) {
+            c = new Connection();
+            connections.put(k, c); // may drop the oldest: the cache is emptied then
+        }
+        cachedPoint[slot] = point;
+        cachedInner[slot] = innerTraceId;
+        cachedConnection[slot] = c;
+        return c;
+    }
+
     public void add(L4Fact fact) {
-        Connection c = connections.computeIfAbsent(key(fact.ref().capturePoint(), fact.ref().innerTraceId()),
-                k -> new Connection());
+        Connection c = connection(fact.ref().capturePoint(), fact.ref().innerTraceId());
         if (c.chunks.size() < PER_CONNECTION) {
             c.chunks.add(fact);
         }
@@ -140,7 +176,7 @@ public final class FindingIndex {
 
     /** Adds an exchange, or gives a known one its path. */
     public void add(ExchangeNote note) {
-        Connection c = connections.computeIfAbsent(key(note.point(), note.innerTraceId()), k -> new Connection());
+        Connection c = connection(note.point(), note.innerTraceId());
         int i = c.find(note);
         if (i >= 0) {
             ExchangeNote old = c.exchanges.get(i);

@@ -88,4 +88,33 @@ class FindingIndexTest {
         assertTrue(kept.get(1).hasPath());
         assertNull(index.get(A, "other").exchanges().isEmpty() ? null : "not empty");
     }
+
+    /**
+     * Connections beyond the bound drop the oldest, also when the connection was found a moment before: a record of a
+     * dropped connection starts it afresh (nothing of its earlier records), as the map alone did.
+     */
+    @Test
+    void droppedConnectionsStartAfresh() {
+        FindingIndex index = new FindingIndex(3);
+        String[] conns = {"c1", "c2", "c3", "c4"};
+        for (String c : conns) {
+            index.add(new ExchangeNote(new EvidenceRef.L7(A, c, "1_1"), null, "x", 0, L7Status.OK, 0, 0));
+        }
+        assertEquals(1, index.evicted());
+        assertTrue(index.get(A, "c1").exchanges().isEmpty(), "c1 dropped");
+        // c1 again (the same String objects the cache saw): a new connection with this record only, c2 dropped
+        index.add(new ExchangeNote(new EvidenceRef.L7(A, conns[0], "2_2"), null, "x", 0, L7Status.OK, 0, 0));
+        assertEquals(2, index.evicted());
+        assertEquals(List.of(new EvidenceRef.L7(A, "c1", "2_2")),
+                index.get(A, "c1").exchanges().stream().map(ExchangeNote::ref).toList());
+        assertTrue(index.get(A, "c2").exchanges().isEmpty(), "c2 dropped");
+        // found through the cache: c4's second record joins its first
+        index.add(new ExchangeNote(new EvidenceRef.L7(A, conns[3], "3_3"), null, "x", 0, L7Status.OK, 0, 0));
+        assertEquals(2, index.get(A, "c4").exchanges().size());
+        // the same connection through an equal capture point object and trace id text
+        index.add(new ExchangeNote(new EvidenceRef.L7(new EvidenceRef.CapturePoint("node1", "", "pod-a", "eth0"),
+                new String("c4"), "4_4"), null, "x", 0, L7Status.OK, 0, 0));
+        assertEquals(3, index.get(A, "c4").exchanges().size());
+        assertEquals(2, index.evicted());
+    }
 }
