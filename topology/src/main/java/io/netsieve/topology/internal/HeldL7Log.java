@@ -129,7 +129,7 @@ public final class HeldL7Log {
         w.put(log.status().ordinal());
         int flags = 0;
         String traceId = log.l7TraceId();
-        if (traceId != null && traceId.equals(fromSeqs(log.reqSeq(), log.respSeq()))) {
+        if (traceId != null && isFromSeqs(traceId, log.reqSeq(), log.respSeq())) {
             flags |= TRACE_ID_FROM_SEQS;
             traceId = null;
         }
@@ -222,8 +222,36 @@ public final class HeldL7Log {
         return new Reader(numbers).next();
     }
 
+    /** Whether {@code id} equals {@link #fromSeqs}{@code (reqSeq, respSeq)}, found without making that text. */
+    static boolean isFromSeqs(String id, long reqSeq, long respSeq) {
+        long a = reqSeq >= 0 ? reqSeq : 0;
+        long b = respSeq >= 0 ? respSeq : 0;
+        if (a >= 1_000_000_000_000_000_000L || b >= 1_000_000_000_000_000_000L) {
+            return id.equals(fromSeqs(reqSeq, respSeq)); // 19 digits: not worth a case of its own
+        }
+        int sep = id.indexOf('_');
+        return sep > 0 && decimalIs(id, 0, sep, a) && decimalIs(id, sep + 1, id.length(), b);
+    }
+
+    /** Whether {@code id[from, to)} is the decimal text of {@code v} (0 to 10^18 - 1): digits, no leading zero. */
+    private static boolean decimalIs(String id, int from, int to, long v) {
+        int n = to - from;
+        if (n < 1 || n > 18 || n > 1 && id.charAt(from) == '0') {
+            return false;
+        }
+        long x = 0;
+        for (int i = from; i < to; i++) {
+            char c = id.charAt(i);
+            if (c < '0' || c > '9') {
+                return false;
+            }
+            x = x * 10 + (c - '0');
+        }
+        return x == v;
+    }
+
     /** What L7 names a TCP exchange by when its parser gives no id of its own: {@code "<req_seq>_<resp_seq>"}. */
-    private static String fromSeqs(long reqSeq, long respSeq) {
+    static String fromSeqs(long reqSeq, long respSeq) {
         return (reqSeq >= 0 ? reqSeq : 0) + "_" + (respSeq >= 0 ? respSeq : 0);
     }
 

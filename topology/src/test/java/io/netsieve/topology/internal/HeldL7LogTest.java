@@ -102,4 +102,28 @@ class HeldL7LogTest {
         }
         assertTrue(shared >= 190, "shared again: " + shared);
     }
+
+    /** The check of an {@code l7_traceid} against the seqs agrees with comparing the text the seqs make. */
+    @Test
+    void traceIdFromSeqsCheckAgreesWithTheText() {
+        java.util.Random r = new java.util.Random(5);
+        long[] seqs = {0, 1, 9, 10, 99, 4294967295L, -1, -2, Long.MIN_VALUE, 999_999_999_999_999_999L,
+                1_000_000_000_000_000_000L, Long.MAX_VALUE};
+        List<String> ids = new ArrayList<>(List.of("0_0", "1_0", "0_1", "00_0", "0_00", "01_1", "1_01", "_1", "1_",
+                "_", "", "1__1", "1_1_", "a_1", "1_a", "-1_0", "0_-1", "1 _1", "9223372036854775807_0",
+                "999999999999999999_0", "1000000000000000000_0", "0_1000000000000000000"));
+        for (int i = 0; i < 20_000; i++) {
+            long a = r.nextInt(3) == 0 ? seqs[r.nextInt(seqs.length)] : r.nextInt(1 << 20);
+            long b = r.nextInt(3) == 0 ? seqs[r.nextInt(seqs.length)] : r.nextInt(1 << 20);
+            String exact = HeldL7Log.fromSeqs(a, b);
+            String id = switch (r.nextInt(5)) {
+                case 0 -> exact;
+                case 1 -> HeldL7Log.fromSeqs(a + r.nextInt(3) - 1, b);
+                case 2 -> HeldL7Log.fromSeqs(a, b + r.nextInt(3) - 1);
+                case 3 -> ids.get(r.nextInt(ids.size()));
+                default -> "0" + exact;
+            };
+            assertEquals(id.equals(exact), HeldL7Log.isFromSeqs(id, a, b), id + " vs " + a + ", " + b);
+        }
+    }
 }
