@@ -172,6 +172,16 @@ final class JsonFieldOut extends FieldOut {
         }
     }
 
+    /*
+     * The entries of the map last written by putSorted, in key order: records of one connection share their headers
+     * map (L7 gives the same immutable map while the headers stay the same), so it is sorted once, not per record.
+     * Only for the JDK's immutable maps (what HttpInfo holds), which cannot change behind the cache.
+     */
+    private static final Class<?> IMMUTABLE_1 = Map.of("a", "b").getClass();
+    private static final Class<?> IMMUTABLE_N = Map.of("a", "b", "c", "d").getClass();
+    private Map<String, String> sortedMap;
+    private String[] sortedEntries = new String[0];
+
     @Override
     void putSorted(String name, Map<String, String> values) {
         try {
@@ -180,15 +190,32 @@ final class JsonFieldOut extends FieldOut {
                 gen.writeNull();
                 return;
             }
-            gen.writeStartObject();
-            for (Map.Entry<String, String> e : new TreeMap<>(values).entrySet()) { // key order, as the maps'
-                gen.writeFieldName(e.getKey());
-                gen.writeString(e.getValue());
+            if (values != sortedMap) {
+                String[] entries = new String[2 * values.size()];
+                int i = 0;
+                for (Map.Entry<String, String> e : new TreeMap<>(values).entrySet()) { // key order, as the maps'
+                    entries[i++] = e.getKey();
+                    entries[i++] = e.getValue();
+                }
+                Class<?> kind = values.getClass();
+                sortedMap = kind == IMMUTABLE_1 || kind == IMMUTABLE_N ? values : null;
+                sortedEntries = entries;
+                writeEntries(entries);
+                return;
             }
-            gen.writeEndObject();
+            writeEntries(sortedEntries);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    private void writeEntries(String[] entries) throws IOException {
+        gen.writeStartObject();
+        for (int i = 0; i < entries.length; i += 2) {
+            gen.writeFieldName(entries[i]);
+            gen.writeString(entries[i + 1]);
+        }
+        gen.writeEndObject();
     }
 
     @Override

@@ -7,6 +7,7 @@ import org.junit.jupiter.api.Test;
 import java.io.ByteArrayOutputStream;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Random;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -53,6 +54,68 @@ class JsonFieldOutNamesTest {
                 out.putIfAbsent(fresh, "y");
                 p.writeStringField(fresh, "y");
                 out.endRecord();
+                p.writeEndObject();
+            }
+        }
+        assertEquals(plain.toString("UTF-8"), ours.toString("UTF-8"));
+    }
+
+    /**
+     * Sorted maps as Jackson writes a TreeMap of them: the same immutable map many times in a row and between others,
+     * and a mutable map changed between records (the same object, other content: never taken from the cache).
+     */
+    @Test
+    void sortedMapsAsJacksonWritesThemSorted() throws Exception {
+        Map<String, String> one = Map.of("host", "a");
+        Map<String, String> three = Map.of("host", "a", "content-type", "text/html", "content-length", "600");
+        java.util.HashMap<String, String> mutable = new java.util.HashMap<>(Map.of("x", "1"));
+        Random r = new Random(4);
+        JsonFactory factory = new JsonFactory();
+        ByteArrayOutputStream ours = new ByteArrayOutputStream();
+        ByteArrayOutputStream plain = new ByteArrayOutputStream();
+        try (JsonGenerator g = factory.createGenerator(ours); JsonGenerator p = factory.createGenerator(plain)) {
+            JsonFieldOut out = new JsonFieldOut(g);
+            for (int record = 0; record < 300; record++) {
+                Map<String, String> m = switch (r.nextInt(5)) {
+                    case 0 -> one;
+                    case 1 -> Map.of();
+                    case 2 -> mutable;
+                    default -> three;
+                };
+                if (m == mutable) {
+                    mutable.put("k" + r.nextInt(5), "v" + record);
+                }
+                out.beginRecord();
+                out.putSorted("http_headers", r.nextInt(20) == 0 ? null : m);
+                out.endRecord();
+            }
+        }
+        // the same sequence again, written plainly
+        r = new Random(4);
+        mutable.clear();
+        mutable.put("x", "1");
+        try (JsonGenerator p = factory.createGenerator(plain)) {
+            for (int record = 0; record < 300; record++) {
+                Map<String, String> m = switch (r.nextInt(5)) {
+                    case 0 -> one;
+                    case 1 -> Map.of();
+                    case 2 -> mutable;
+                    default -> three;
+                };
+                if (m == mutable) {
+                    mutable.put("k" + r.nextInt(5), "v" + record);
+                }
+                p.writeStartObject();
+                p.writeFieldName("http_headers");
+                if (r.nextInt(20) == 0) {
+                    p.writeNull();
+                } else {
+                    p.writeStartObject();
+                    for (Map.Entry<String, String> e : new java.util.TreeMap<>(m).entrySet()) {
+                        p.writeStringField(e.getKey(), e.getValue());
+                    }
+                    p.writeEndObject();
+                }
                 p.writeEndObject();
             }
         }
