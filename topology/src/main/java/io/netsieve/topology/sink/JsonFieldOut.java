@@ -173,14 +173,16 @@ final class JsonFieldOut extends FieldOut {
     }
 
     /*
-     * The entries of the map last written by putSorted, in key order: records of one connection share their headers
-     * map (L7 gives the same immutable map while the headers stay the same), so it is sorted once, not per record.
-     * Only for the JDK's immutable maps (what HttpInfo holds), which cannot change behind the cache.
+     * The entries of the maps last written by putSorted, in key order, by the map object (direct-mapped by its
+     * identity hash): records of one connection share their headers map (L7 gives the same immutable map while the
+     * headers stay the same), so it is sorted once, not per record; the records of many connections interleave. Only
+     * the JDK's immutable maps (what HttpInfo holds) are kept: they cannot change behind the cache.
      */
     private static final Class<?> IMMUTABLE_1 = Map.of("a", "b").getClass();
     private static final Class<?> IMMUTABLE_N = Map.of("a", "b", "c", "d").getClass();
-    private Map<String, String> sortedMap;
-    private String[] sortedEntries = new String[0];
+    private static final int SORTED_SLOTS = 1024;
+    private final Object[] sortedMaps = new Object[SORTED_SLOTS];
+    private final String[][] sortedEntries = new String[SORTED_SLOTS][];
 
     @Override
     void putSorted(String name, Map<String, String> values) {
@@ -190,20 +192,23 @@ final class JsonFieldOut extends FieldOut {
                 gen.writeNull();
                 return;
             }
-            if (values != sortedMap) {
-                String[] entries = new String[2 * values.size()];
-                int i = 0;
-                for (Map.Entry<String, String> e : new TreeMap<>(values).entrySet()) { // key order, as the maps'
-                    entries[i++] = e.getKey();
-                    entries[i++] = e.getValue();
-                }
-                Class<?> kind = values.getClass();
-                sortedMap = kind == IMMUTABLE_1 || kind == IMMUTABLE_N ? values : null;
-                sortedEntries = entries;
-                writeEntries(entries);
+            int slot = System.identityHashCode(values) & (SORTED_SLOTS - 1);
+            if (sortedMaps[slot] == values) {
+                writeEntries(sortedEntries[slot]);
                 return;
             }
-            writeEntries(sortedEntries);
+            String[] entries = new String[2 * values.size()];
+            int i = 0;
+            for (Map.Entry<String, String> e : new TreeMap<>(values).entrySet()) { // key order, as the maps'
+                entries[i++] = e.getKey();
+                entries[i++] = e.getValue();
+            }
+            Class<?> kind = values.getClass();
+            if (kind == IMMUTABLE_1 || kind == IMMUTABLE_N) {
+                sortedMaps[slot] = values;
+                sortedEntries[slot] = entries;
+            }
+            writeEntries(entries);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

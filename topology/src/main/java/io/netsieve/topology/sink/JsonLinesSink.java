@@ -15,7 +15,6 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
-import java.util.function.Consumer;
 
 /**
  * Writes records as JSON Lines, one file per record type in one folder: {@code l4.jsonl} (one
@@ -61,28 +60,28 @@ public final class JsonLinesSink extends FileRecordSink {
     @Override
     public void onL4Log(L4Log log, Nic nic) {
         if (files.has(RecordType.L4)) {
-            write(RecordType.L4, o -> RecordFields.l4(o, log, nic));
+            write(RecordType.L4, log, nic);
         }
     }
 
     @Override
     public void onL7Log(L7Log log, Nic nic) {
         if (files.has(RecordType.L7)) {
-            write(RecordType.L7, o -> RecordFields.l7(o, log, nic));
+            write(RecordType.L7, log, nic);
         }
     }
 
     @Override
     public void onPath(ExchangePath path) {
         if (files.has(RecordType.PATH)) {
-            write(RecordType.PATH, o -> RecordFields.path(o, path));
+            write(RecordType.PATH, path, null);
         }
     }
 
     @Override
     public void onFinding(Finding finding) {
         if (files.has(RecordType.FINDING)) {
-            write(RecordType.FINDING, o -> RecordFields.finding(o, finding));
+            write(RecordType.FINDING, finding, null);
         }
     }
 
@@ -90,12 +89,18 @@ public final class JsonLinesSink extends FileRecordSink {
      * Writes one record's fields as a JSON object into {@link #line} with Jackson's streaming generator (the text
      * {@code ObjectMapper} wrote for {@link RecordFields}'s maps, byte for byte), then the line to its file.
      */
-    private synchronized void write(RecordType type, Consumer<FieldOut> record) {
+    private synchronized void write(RecordType type, Object record, Nic nic) {
         line.reset();
         boolean done = false;
         try {
             out.beginRecord();
-            record.accept(out);
+            switch (type) { // not a lambda per record
+                case L4 -> RecordFields.l4(out, (L4Log) record, nic);
+                case L7 -> RecordFields.l7(out, (L7Log) record, nic);
+                case PATH -> RecordFields.path(out, (ExchangePath) record);
+                case FINDING -> RecordFields.finding(out, (Finding) record);
+                default -> throw new IllegalArgumentException("record type " + type);
+            }
             out.endRecord();
             generator.flush();
             done = true;

@@ -12,7 +12,6 @@ import io.netsieve.topology.L7LogCallback;
 
 import java.io.IOException;
 import java.util.Arrays;
-import java.util.List;
 import java.util.Objects;
 
 /**
@@ -34,26 +33,35 @@ public interface RecordSink extends L4LogCallback, L7LogCallback, ExchangePathLi
      * can be passed as they are); closing it closes each of them and throws the first error after trying all.
      */
     static RecordSink tee(RecordSink... sinks) {
-        List<RecordSink> all = Arrays.stream(sinks).filter(Objects::nonNull).toList();
+        // an array, not a list's forEach: no iterator and no lambda per record
+        RecordSink[] all = Arrays.stream(sinks).filter(Objects::nonNull).toArray(RecordSink[]::new);
         return new RecordSink() {
             @Override
             public void onL4Log(L4Log log, Nic nic) {
-                all.forEach(s -> s.onL4Log(log, nic));
+                for (RecordSink s : all) {
+                    s.onL4Log(log, nic);
+                }
             }
 
             @Override
             public void onL7Log(L7Log log, Nic nic) {
-                all.forEach(s -> s.onL7Log(log, nic));
+                for (RecordSink s : all) {
+                    s.onL7Log(log, nic);
+                }
             }
 
             @Override
             public void onPath(ExchangePath path) {
-                all.forEach(s -> s.onPath(path));
+                for (RecordSink s : all) {
+                    s.onPath(path);
+                }
             }
 
             @Override
             public void onFinding(Finding finding) {
-                all.forEach(s -> s.onFinding(finding));
+                for (RecordSink s : all) {
+                    s.onFinding(finding);
+                }
             }
 
             @Override
