@@ -54,6 +54,8 @@ public final class ExchangeCorrelator {
     private final ClosingHeap<Group> closing = new ClosingHeap<>();
     /** Shares the repeated strings of the records held ({@link HeldL7Log}). */
     private final HeldL7Log.Strings strings = new HeldL7Log.Strings();
+    /** {@link #keys}' list, reused. */
+    private final List<Object> scratchKeys = new ArrayList<>(3);
     private int openGroups;
     private long watermark = Long.MIN_VALUE;
     private long maxSeen = Long.MIN_VALUE;
@@ -460,7 +462,8 @@ public final class ExchangeCorrelator {
      * end-to-end: TCP with a request seq, or a UDP protocol's own id), its {@code x-request-id}, its trace context.
      */
     private List<Object> keys(L7Log log) {
-        List<Object> keys = new ArrayList<>(3);
+        List<Object> keys = scratchKeys; // offer's, one record at a time (members copy theirs)
+        keys.clear();
         boolean tcp = "tcp".equals(log.l4Proto());
         String traceId = log.l7TraceId();
         if (traceId != null && !traceId.isEmpty() && ((tcp && log.reqSeq() >= 0) || (!tcp && log.reqSeq() < 0

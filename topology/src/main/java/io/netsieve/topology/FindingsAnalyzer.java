@@ -267,6 +267,10 @@ public final class FindingsAnalyzer {
         }
     }
 
+    /** The window last given by {@link #window} (open: forgotten when any window closes), and its start. */
+    private FindingWindow lastWindow;
+    private long lastWindowStart;
+
     /** The window of event time {@code t}, or null (counted late) when it already closed. */
     private FindingWindow window(long t) {
         long start = Math.floorDiv(t, windowNanos) * windowNanos;
@@ -274,11 +278,18 @@ public final class FindingsAnalyzer {
             late++;
             return null;
         }
-        return windows.computeIfAbsent(start, s -> new FindingWindow(thresholds, s, s + windowNanos));
+        if (lastWindow != null && lastWindowStart == start) {
+            return lastWindow; // no boxed key and tree lookup per exchange
+        }
+        FindingWindow w = windows.computeIfAbsent(start, s -> new FindingWindow(thresholds, s, s + windowNanos));
+        lastWindow = w;
+        lastWindowStart = start;
+        return w;
     }
 
     private void close(FindingWindow w) {
         windowsClosed++;
+        lastWindow = null;
         Map<String, Finding> current = new HashMap<>();
         boolean adjacent = previousEnd == w.start();
         for (Finding found : w.close(index)) {
