@@ -34,6 +34,33 @@ abstract class FieldOut {
         put(name, (Object) value);
     }
 
+    /** {@code value} when {@code present}, else null: as {@code put(name, present ? value : null)}, not boxed. */
+    final void putOrNull(String name, boolean present, int value) {
+        if (present) {
+            put(name, value);
+        } else {
+            put(name, (Object) null);
+        }
+    }
+
+    /** {@code value} when {@code present}, else null. */
+    final void putOrNull(String name, boolean present, long value) {
+        if (present) {
+            put(name, value);
+        } else {
+            put(name, (Object) null);
+        }
+    }
+
+    /** {@code value} when {@code present}, else null. */
+    final void putOrNull(String name, boolean present, double value) {
+        if (present) {
+            put(name, value);
+        } else {
+            put(name, (Object) null);
+        }
+    }
+
     /** A boxed number, a string or a boolean that may be null (JSON {@code null}). */
     abstract void put(String name, Object value);
 

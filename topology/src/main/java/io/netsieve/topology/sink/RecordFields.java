@@ -61,8 +61,8 @@ public final class RecordFields {
         m.put("nic_traceid", log.nicTraceId());
         m.put("community_id", log.communityId());
         m.put("vxlan_packet", log.vxlanPacket());
-        m.put("vni_id", log.vni() >= 0 ? log.vni() : null);
-        m.put("vlan_id", log.vlanId() >= 0 ? log.vlanId() : null);
+        m.putOrNull("vni_id", log.vni() >= 0, log.vni());
+        m.putOrNull("vlan_id", log.vlanId() >= 0, log.vlanId());
         m.put("chunk_id", log.chunkId());
         m.put("last_chunk", log.lastChunk());
         m.put("evicted", log.evicted());
@@ -75,10 +75,10 @@ public final class RecordFields {
         counts(m, log.txPackets(), log.rxPackets(), log.txBytes(), log.rxBytes(), log.txRetrans(), log.rxRetrans());
         m.put("tcp_syn_retrans", log.tcpSynRetrans());
         m.put("chunk_syn", log.chunkSyn());
-        m.put("tcp_3whs_cost", log.tcp3whsCost() >= 0 ? log.tcp3whsCost() : null);
+        m.putOrNull("tcp_3whs_cost", log.tcp3whsCost() >= 0, log.tcp3whsCost());
         m.put("chunk_fin", log.chunkFin());
-        m.put("tcp_4whs_cost", log.tcp4whsCost() >= 0 ? log.tcp4whsCost() : null);
-        m.put("tcp_rtt", log.tcpRtt() >= 0 ? log.tcpRtt() : null);
+        m.putOrNull("tcp_4whs_cost", log.tcp4whsCost() >= 0, log.tcp4whsCost());
+        m.putOrNull("tcp_rtt", log.tcpRtt() >= 0, log.tcpRtt());
         m.put("conn_state", log.connState());
         m.put("history", log.history());
         m.put("icmp_errors", log.icmpErrors());
@@ -126,20 +126,20 @@ public final class RecordFields {
         connection(m, log.l4Proto(), log.l7Proto(), log.clientIp(), log.clientPort(), log.serverIp(),
                 log.serverPort(), log.innerTraceId());
         m.put("l7_traceid", log.l7TraceId());
-        m.put("req_seq", log.reqSeq() >= 0 ? log.reqSeq() : null);
-        m.put("resp_seq", log.respSeq() >= 0 ? log.respSeq() : null);
-        m.put("tx_seq", log.txSeq() >= 0 ? log.txSeq() : null);
-        m.put("rx_seq", log.rxSeq() >= 0 ? log.rxSeq() : null);
+        m.putOrNull("req_seq", log.reqSeq() >= 0, log.reqSeq());
+        m.putOrNull("resp_seq", log.respSeq() >= 0, log.respSeq());
+        m.putOrNull("tx_seq", log.txSeq() >= 0, log.txSeq());
+        m.putOrNull("rx_seq", log.rxSeq() >= 0, log.rxSeq());
         counts(m, log.txPackets(), log.rxPackets(), log.txBytes(), log.rxBytes(), log.txRetrans(), log.rxRetrans());
-        m.put("chunk_id_min", log.chunkIdMin() >= 0 ? log.chunkIdMin() : null);
-        m.put("chunk_id_max", log.chunkIdMax() >= 0 ? log.chunkIdMax() : null);
+        m.putOrNull("chunk_id_min", log.chunkIdMin() >= 0, log.chunkIdMin());
+        m.putOrNull("chunk_id_max", log.chunkIdMax() >= 0, log.chunkIdMax());
         m.put("status", log.status().name().toLowerCase(Locale.ROOT));
         m.put("req_bytes", log.reqBytes());
         m.put("resp_bytes", log.respBytes());
-        m.put("cost_req_sent", log.costReqSentNanos() >= 0 ? log.costReqSentMs() : null);
-        m.put("cost_resp_wait", log.costRespWaitNanos() >= 0 ? log.costRespWaitMs() : null);
-        m.put("cost_cnt_dl", log.costCntDlNanos() >= 0 ? log.costCntDlMs() : null);
-        m.put("latency", log.latencyNanos() >= 0 ? log.latencyMs() : null);
+        m.putOrNull("cost_req_sent", log.costReqSentNanos() >= 0, log.costReqSentMs());
+        m.putOrNull("cost_resp_wait", log.costRespWaitNanos() >= 0, log.costRespWaitMs());
+        m.putOrNull("cost_cnt_dl", log.costCntDlNanos() >= 0, log.costCntDlMs());
+        m.putOrNull("latency", log.latencyNanos() >= 0, log.latencyMs());
         HttpInfo h = log.http();
         if (h != null) {
             m.put("http_method", h.method());
@@ -169,8 +169,8 @@ public final class RecordFields {
             m.put("dns_query_type", d.queryType());
             m.put("dns_query_class", d.queryClass());
             m.put("dns_flags", d.flags());
-            m.put("dns_rcode", d.rcode() >= 0 ? d.rcode() : null);
-            m.put("dns_extended_rcode", d.extendedRcode() >= 0 ? d.extendedRcode() : null);
+            m.putOrNull("dns_rcode", d.rcode() >= 0, d.rcode());
+            m.putOrNull("dns_extended_rcode", d.extendedRcode() >= 0, d.extendedRcode());
             m.beginArray("dns_answers");
             for (DnsAnswer a : d.answers()) {
                 m.beginElement();
@@ -225,7 +225,7 @@ public final class RecordFields {
         }
         if (last.dns() != null) {
             m.put("dns_query_name", last.dns().queryName());
-            m.put("dns_rcode", last.dns().rcode() >= 0 ? last.dns().rcode() : null);
+            m.putOrNull("dns_rcode", last.dns().rcode() >= 0, last.dns().rcode());
         }
         m.put("client_observed", p.clientObserved());
         m.put("server_observed", p.serverObserved());
@@ -234,8 +234,8 @@ public final class RecordFields {
             m.beginElement();
             nicTags(m, hop.nic());
             m.put("role", hop.role().label());
-            m.put("req_time", hop.requestNanos() >= 0 ? hop.requestNanos() : null);
-            m.put("resp_time", hop.responseNanos() >= 0 ? hop.responseNanos() : null);
+            m.putOrNull("req_time", hop.requestNanos() >= 0, hop.requestNanos());
+            m.putOrNull("resp_time", hop.responseNanos() >= 0, hop.responseNanos());
             m.put("client", hop.client());
             m.put("server", hop.server());
             m.put("inner_traceid", hop.log().innerTraceId());
@@ -250,8 +250,8 @@ public final class RecordFields {
             m.put("to_hop", i + 1);
             long req = p.requestLatencyNanos().get(i);
             long resp = p.responseLatencyNanos().get(i);
-            m.put("request_ms", req >= 0 ? req / 1e6 : null);
-            m.put("response_ms", resp >= 0 ? resp / 1e6 : null);
+            m.putOrNull("request_ms", req >= 0, req / 1e6);
+            m.putOrNull("response_ms", resp >= 0, resp / 1e6);
             m.endObject();
         }
         m.endArray();
