@@ -107,10 +107,33 @@ public final class FindingFacts {
                      String label, long retrans, L7Status status, int chunkIdMin, int chunkIdMax) {
             this.point = Objects.requireNonNull(point, "point");
             this.innerTraceId = Objects.requireNonNull(innerTraceId, "innerTraceId");
-            int sep = seqsSeparator(Objects.requireNonNull(id, "l7TraceId"));
+            // seqsSeparator and digits in one pass: the text is read once
+            int n = Objects.requireNonNull(id, "l7TraceId").length();
+            int sep = -1;
+            long a = 0;
+            long b = 0;
+            for (int i = 0; i < n; i++) {
+                char c = id.charAt(i);
+                if (c >= '0' && c <= '9') {
+                    if (sep < 0) {
+                        a = a * 10 + (c - '0');
+                    } else {
+                        b = b * 10 + (c - '0');
+                    }
+                } else if (c == '_' && sep < 0) {
+                    sep = i;
+                } else {
+                    sep = -1;
+                    break;
+                }
+            }
+            if (sep < 1 || sep > 18 || n - sep - 1 < 1 || n - sep - 1 > 18
+                    || id.charAt(0) == '0' && sep > 1 || id.charAt(sep + 1) == '0' && n - sep - 1 > 1) {
+                sep = -1;
+            }
             this.traceIdText = sep < 0 ? id : null;
-            this.seqA = sep < 0 ? 0 : digits(id, 0, sep);
-            this.seqB = sep < 0 ? 0 : digits(id, sep + 1, id.length());
+            this.seqA = sep < 0 ? 0 : a;
+            this.seqB = sep < 0 ? 0 : b;
             this.path = compact(point, id, path);
             this.pathTimeNanos = path == null ? 0 : path.timeNanos();
             this.label = label;

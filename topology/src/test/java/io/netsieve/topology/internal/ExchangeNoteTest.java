@@ -49,4 +49,25 @@ class ExchangeNoteTest {
         assertFalse(x.sameRecord(new ExchangeNote(new EvidenceRef.L7(A, "j", "1_2"), null, "", 0, L7Status.OK, -1,
                 -1)));
     }
+
+    /** Random trace ids of many forms (seqs, leading zeros, signs, long numbers, text) come back the same. */
+    @Test
+    void randomTraceIdsComeBackEqual() {
+        java.util.Random r = new java.util.Random(9);
+        String alphabet = "0123456789_0123456789_x-.";
+        for (int i = 0; i < 50_000; i++) {
+            StringBuilder b = new StringBuilder();
+            int len = 1 + r.nextInt(r.nextBoolean() ? 12 : 42);
+            for (int j = 0; j < len; j++) {
+                b.append(alphabet.charAt(r.nextInt(r.nextInt(4) == 0 ? alphabet.length() : 22)));
+            }
+            String id = b.toString();
+            EvidenceRef.L7 ref = new EvidenceRef.L7(A, "i", id);
+            ExchangeNote n = new ExchangeNote(ref, null, "", 0, L7Status.OK, -1, -1);
+            assertEquals(ref, n.ref(), id);
+            ExchangeNote same = new ExchangeNote(new EvidenceRef.L7(A, "i", new String(id)), null, "", 0,
+                    L7Status.OK, -1, -1);
+            assertTrue(n.sameRecord(same) && n.idHash() == same.idHash(), id);
+        }
+    }
 }
