@@ -20,6 +20,12 @@ public final class HeldL7Log {
     private static final L7Status[] STATUSES = L7Status.values();
     private static final int HTTP = 1;
     private static final int TRACE_ID_FROM_SEQS = 2;
+    /* tx_seq, rx_seq, tx_bytes, rx_bytes left out when they equal req_seq, resp_seq, req_bytes, resp_bytes (as on
+     * most TCP exchanges): fewer bytes held and fewer varints to write and read */
+    private static final int TX_SEQ_IS_REQ = 4;
+    private static final int RX_SEQ_IS_RESP = 8;
+    private static final int TX_BYTES_IS_REQ = 16;
+    private static final int RX_BYTES_IS_RESP = 32;
 
     private final byte[] numbers;
     /**
@@ -112,12 +118,29 @@ public final class HeldL7Log {
         w.put(log.respSeq());
         w.put(log.reqBytes());
         w.put(log.respBytes());
-        w.put(log.txSeq());
-        w.put(log.rxSeq());
+        int flags = 0;
+        if (log.txSeq() == log.reqSeq()) {
+            flags |= TX_SEQ_IS_REQ;
+        } else {
+            w.put(log.txSeq());
+        }
+        if (log.rxSeq() == log.respSeq()) {
+            flags |= RX_SEQ_IS_RESP;
+        } else {
+            w.put(log.rxSeq());
+        }
         w.put(log.txPackets());
         w.put(log.rxPackets());
-        w.put(log.txBytes());
-        w.put(log.rxBytes());
+        if (log.txBytes() == log.reqBytes()) {
+            flags |= TX_BYTES_IS_REQ;
+        } else {
+            w.put(log.txBytes());
+        }
+        if (log.rxBytes() == log.respBytes()) {
+            flags |= RX_BYTES_IS_RESP;
+        } else {
+            w.put(log.rxBytes());
+        }
         w.put(log.txRetrans());
         w.put(log.rxRetrans());
         w.put(log.chunkIdMin());
@@ -127,7 +150,6 @@ public final class HeldL7Log {
         w.put(log.costCntDlNanos());
         w.put(log.latencyNanos());
         w.put(log.status().ordinal());
-        int flags = 0;
         String traceId = log.l7TraceId();
         if (traceId != null && isFromSeqs(traceId, log.reqSeq(), log.respSeq())) {
             flags |= TRACE_ID_FROM_SEQS;
@@ -181,12 +203,12 @@ public final class HeldL7Log {
         long respSeq = r.next();
         long reqBytes = r.next();
         long respBytes = r.next();
-        long txSeq = r.next();
-        long rxSeq = r.next();
+        long txSeq = (flags & TX_SEQ_IS_REQ) != 0 ? reqSeq : r.next();
+        long rxSeq = (flags & RX_SEQ_IS_RESP) != 0 ? respSeq : r.next();
         long txPackets = r.next();
         long rxPackets = r.next();
-        long txBytes = r.next();
-        long rxBytes = r.next();
+        long txBytes = (flags & TX_BYTES_IS_REQ) != 0 ? reqBytes : r.next();
+        long rxBytes = (flags & RX_BYTES_IS_RESP) != 0 ? respBytes : r.next();
         long txRetrans = r.next();
         long rxRetrans = r.next();
         int chunkMin = (int) r.next();
