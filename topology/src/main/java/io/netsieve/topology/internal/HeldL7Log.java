@@ -37,25 +37,27 @@ public final class HeldL7Log {
     private final int present;
     private final byte flags;
 
-    private HeldL7Log(byte[] numbers, Object[] table, int length, byte flags) {
+    private HeldL7Log(byte[] numbers, Object[] table, int length, byte flags, Strings strings) {
         int mask = 0;
         int n = 0;
+        int hash = 0;
         for (int i = 0; i < length; i++) {
-            if (table[i] != null) {
+            Object o = table[i];
+            if (o != null) {
                 mask |= 1 << i;
                 n++;
-            }
-        }
-        Object[] kept = new Object[n];
-        for (int i = 0, j = 0; i < length; i++) {
-            if (table[i] != null) {
-                kept[j++] = table[i];
+                hash = hash * 31 + (o instanceof String t ? t.hashCode() : System.identityHashCode(o));
             }
         }
         this.numbers = numbers;
-        this.refs = kept;
+        this.refs = strings.refs(table, length, mask, n, hash);
         this.present = mask;
         this.flags = flags;
+    }
+
+    /** The references held (for tests: whether records share them). */
+    Object[] refs() {
+        return refs;
     }
 
     /** Slot {@code i} of {@link #of}'s table, or null. */
@@ -75,6 +77,43 @@ public final class HeldL7Log {
         private final String[] slots = new String[MAX];
         /** Which of a pair of slots was used last (per pair). */
         private final boolean[] secondNewer = new boolean[MAX / 2];
+        /*
+         * The reference arrays of records held, by content (direct-mapped by hash): a connection's exchanges hold the
+         * same strings (addresses, trace id, method, path, host, headers map, …; the l7_traceid is left out when the
+         * seqs give it), so they share one array instead of ~70 B each. Arrays are never changed once made.
+         */
+        private static final int REF_SLOTS = 2048;
+        private final Object[][] refArrays = new Object[REF_SLOTS][];
+        private final int[] refMasks = new int[REF_SLOTS];
+
+        /** The non-null entries of {@code table[0, length)} (mask {@code mask}, {@code n} of them) as an array. */
+        Object[] refs(Object[] table, int length, int mask, int n, int hash) {
+            int slot = (hash ^ (hash >>> 15)) & (REF_SLOTS - 1);
+            Object[] known = refArrays[slot];
+            if (known != null && refMasks[slot] == mask && sameRefs(known, table, length)) {
+                return known;
+            }
+            Object[] kept = new Object[n];
+            for (int i = 0, j = 0; i < length; i++) {
+                if (table[i] != null) {
+                    kept[j++] = table[i];
+                }
+            }
+            refArrays[slot] = kept;
+            refMasks[slot] = mask;
+            return kept;
+        }
+
+        /** Whether {@code kept} holds the non-null entries of {@code table[0, length)} (the same objects). */
+        private static boolean sameRefs(Object[] kept, Object[] table, int length) {
+            for (int i = 0, j = 0; i < length; i++) {
+                if (table[i] != null && kept[j++] != table[i]) {
+                    return false;
+                }
+            }
+            return true;
+        }
+
         /** {@link #of}'s scratch space: the numbers and the references of the record being held (one at a time). */
         private final Writer writer = new Writer();
         private final Object[] table = new Object[20];
@@ -188,7 +227,7 @@ public final class HeldL7Log {
             refs[18] = h.requestId();
             refs[19] = h.headers().isEmpty() ? null : h.headers(); // kept as it is; null: HttpInfo makes it empty
         }
-        return new HeldL7Log(w.bytes(), refs, length, (byte) flags);
+        return new HeldL7Log(w.bytes(), refs, length, (byte) flags, strings);
     }
 
     /** The record held: equal to the one given to {@link #of}. */

@@ -63,11 +63,20 @@ class HeldL7LogTest {
 
     private static void assertRoundTrip(List<L7Log> logs) {
         HeldL7Log.Strings strings = new HeldL7Log.Strings();
+        List<HeldL7Log> all = new ArrayList<>();
         for (L7Log log : logs) {
             HeldL7Log held = HeldL7Log.of(log, strings);
             assertEquals(log, held.toL7Log());
             assertEquals(log.timestampNanos(), held.timestampNanos());
+            all.add(held);
         }
+        // still equal once all are held (records share reference arrays: none changed by a later one)
+        for (int i = 0; i < logs.size(); i++) {
+            assertEquals(logs.get(i), all.get(i).toL7Log());
+        }
+        // the same record held again shares its references with the first
+        HeldL7Log again = HeldL7Log.of(logs.get(logs.size() - 1), strings);
+        assertTrue(again.refs() == all.get(all.size() - 1).refs(), "shared references");
     }
 
     /**
