@@ -66,9 +66,9 @@ http {
 CONF
 ip netns exec "$srv" nginx -c "$work/nginx.conf"
 
-# bulk: a 256 MiB kernel buffer and buffered writes, or tcpdump drops much of the 5 Gbit/s the veth carries
+# bulk: a 1 GiB kernel buffer and buffered writes, or tcpdump drops much of the 5 Gbit/s the veth carries
 # (gaps in most bodies)
-writes=(-U); [ "$load" = bulk ] && writes=(-B 262144)
+writes=(-U); [ "$load" = bulk ] && writes=(-B 1048576)
 ip netns exec "$srv" tcpdump -i eth0 -s 262144 "${writes[@]}" -c "$packets" -w "$out" 2>"$work/tcpdump.log" &
 tcpdump_pid=$!
 for _ in $(seq 50); do grep -q "listening on" "$work/tcpdump.log" 2>/dev/null && break; sleep 0.1; done
