@@ -268,7 +268,7 @@ public final class NetSieve {
         long offset = 0;
         CaptureFileReader reader = null;
         try {
-            reader = CaptureFiles.open(point.file(), point.id());
+            reader = CaptureFiles.openReadingAhead(point.file(), point.id());
             counts.format = reader.format();
             fileBytes = size(point.file());
             progress(run, point, 0, fileBytes);

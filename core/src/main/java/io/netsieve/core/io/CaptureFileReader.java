@@ -10,10 +10,9 @@ import java.util.List;
  * A streaming reader of a capture file (pcap or pcapng). Open one with {@link CaptureFiles#open(Path)}.
  *
  * <p>The file is read in large chunks into one buffer and every frame is handed out as a view into that buffer: no
- * copy, no allocation per packet, no native call. A file of 8 MiB or more is read by a thread of its own, a chunk ahead
- * (two heap buffers of 1.3 MiB), so that the copy out of the page cache runs on another core. A damaged file ends with
- * a {@link CaptureFileException} naming the file and the byte offset, after every intact packet before the damage has
- * been returned.
+ * copy, no allocation per packet, no native call ({@link CaptureFiles#openReadingAhead}: on a thread of its own, a
+ * chunk ahead, for a slow consumer). A damaged file ends with a {@link CaptureFileException} naming the file and the
+ * byte offset, after every intact packet before the damage has been returned.
  *
  * <p>Not thread-safe: one consuming thread.
  */

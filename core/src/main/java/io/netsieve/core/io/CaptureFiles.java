@@ -12,8 +12,8 @@ import java.nio.file.StandardOpenOption;
 /** Opens capture files, telling pcap from pcapng by their first bytes. */
 public final class CaptureFiles {
     /**
-     * Files of this size or more (8 MiB) are read by a thread of their own, a chunk ahead of the consumer (two
-     * buffers of 1.3 MiB); smaller ones on the consumer's thread, where a thread would cost more than it saves.
+     * {@link #openReadingAhead} reads files of this size or more (8 MiB) on a thread of its own; smaller ones on the
+     * consumer's thread, where a thread would cost more than it saves.
      */
     static final long READ_AHEAD_FROM = 8L << 20;
     /** Room in front of each read-ahead chunk for a record cut by the chunk boundary: a 256 KiB snapshot and more. */
@@ -34,9 +34,26 @@ public final class CaptureFiles {
      * @throws NoSuchFileException  if it does not exist
      */
     public static CaptureFileReader open(Path file, int capturePointId) throws IOException {
+        return open(file, capturePointId, false);
+    }
+
+    /**
+     * Opens {@code file} to be read by a thread of its own, a 1 MiB chunk ahead of the consumer, when it is 8 MiB or
+     * more (else as {@link #open(Path, int)}): the copy out of the page cache then runs on another core, into two
+     * heap buffers (1.3 MiB each), so the frames are arrays. For consumers slower than the reading thread, such as
+     * the whole pipeline of {@code netsieve analyze} (≈ 1–3 M packets/s): a read into a heap buffer copies twice
+     * (through the JDK's temporary direct buffer), which caps the reading thread at ≈ 7.5 M packets/s of 766-byte
+     * frames ({@code ReadBenchmark}), below what {@link #open(Path, int)} reads on the consumer's thread (≈ 10–11 M
+     * on the same VM the same day). {@link CaptureFileReader#close()} stops the thread.
+     */
+    public static CaptureFileReader openReadingAhead(Path file, int capturePointId) throws IOException {
+        return open(file, capturePointId, true);
+    }
+
+    private static CaptureFileReader open(Path file, int capturePointId, boolean readAhead) throws IOException {
         FileChannel channel = FileChannel.open(file, StandardOpenOption.READ);
         try {
-            ChannelReadBuffer in = channel.size() >= READ_AHEAD_FROM
+            ChannelReadBuffer in = readAhead && channel.size() >= READ_AHEAD_FROM
                     ? ChannelReadBuffer.readingAhead(channel, CaptureFileReader.DEFAULT_BUFFER_SIZE, READ_AHEAD_HEADROOM,
                             CaptureFileReader.MAX_RECORD_LENGTH + 64)
                     : new ChannelReadBuffer(channel, CaptureFileReader.DEFAULT_BUFFER_SIZE,

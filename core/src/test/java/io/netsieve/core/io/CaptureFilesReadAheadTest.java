@@ -17,9 +17,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * Files from 8 MiB on are read a chunk ahead on a thread of their own: every frame, its metadata and the reader's
- * byte offset are the same as reading on the caller's thread, in pcap and pcapng, with frames longer than the room
- * kept for a record cut by a chunk boundary.
+ * Files from 8 MiB on, opened to be read ahead, are read by a thread of their own: every frame, its metadata and the
+ * reader's byte offset are the same as reading on the caller's thread, in pcap and pcapng, with frames longer than
+ * the room kept for a record cut by a chunk boundary.
  */
 class CaptureFilesReadAheadTest {
 
@@ -51,11 +51,13 @@ class CaptureFilesReadAheadTest {
         assertTrue(Files.size(pcap) >= CaptureFiles.READ_AHEAD_FROM);
         for (Path file : new Path[] {pcap, pcapng}) {
             int compared = 0;
-            try (CaptureFileReader ahead = CaptureFiles.open(file);
+            try (CaptureFileReader ahead = CaptureFiles.openReadingAhead(file, 0);
                  CaptureFileReader inline = CaptureFiles.open(FileChannel.open(file, StandardOpenOption.READ), file,
                          0)) {
                 assertTrue(Thread.getAllStackTraces().keySet().stream()
                         .anyMatch(t -> t.getName().equals("netsieve-read-ahead")), "a thread reads " + file + " ahead");
+                assertTrue(Thread.getAllStackTraces().keySet().stream()
+                        .filter(t -> t.getName().equals("netsieve-read-ahead")).count() == 1, "open reads inline");
                 PacketView a = new PacketView();
                 PacketView b = new PacketView();
                 while (true) {
