@@ -48,10 +48,10 @@ import java.util.EnumMap;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
 
 /**
  * {@code netsieve analyze (--manifest FILE | FILE...) --out DIR}: runs a capture set through the library's pipeline
@@ -156,8 +156,9 @@ final class AnalyzeCommand implements Callable<Integer> {
         if (missing != null) {
             return error(err, missing);
         }
-        // summary.json is written with an ObjectMapper at the end: made meanwhile on another thread (its classes
-        // and serializers take ≈ 30 ms to load, which the pipeline thread would otherwise spend after the last packet)
+        // summary.json is written with an ObjectMapper at the end: made meanwhile on another thread, its classes and
+        // serializers are loaded off the end of the run (from the summary's start to the JVM's end, class-load
+        // timestamps on the 600 000-frame bulk capture: 37-38 ms before, 22-24 ms after)
         summaryMapper = CompletableFuture.supplyAsync(AnalyzeCommand::summaryMapper, runnable -> {
             Thread t = new Thread(runnable, "netsieve-summary-mapper");
             t.setDaemon(true);

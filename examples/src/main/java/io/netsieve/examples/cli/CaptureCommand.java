@@ -42,11 +42,11 @@ import java.util.concurrent.TimeUnit;
  * {@code netsieve capture -i IFACE[@NETNS] … [--filter EXPR [--filter-in kernel|kernel-counted|user]] [--duration D]
  * --out DIR}: captures live on one or more interfaces (each possibly inside a network namespace) through the library's
  * pipeline and writes the same files as {@code analyze}: {@code l4.jsonl}, {@code l7.jsonl}, {@code paths.jsonl},
- * {@code topology.json}. Without {@code --duration} it runs until interrupted (Ctrl-C): the shutdown flushes open
- * flows and pending exchanges before the files are closed. {@code --export-pcap ID} keeps the packets and, once
- * stopped, writes those of an exchange or connection to {@code DIR/export/} ({@link ExportOptions}). The summary line
- * of each interface counts its packets by outcome; with the filter in the kernel uncounted (the default) the packets it rejected were never read, and the
- * line says {@code filtered not counted (kernel filter)} instead of a count.
+ * {@code topology.json}. Without {@code --duration} it runs until interrupted (Ctrl-C): the shutdown flushes open flows
+ * and pending exchanges before the files are closed. {@code --export-pcap ID} keeps the packets and, once stopped,
+ * writes those of an exchange or connection to {@code DIR/export/} ({@link ExportOptions}). The summary line of each
+ * interface counts its packets by outcome; with the filter in the kernel uncounted (the default) the packets it
+ * rejected were never read, and the line says {@code filtered not counted (kernel filter)} instead of a count.
  */
 @Command(name = "capture", mixinStandardHelpOptions = true,
         description = "Capture live on network interfaces and write the results to a folder.")

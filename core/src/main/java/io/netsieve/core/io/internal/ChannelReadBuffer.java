@@ -189,7 +189,8 @@ public final class ChannelReadBuffer {
                 position = at;
                 limit = ahead.headroom() + next.length;
             } else {
-                // a record longer than the headroom: gathered in a buffer of its own (kept for the next such one)
+                // a record longer than the headroom: gathered in a buffer of its own (reused while it is the current
+                // one and large enough, e.g. for a run of such records; dropped at the next chunk swap)
                 int need = tail + next.length;
                 ByteBuffer into = current == null && buffer.capacity() >= need ? buffer
                         : ByteBuffer.allocate(Math.max(need, Math.min(maxCapacity + next.buffer.capacity(),
